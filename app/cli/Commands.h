@@ -1,0 +1,18 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace sealpost::cli {
+
+// Exit codes: 0 processed (whatever the security status), 1 could not decrypt,
+// 2 unusable input or arguments.
+constexpr int kExitOk = 0;
+constexpr int kExitNotDecrypted = 1;
+constexpr int kExitUsage = 2;
+
+int runSign(const std::vector<std::string>& args);
+int runEncrypt(const std::vector<std::string>& args);
+int runOpen(const std::vector<std::string>& args);
+
+} // namespace sealpost::cli

@@ -1,0 +1,93 @@
+#include "Io.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <sstream>
+
+namespace sealpost::cli {
+
+base::Result<std::string> readInput(const std::string& path) {
+    if (path == "-") {
+        std::ostringstream ss;
+        ss << std::cin.rdbuf();
+        return ss.str();
+    }
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        return base::makeError(base::ErrorCode::Io, path + ": " + std::strerror(errno));
+    }
+    std::string data;
+    in.seekg(0, std::ios::end);
+    const auto size = in.tellg();
+    if (size > 0) {
+        data.resize(static_cast<std::size_t>(size));
+        in.seekg(0);
+        in.read(data.data(), static_cast<std::streamsize>(size));
+    }
+    if (in.bad()) {
+        return base::makeError(base::ErrorCode::Io, path + ": read error");
+    }
+    return data;
+}
+
+OutputFile::~OutputFile() {
+    if (m_file != nullptr && !m_stdout) {
+        std::fclose(m_file);
+        std::error_code ec;
+        std::filesystem::remove(m_partial, ec); // not committed: leave nothing half-written
+    }
+}
+
+base::Result<void> OutputFile::open(const std::string& path) {
+    if (path == "-") {
+        m_stdout = true;
+        m_file = stdout;
+        return base::Ok{};
+    }
+    m_path = path;
+    m_partial = m_path;
+    m_partial += ".partial";
+    m_file = std::fopen(m_partial.c_str(), "wb");
+    if (m_file == nullptr) {
+        return base::makeError(base::ErrorCode::Io, m_partial.string() + ": " + std::strerror(errno));
+    }
+    return base::Ok{};
+}
+
+bool OutputFile::write(base::ByteView data) {
+    if (m_failed || m_file == nullptr) {
+        return false;
+    }
+    if (std::fwrite(data.data(), 1, data.size(), m_file) != data.size()) {
+        m_failed = true;
+    }
+    return !m_failed;
+}
+
+base::Result<void> OutputFile::commit() {
+    const std::string name = m_stdout ? std::string("standard output") : m_path.string();
+    if (m_failed || std::fflush(m_file) != 0) {
+        return base::makeError(base::ErrorCode::Io, name + ": write error");
+    }
+    if (m_stdout) {
+        return base::Ok{};
+    }
+    const bool closed = std::fclose(m_file) == 0;
+    m_file = nullptr;
+    std::error_code ec;
+    if (!closed) {
+        std::filesystem::remove(m_partial, ec);
+        return base::makeError(base::ErrorCode::Io, name + ": write error");
+    }
+    std::filesystem::rename(m_partial, m_path, ec);
+    if (ec) {
+        std::filesystem::remove(m_partial, ec);
+        return base::makeError(base::ErrorCode::Io, name + ": " + ec.message());
+    }
+    return base::Ok{};
+}
+
+} // namespace sealpost::cli

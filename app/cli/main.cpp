@@ -1,0 +1,44 @@
+// sealpost-cli: wiring only; the work happens in core/.
+#include "Commands.h"
+
+#include <iostream>
+#include <string>
+#include <vector>
+
+namespace {
+
+const char* const kUsage = R"(Usage: sealpost-cli COMMAND [options]
+Commands:
+  sign      sign a message (S/MIME, detached or opaque)
+  encrypt   encrypt a message to recipient certificates (optionally signing it first)
+  open      decrypt and verify a message and report its security status
+  version   print the version
+Run "sealpost-cli COMMAND --help" for the options of a command.
+)";
+
+} // namespace
+
+int main(int argc, char** argv) {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+        std::cout << kUsage;
+        return args.empty() ? sealpost::cli::kExitUsage : sealpost::cli::kExitOk;
+    }
+    const std::string command = args[0];
+    args.erase(args.begin());
+    if (command == "sign") {
+        return sealpost::cli::runSign(args);
+    }
+    if (command == "encrypt") {
+        return sealpost::cli::runEncrypt(args);
+    }
+    if (command == "open") {
+        return sealpost::cli::runOpen(args);
+    }
+    if (command == "version" || command == "--version") {
+        std::cout << "sealpost-cli " << SEALPOST_VERSION << "\n";
+        return sealpost::cli::kExitOk;
+    }
+    std::cerr << "sealpost-cli: unknown command \"" << command << "\"\n" << kUsage;
+    return sealpost::cli::kExitUsage;
+}

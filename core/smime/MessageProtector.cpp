@@ -1,0 +1,222 @@
+#include "smime/MessageProtector.h"
+
+#include "mime/Canonical.h"
+#include "mime/MimeEntity.h"
+#include "mime/TransferEncoding.h"
+#include "smime/Base64Sink.h"
+#include "smime/HeaderUtil.h"
+
+#include <openssl/rand.h>
+
+#include <deque>
+
+namespace sealpost::smime {
+
+using base::ByteView;
+using base::ErrorCode;
+
+namespace {
+
+// The entity being built: a list of views, some into the caller's message, some into strings
+// owned here (std::deque keeps their addresses stable).
+class Pieces {
+public:
+    void add(std::string_view s) {
+        if (!s.empty()) {
+            m_views.push_back(base::asBytes(s));
+        }
+    }
+    void own(std::string s) {
+        m_owned.push_back(std::move(s));
+        add(m_owned.back());
+    }
+    // Surrounds the current content with `prefix` and `suffix`.
+    void wrap(std::string prefix, std::string suffix) {
+        std::vector<ByteView> inner;
+        inner.swap(m_views);
+        own(std::move(prefix));
+        m_views.insert(m_views.end(), inner.begin(), inner.end());
+        own(std::move(suffix));
+    }
+    // Replaces the current content with `s`.
+    void replace(std::string s) {
+        m_views.clear();
+        own(std::move(s));
+    }
+    [[nodiscard]] const std::vector<ByteView>& views() const { return m_views; }
+
+private:
+    std::deque<std::string> m_owned;
+    std::vector<ByteView> m_views;
+};
+
+std::string randomBoundary() {
+    unsigned char raw[18];
+    if (RAND_bytes(raw, sizeof raw) != 1) {
+        return "sealpost-boundary-0000000000000000";
+    }
+    return "----sealpost-" + mime::encodeBase64(ByteView(raw, sizeof raw), 0).substr(0, 24);
+}
+
+bool isLeafNeedingReencoding(const mime::MimeEntity& e) {
+    const bool encoded = e.transferEncoding == "base64" || e.transferEncoding == "quoted-printable";
+    return !encoded && !mime::isSevenBitSafe(e.body);
+}
+
+bool needsRewrite(const mime::MimeEntity& e) {
+    if (e.isMultipart()) {
+        for (const auto& c : e.children) {
+            if (needsRewrite(c)) {
+                return true;
+            }
+        }
+        return false;
+    }
+    return isLeafNeedingReencoding(e);
+}
+
+// Content headers of `e` with CRLF line ends, optionally replacing Content-Transfer-Encoding.
+std::string contentHeaders(const mime::MimeEntity& e, std::string_view newEncoding, bool onlyContentFields) {
+    std::string out;
+    for (const auto& h : e.headers) {
+        if (onlyContentFields && !isContentField(h.name)) {
+            continue;
+        }
+        if (!newEncoding.empty() && iequals(h.name, "Content-Transfer-Encoding")) {
+            continue;
+        }
+        out += headerLine(h);
+    }
+    if (!newEncoding.empty()) {
+        out += "Content-Transfer-Encoding: ";
+        out += newEncoding;
+        out += "\r\n";
+    }
+    return out;
+}
+
+// Appends entity `e` in canonical form: CRLF everywhere, 8-bit leaves re-encoded.
+void appendCanonical(const mime::MimeEntity& e, bool top, Pieces& out) {
+    if (!needsRewrite(e)) {
+        std::string head = top ? contentHeaders(e, {}, true) : contentHeaders(e, {}, false);
+        if (top && e.header("Content-Type") == nullptr) {
+            head += "Content-Type: text/plain; charset=us-ascii\r\n";
+        }
+        out.own(std::move(head) + "\r\n");
+        if (mime::isCrlfCanonical(e.body)) {
+            out.add(e.body);
+        } else {
+            out.own(mime::toCrlf(e.body));
+        }
+        return;
+    }
+    if (!e.isMultipart()) {
+        const bool text = e.contentType.type == "text";
+        out.own(contentHeaders(e, text ? "quoted-printable" : "base64", top) + "\r\n");
+        out.own(text ? mime::encodeQuotedPrintable(e.body) : mime::encodeBase64(base::asBytes(e.body)));
+        return;
+    }
+    const std::string boundary = e.contentType.param("boundary");
+    out.own(contentHeaders(e, {}, top) + "\r\n");
+    out.own(mime::toCrlf(e.preamble));
+    for (const auto& child : e.children) {
+        out.own("\r\n--" + boundary + "\r\n");
+        appendCanonical(child, false, out);
+    }
+    out.own("\r\n--" + boundary + "--\r\n");
+}
+
+std::string outerHeaders(const mime::MimeEntity& top) {
+    std::string out;
+    for (const auto& h : top.headers) {
+        if (!isContentField(h.name) && !iequals(h.name, "MIME-Version")) {
+            out += headerLine(h);
+        }
+    }
+    return out;
+}
+
+base::Result<void> signInto(const SignStep& step, base::TimePoint now, Pieces& entity) {
+    crypto::SignOptions options;
+    options.digest = step.digest;
+    options.detached = step.form == SignatureForm::Detached;
+    options.signingTime = now;
+    options.encryptionCertificate = step.encryptionCertificate;
+    std::string der;
+    base::StringSink derSink(der);
+    if (auto signedOk = crypto::signCms(entity.views(), step.signer, options, derSink); !signedOk) {
+        return signedOk.error();
+    }
+    const std::string signature = mime::encodeBase64(base::asBytes(der));
+    if (options.detached) {
+        const std::string boundary = randomBoundary();
+        entity.wrap("Content-Type: multipart/signed; protocol=\"application/pkcs7-signature\"; micalg=" +
+                        std::string(crypto::micalgName(step.digest)) + ";\r\n boundary=\"" + boundary +
+                        "\"\r\n\r\nThis is a cryptographically signed message in MIME format.\r\n\r\n--" +
+                        boundary + "\r\n",
+                    "\r\n--" + boundary +
+                        "\r\nContent-Type: application/pkcs7-signature; name=\"smime.p7s\"\r\n"
+                        "Content-Transfer-Encoding: base64\r\n"
+                        "Content-Disposition: attachment; filename=\"smime.p7s\"\r\n"
+                        "Content-Description: S/MIME Cryptographic Signature\r\n\r\n" +
+                        signature + "\r\n--" + boundary + "--\r\n");
+    } else {
+        entity.replace("Content-Type: application/pkcs7-mime; smime-type=signed-data; name=\"smime.p7m\"\r\n"
+                       "Content-Transfer-Encoding: base64\r\n"
+                       "Content-Disposition: attachment; filename=\"smime.p7m\"\r\n\r\n" +
+                       signature);
+    }
+    return base::Ok{};
+}
+
+} // namespace
+
+base::Result<void> protectMessage(std::string_view message, const ProtectRequest& request, base::ByteSink& out) {
+    if (!request.sign && !request.encrypt) {
+        return base::makeError(ErrorCode::InvalidArgument, "nothing to do: neither signing nor encryption requested");
+    }
+    auto parsed = mime::parseEntity(message);
+    if (!parsed) {
+        return parsed.error();
+    }
+    const mime::MimeEntity& top = *parsed;
+    Pieces entity;
+    appendCanonical(top, true, entity);
+    if (request.sign) {
+        if (auto s = signInto(*request.sign, request.now, entity); !s) {
+            return s.error();
+        }
+    }
+    std::string head = outerHeaders(top) + "MIME-Version: 1.0\r\n";
+    if (!request.encrypt) {
+        if (!out.write(base::asBytes(head))) {
+            return base::makeError(ErrorCode::Io, "cannot write the output");
+        }
+        for (ByteView v : entity.views()) {
+            if (!out.write(v)) {
+                return base::makeError(ErrorCode::Io, "cannot write the output");
+            }
+        }
+        return base::Ok{};
+    }
+    const bool gcm = crypto::isAuthenticated(request.encrypt->options.cipher);
+    head += std::string("Content-Type: application/pkcs7-mime; smime-type=") +
+            (gcm ? "authEnveloped-data" : "enveloped-data") +
+            "; name=\"smime.p7m\"\r\n"
+            "Content-Transfer-Encoding: base64\r\n"
+            "Content-Disposition: attachment; filename=\"smime.p7m\"\r\n\r\n";
+    if (!out.write(base::asBytes(head))) {
+        return base::makeError(ErrorCode::Io, "cannot write the output");
+    }
+    Base64Sink base64(out);
+    if (auto e = crypto::encryptCms(entity.views(), request.encrypt->recipients, request.encrypt->options, base64);
+        !e) {
+        return e.error();
+    }
+    if (!base64.finish()) {
+        return base::makeError(ErrorCode::Io, "cannot write the output");
+    }
+    return base::Ok{};
+}
+
+} // namespace sealpost::smime

@@ -1,0 +1,41 @@
+#pragma once
+
+#include "base/ByteSink.h"
+#include "crypto/CmsEncryptor.h"
+#include "crypto/CmsSigner.h"
+
+#include <optional>
+#include <string_view>
+#include <vector>
+
+namespace sealpost::smime {
+
+enum class SignatureForm { Detached, Opaque }; // multipart/signed, or application/pkcs7-mime signed-data
+
+struct SignStep {
+    crypto::Identity signer;
+    SignatureForm form = SignatureForm::Detached;
+    crypto::DigestAlgorithm digest = crypto::DigestAlgorithm::Sha256;
+    std::optional<crypto::Certificate> encryptionCertificate; // announced as encryption-key preference
+};
+
+struct EncryptStep {
+    std::vector<crypto::Certificate> recipients; // include the sender to keep the Sent copy readable
+    crypto::EncryptOptions options;
+};
+
+struct ProtectRequest {
+    std::optional<SignStep> sign;       // applied first
+    std::optional<EncryptStep> encrypt; // applied to the (signed) entity
+    base::TimePoint now;                // signingTime
+};
+
+// Signs and/or encrypts an RFC 5322 message. Transport headers (From, To, Subject, ...) stay
+// outside; the Content-* headers and body become the protected entity, canonicalised first
+// (CRLF line ends; 8-bit or over-long-line bodies re-encoded as quoted-printable or base64).
+// The result streams to `out`. Errors: MalformedInput for unparseable MIME, InvalidArgument
+// when neither step is requested, plus crypto errors.
+[[nodiscard]] base::Result<void> protectMessage(std::string_view message, const ProtectRequest& request,
+                                                base::ByteSink& out);
+
+} // namespace sealpost::smime

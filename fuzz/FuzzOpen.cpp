@@ -1,0 +1,46 @@
+// libFuzzer target: the whole `open` path (MIME parse, CMS decode, decrypt, verify, report).
+#include "crypto/Certificate.h"
+#include "crypto/PrivateKey.h"
+#include "smime/MessageOpener.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <fstream>
+#include <iterator>
+#include <string>
+
+namespace {
+
+std::string slurp(const char* path) {
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+struct Keys {
+    std::vector<sealpost::crypto::Identity> identities;
+    std::vector<sealpost::crypto::Certificate> anchors;
+    Keys() {
+        using namespace sealpost;
+        const std::string dir = SEALPOST_TEST_DATA_DIR;
+        auto key = crypto::PrivateKey::parse(base::asBytes(slurp((dir + "/alice.key.pem").c_str())));
+        auto cert = crypto::Certificate::parseAll(base::asBytes(slurp((dir + "/alice.cert.pem").c_str())));
+        auto root = crypto::Certificate::parseAll(base::asBytes(slurp((dir + "/root-ca.cert.pem").c_str())));
+        if (key && cert && root) {
+            identities.push_back(crypto::Identity{*key, cert->front(), {}});
+            anchors = *root;
+        }
+    }
+};
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    static const Keys keys;
+    sealpost::smime::OpenOptions options;
+    options.identities = keys.identities;
+    options.trustAnchors = keys.anchors;
+    options.at = std::chrono::system_clock::from_time_t(1780272000); // 2026-06-01
+    auto opened = sealpost::smime::openMessage(std::string_view(reinterpret_cast<const char*>(data), size), options);
+    (void)opened;
+    return 0;
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs everything Sealpost needs to build, test and benchmark, from Debian 12 packages only.
+set -euo pipefail
+
+packages=(
+    # toolchain
+    build-essential cmake ninja-build ccache pkg-config clang libclang-rt-14-dev
+    # libraries
+    libssl-dev libmimetic-dev libcurl4-openssl-dev libsqlcipher-dev nlohmann-json3-dev
+    qt6-base-dev qt6-base-dev-tools
+    libgtest-dev libgmock-dev libbenchmark-dev
+    # interop peers and test tools
+    openssl libnss3-tools gpgsm gnupg faketime time xvfb xauth
+)
+
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+    echo "install-deps: all ${#packages[@]} packages present"
+    exit 0
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+    sudo="sudo"
+fi
+echo "install-deps: installing ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
