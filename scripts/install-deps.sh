@@ -10,7 +10,7 @@ packages=(
     qt6-base-dev qt6-base-dev-tools
     libgtest-dev libgmock-dev libbenchmark-dev
     # interop peers and test tools
-    openssl libnss3-tools gpgsm gnupg faketime time xvfb xauth
+    openssl libnss3-tools gpgsm gnupg jq faketime time xvfb xauth
 )
 
 missing=()
