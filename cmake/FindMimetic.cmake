@@ -8,5 +8,4 @@ if(Mimetic_FOUND AND NOT TARGET Mimetic::mimetic)
     set_target_properties(Mimetic::mimetic PROPERTIES
         IMPORTED_LOCATION "${Mimetic_LIBRARY}"
         INTERFACE_INCLUDE_DIRECTORIES "${Mimetic_INCLUDE_DIR}")
-    add_library(PkgConfig::MIMETIC ALIAS Mimetic::mimetic) # TEMP: until core/mime uses Mimetic::mimetic
 endif()

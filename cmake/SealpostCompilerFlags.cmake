@@ -2,7 +2,7 @@
 add_library(sealpost_flags INTERFACE)
 target_compile_options(sealpost_flags INTERFACE
     -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-conversion -Wnon-virtual-dtor
-    -Wold-style-cast -Wcast-align -Woverloaded-virtual -Wnull-dereference -Wformat=2
+    -Wold-style-cast -Wcast-align -Woverloaded-virtual -Wformat=2
     -fstack-protector-strong)
 if(SEALPOST_WERROR)
     target_compile_options(sealpost_flags INTERFACE -Werror)

@@ -41,7 +41,7 @@ void checkEntity(const MimeEntity& entity) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string_view buffer(reinterpret_cast<const char*>(data), size);
     sealpost::mime::ParseLimits limits;
-    limits.maxHeaderBytes = 64 * 1024; // keep the fuzzer's inputs cheap; logic is limit-independent
+    limits.maxHeaderBytes = std::size_t{64} * 1024; // keep the fuzzer's inputs cheap; logic is limit-independent
     const auto parsed = sealpost::mime::parseEntity(buffer, limits);
     if (!parsed.ok()) {
         return 0;

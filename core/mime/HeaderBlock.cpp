@@ -37,9 +37,13 @@ private:
     [[nodiscard]] std::size_t contentEnd(std::size_t lineEnd) const noexcept {
         return (lineEnd > 0 && m_text[lineEnd - 1] == '\r') ? lineEnd - 1 : lineEnd;
     }
-    HeaderBlock finish(std::size_t headerEnd, std::size_t bodyStart) {
-        m_block.rawHeader = m_text.substr(0, headerEnd);
-        m_block.body = m_text.substr(bodyStart);
+    struct Split {
+        std::size_t headerEnd; // rawHeader is [0, headerEnd)
+        std::size_t bodyStart; // body is [bodyStart, end)
+    };
+    HeaderBlock finish(Split split) {
+        m_block.rawHeader = m_text.substr(0, split.headerEnd);
+        m_block.body = m_text.substr(split.bodyStart);
         return std::move(m_block);
     }
 
@@ -69,15 +73,15 @@ base::Result<HeaderBlock> Scanner::run() {
     bool haveField = false;
     while (pos < size) {
         if (m_text[pos] == '\n') {
-            return finish(pos, pos + 1);
+            return finish({.headerEnd = pos, .bodyStart = pos + 1});
         }
         if (m_text[pos] == '\r' && pos + 1 < size && m_text[pos + 1] == '\n') {
-            return finish(pos, pos + 2);
+            return finish({.headerEnd = pos, .bodyStart = pos + 2});
         }
         std::size_t valueFrom = pos; // continuation: only the line end is needed
         if (isWsp(m_text[pos])) {
             if (!haveField) {
-                return finish(pos, pos);
+                return finish({.headerEnd = pos, .bodyStart = pos});
             }
         } else {
             std::size_t i = pos;
@@ -92,7 +96,7 @@ base::Result<HeaderBlock> Scanner::run() {
                 return headerTooLarge(m_limits.maxBytes);
             }
             if (nameEnd == pos || i == size || m_text[i] != ':') {
-                return finish(pos, pos);
+                return finish({.headerEnd = pos, .bodyStart = pos});
             }
             if (m_block.fields.size() >= m_limits.maxFields) {
                 return makeError(ErrorCode::LimitExceeded,
@@ -110,11 +114,11 @@ base::Result<HeaderBlock> Scanner::run() {
         const std::size_t end = *lineEnd == std::string_view::npos ? size : contentEnd(*lineEnd);
         m_block.fields.back().rawValue = m_text.substr(valueStart, end - valueStart);
         if (*lineEnd == std::string_view::npos) {
-            return finish(size, size);
+            return finish({.headerEnd = size, .bodyStart = size});
         }
         pos = *lineEnd + 1;
     }
-    return finish(size, size);
+    return finish({.headerEnd = size, .bodyStart = size});
 }
 
 } // namespace

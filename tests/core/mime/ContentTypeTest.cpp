@@ -22,7 +22,7 @@ TEST(ContentTypeTest, ParsesTypeSubtypeAndParameters) {
 // mimetic::ContentType cuts this boundary at the ';' inside the quotes, which is why we parse
 // parameters ourselves.
 TEST(ContentTypeTest, SemicolonsAndEscapesInsideQuotesStayInTheValue) {
-    const ContentType ct = ContentType::parse("multipart/mixed; boundary=\"----=_Part;0_1\"; name=\"a\\\"b;c\"; x=y");
+    const ContentType ct = ContentType::parse(R"(multipart/mixed; boundary="----=_Part;0_1"; name="a\"b;c"; x=y)");
     EXPECT_EQ(ct.param("boundary"), "----=_Part;0_1");
     EXPECT_EQ(ct.param("name"), "a\"b;c");
     EXPECT_EQ(ct.param("x"), "y");

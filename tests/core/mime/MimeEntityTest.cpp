@@ -187,12 +187,15 @@ TEST(MimeEntityTest, DelimiterMayCarryTrailingWhitespaceAndPartsMayBeEmpty) {
 std::string nestedMultiparts(int levels) {
     std::string open;
     std::string close;
+    for (int i = levels - 1; i >= 0; --i) {
+        close.append("\r\n--b").append(std::to_string(i)).append("--\r\n");
+    }
     for (int i = 0; i < levels; ++i) {
         const std::string boundary = "b" + std::to_string(i);
-        open += "Content-Type: multipart/mixed; boundary=" + boundary + "\r\n\r\n--" + boundary + "\r\n";
-        close = "\r\n--" + boundary + "--\r\n" + close;
+        open.append("Content-Type: multipart/mixed; boundary=").append(boundary);
+        open.append("\r\n\r\n--").append(boundary).append("\r\n");
     }
-    return open + "\r\nleaf" + close;
+    return open.append("\r\nleaf").append(close);
 }
 
 TEST(MimeEntityTest, ThousandDeepNestingFailsWithLimitExceeded) {
