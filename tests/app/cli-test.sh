@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# End-to-end tests of sealpost-cli's contract: exit codes (0 processed, 1 not decryptable,
+# 2 unusable input), one-line errors naming the file, atomic output files, --help everywhere.
+# Usage: cli-test.sh SEALPOST_CLI DATA_DIR
+set -uo pipefail
+cli=$1
+data=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+passed=0
+failed=0
+at=(--at 2026-06-01T00:00:00Z)
+
+check() { # name, condition (command string evaluated), detail
+    if eval "$2"; then
+        passed=$((passed + 1)); echo "PASS $1"
+    else
+        failed=$((failed + 1)); echo "FAIL $1: ${3:-}"
+    fi
+}
+
+run() { # runs the CLI, capturing exit code and stderr
+    "$cli" "$@" >"$work/stdout" 2>"$work/stderr"
+    rc=$?
+}
+
+printf 'From: Alice <alice@example.org>\r\nTo: Bob <bob@example.org>\r\nSubject: t\r\n\r\nhello\r\n' >"$work/msg.eml"
+
+for c in sign encrypt open; do
+    run "$c" --help
+    check "help-$c" '[ $rc -eq 0 ] && grep -q "^Usage: sealpost-cli '"$c"'" "$work/stdout"'
+done
+run
+check "no-command-is-usage-error" '[ $rc -eq 2 ]'
+run frobnicate
+check "unknown-command" '[ $rc -eq 2 ] && grep -q "unknown command" "$work/stderr"'
+run open --bogus
+check "unknown-option" '[ $rc -eq 2 ] && grep -q "unknown option: --bogus" "$work/stderr"'
+
+run open -i "$work/does-not-exist.eml"
+check "missing-input-names-file" '[ $rc -eq 2 ] && grep -q "does-not-exist.eml" "$work/stderr" && [ $(wc -l <"$work/stderr") -eq 1 ]' "$(cat "$work/stderr")"
+
+run sign --key "$data/alice.key.enc.pem" --cert "$data/alice.cert.pem" -i "$work/msg.eml" -o "$work/s.eml"
+check "encrypted-key-without-password" '[ $rc -eq 2 ] && grep -q "alice.key.enc.pem" "$work/stderr" && [ ! -e "$work/s.eml" ]'
+
+printf 'wrong' >"$work/wrong.txt"
+run sign --key "$data/alice.key.enc.pem" --key-password-file "$work/wrong.txt" --cert "$data/alice.cert.pem" -i "$work/msg.eml" -o "$work/s.eml"
+check "wrong-key-password" '[ $rc -eq 2 ] && grep -qi "password" "$work/stderr" && [ ! -e "$work/s.eml" ] && [ ! -e "$work/s.eml.partial" ]'
+
+run sign --key "$data/bob.key.pem" --cert "$data/alice.cert.pem" -i "$work/msg.eml" -o "$work/s.eml"
+check "key-not-matching-certificate" '[ $rc -eq 2 ] && grep -q "does not belong" "$work/stderr"'
+
+run sign --key "$data/alice.key.enc.pem" --key-password-file "$data/alice.password.txt" --cert "$data/alice.cert.pem" \
+    --chain "$data/chain.pem" -i "$work/msg.eml" -o "$work/s.eml"
+check "sign-with-encrypted-key" '[ $rc -eq 0 ] && [ -s "$work/s.eml" ] && [ ! -e "$work/s.eml.partial" ]'
+
+run open --trust "$data/root-ca.cert.pem" "${at[@]}" -i "$work/s.eml" -o "$work/o.eml" --json "$work/r.json"
+check "open-signed" '[ $rc -eq 0 ] && grep -q "\"signature\": \"valid\"" "$work/r.json" && grep -q "hello" "$work/o.eml"'
+
+run sign --p12 "$data/alice-legacy.p12" --p12-password-file "$data/p12.password.txt" -i "$work/msg.eml" -o "$work/p.eml"
+check "sign-with-legacy-p12" '[ $rc -eq 0 ] && [ -s "$work/p.eml" ]' "$(cat "$work/stderr")"
+
+run sign --p12 "$data/alice.p12" --p12-password-file "$work/wrong.txt" -i "$work/msg.eml" -o "$work/p2.eml"
+check "wrong-p12-password" '[ $rc -eq 2 ] && grep -q "alice.p12" "$work/stderr" && grep -qi "password" "$work/stderr"'
+
+run encrypt --to-cert "$data/bob.cert.pem" -i "$work/msg.eml" -o "$work/e.eml"
+check "encrypt" '[ $rc -eq 0 ] && grep -q "authEnveloped-data" "$work/e.eml"'
+
+run encrypt --to-cert "$data/bob.cert.pem" --cipher rot13 -i "$work/msg.eml" -o "$work/e2.eml"
+check "unknown-cipher" '[ $rc -eq 2 ] && grep -q "unknown cipher: rot13" "$work/stderr"'
+
+run encrypt -i "$work/msg.eml" -o "$work/e3.eml"
+check "no-recipient" '[ $rc -eq 2 ] && grep -q "no recipient" "$work/stderr"'
+
+run open --key "$data/carol.key.pem" --cert "$data/carol.cert.pem" -i "$work/e.eml" -o "$work/o2.eml" --json "$work/r2.json"
+check "wrong-key-exit-1" '[ $rc -eq 1 ] && grep -q "\"encryption\": \"failed\"" "$work/r2.json" && grep -q "could not decrypt" "$work/stderr"'
+
+run open --key "$data/bob.key.pem" --cert "$data/bob.cert.pem" -i "$work/e.eml" -o "$work/o3.eml" --json "$work/r3.json"
+check "right-key" '[ $rc -eq 0 ] && grep -q "\"encryption\": \"decrypted\"" "$work/r3.json" && grep -q "hello" "$work/o3.eml"'
+
+# Garbled S/MIME is still processed (exit 0) and reported, never an error or a crash.
+sed 's/^\([A-Za-z0-9+/]\{10\}\)[A-Za-z0-9+/]/\1!/' "$work/s.eml" >"$work/garbled.eml"
+run open --trust "$data/root-ca.cert.pem" "${at[@]}" -i "$work/garbled.eml" -o "$work/o4.eml" --json "$work/r4.json"
+check "garbled-signature-processed" '[ $rc -eq 0 ] && ! grep -q "\"signature\": \"valid\"" "$work/r4.json"'
+
+head -c 300 "$work/e.eml" >"$work/truncated.eml"
+run open --key "$data/bob.key.pem" --cert "$data/bob.cert.pem" -i "$work/truncated.eml" -o "$work/o5.eml" --json "$work/r5.json"
+check "truncated-encrypted" '[ $rc -le 1 ] && ! grep -q "\"encryption\": \"decrypted\"" "$work/r5.json"'
+
+run open --at yesterday -i "$work/msg.eml"
+check "bad-time" '[ $rc -eq 2 ] && grep -q "RFC 3339" "$work/stderr"'
+
+run open --json - -i "$work/msg.eml"
+check "json-and-message-both-stdout" '[ $rc -eq 2 ]'
+
+cat "$work/msg.eml" | "$cli" open --json "$work/r6.json" >"$work/o6.eml" 2>"$work/stderr"; rc=$?
+check "stdin-stdout" '[ $rc -eq 0 ] && cmp -s "$work/msg.eml" "$work/o6.eml" && grep -q "\"signature\": \"none\"" "$work/r6.json"'
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
