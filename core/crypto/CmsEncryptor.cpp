@@ -5,6 +5,8 @@
 
 #include <openssl/rsa.h>
 
+#include <algorithm>
+
 namespace sealpost::crypto {
 
 using base::ErrorCode;
@@ -67,6 +69,19 @@ base::Result<void> encryptCms(std::span<const base::ByteView> content, std::span
     }
     OsslPtr<BIO> source = makeSourceBio(content);
     OsslPtr<BIO> sink = makeSinkBio(out);
+    // OpenSSL's streaming ASN.1 BIO writes its header with the first content byte; when no byte
+    // ever reaches it (empty content with GCM, which adds no padding), its flush fails. There is
+    // nothing to stream then, so encode in memory.
+    const bool empty = std::all_of(content.begin(), content.end(), [](base::ByteView p) { return p.empty(); });
+    if (empty) {
+        if (CMS_final(cms.get(), source.get(), nullptr, CMS_BINARY) != 1) {
+            return openSslError(ErrorCode::CryptoFailure, "encryption failed");
+        }
+        if (i2d_CMS_bio(sink.get(), cms.get()) != 1) {
+            return openSslError(ErrorCode::Io, "cannot write the encrypted message");
+        }
+        return base::Ok{};
+    }
     if (i2d_CMS_bio_stream(sink.get(), cms.get(), source.get(), static_cast<int>(flags)) != 1) {
         return openSslError(ErrorCode::CryptoFailure, "encryption failed");
     }

@@ -52,14 +52,30 @@ bool addCapabilities(CMS_SignerInfo* si) {
     return CMS_add_smimecap(si, algs.get()) == 1;
 }
 
+// RFC 8551's SMIMEEncryptionKeyPreference carries a context-tagged ([0] IMPLICIT) value, which
+// OpenSSL holds as V_ASN1_OTHER (written verbatim, tag included). CMS_signed_add1_attr_by_*()
+// cannot take it: X509_ATTRIBUTE_set1_data() reads V_ASN1_OTHER (-3) as an MBSTRING_* flag and
+// fails with "unknown format". X509_ATTRIBUTE_create() sets the value directly.
+bool addStandardEncryptionKeyPreference(CMS_SignerInfo* si, const base::Bytes& encoded) {
+    OsslPtr<ASN1_STRING> value(ASN1_STRING_type_new(V_ASN1_OTHER));
+    if (!value || encoded.empty() ||
+        ASN1_STRING_set(value.get(), encoded.data(), static_cast<int>(encoded.size())) != 1) {
+        return false;
+    }
+    OsslPtr<X509_ATTRIBUTE> attr(X509_ATTRIBUTE_create(NID_id_smime_aa_encrypKeyPref, V_ASN1_OTHER, value.get()));
+    if (!attr) {
+        return false;
+    }
+    (void)value.release(); // owned by `attr` now
+    return CMS_signed_add1_attr(si, attr.get()) == 1;
+}
+
 bool addEncryptionKeyPreference(CMS_SignerInfo* si, X509* cert) {
     const base::Bytes standard = encodeIssuerAndSerial(cert, 0xA0); // [0] IMPLICIT issuerAndSerialNumber
     const base::Bytes microsoft = encodeIssuerAndSerial(cert, 0x30);
     OsslPtr<ASN1_OBJECT> msOid(OBJ_txt2obj(kMsEncryptionKeyPreferenceOid, 1));
-    // V_ASN1_OTHER / V_ASN1_SEQUENCE values are written verbatim, tag included.
-    return !standard.empty() && !microsoft.empty() && msOid &&
-           CMS_signed_add1_attr_by_NID(si, NID_id_smime_aa_encrypKeyPref, V_ASN1_OTHER, standard.data(),
-                                       static_cast<int>(standard.size())) == 1 &&
+    // V_ASN1_SEQUENCE values are written verbatim, tag included.
+    return !microsoft.empty() && msOid && addStandardEncryptionKeyPreference(si, standard) &&
            CMS_signed_add1_attr_by_OBJ(si, msOid.get(), V_ASN1_SEQUENCE, microsoft.data(),
                                        static_cast<int>(microsoft.size())) == 1;
 }

@@ -179,15 +179,27 @@ base::Result<Verified> verifyCms(base::ByteView der, std::span<const base::ByteV
     OBJ_obj2txt(oid, sizeof oid, CMS_get0_eContentType(cms.get()), 1);
     v.eContentTypeOid = oid;
     v.detached = CMS_is_detached(cms.get()) == 1;
-    if (v.detached && detachedContent.empty()) {
-        return base::makeError(ErrorCode::InvalidArgument, "detached signature without the signed content");
-    }
     X509StackPtr bag(CMS_get1_certs(cms.get()));
     if (!bag) {
         bag.reset(sk_X509_new_null());
     }
     for (int i = 0; i < sk_X509_num(bag.get()); ++i) {
         v.certificates.push_back(Certificate::share(sk_X509_value(bag.get(), i)));
+    }
+    STACK_OF(CMS_SignerInfo)* infos = CMS_get0_SignerInfos(cms.get()); // borrowed
+    if (sk_CMS_SignerInfo_num(infos) <= 0) {
+        // Nothing is signed (e.g. a certs-only message). CMS_dataInit() cannot even be set up
+        // without digestAlgorithms, so report the bag and any content, with no signers.
+        ASN1_OCTET_STRING** content = CMS_get0_content(cms.get()); // borrowed
+        if (!v.detached && content != nullptr && *content != nullptr) {
+            v.content.assign(reinterpret_cast<const char*>(ASN1_STRING_get0_data(*content)),
+                             static_cast<std::size_t>(ASN1_STRING_length(*content)));
+        }
+        clearOpenSslErrors();
+        return v;
+    }
+    if (v.detached && detachedContent.empty()) {
+        return base::makeError(ErrorCode::InvalidArgument, "detached signature without the signed content");
     }
     // Signer certificates may come from the bag or from the anchors.
     X509RefStackPtr extra(sk_X509_new_null());
@@ -208,7 +220,6 @@ base::Result<Verified> verifyCms(base::ByteView der, std::span<const base::ByteV
             v.content.append(buf, static_cast<std::size_t>(n));
         }
     }
-    STACK_OF(CMS_SignerInfo)* infos = CMS_get0_SignerInfos(cms.get()); // borrowed
     for (int i = 0; i < sk_CMS_SignerInfo_num(infos); ++i) {
         CMS_SignerInfo* si = sk_CMS_SignerInfo_value(infos, i);
         SignerResult r;

@@ -6,7 +6,6 @@
 #include <openssl/err.h>
 #include <openssl/provider.h>
 
-#include <mutex>
 #include <string>
 
 namespace sealpost::crypto {
@@ -15,16 +14,28 @@ using base::ErrorCode;
 
 namespace {
 
-// RC2-40 and friends live in OpenSSL 3's legacy provider. Loading it once, next to the default
-// provider, only adds algorithms; it changes nothing for modern files.
-void ensureLegacyProvider() {
-    static std::once_flag once;
-    std::call_once(once, [] {
-        OSSL_PROVIDER_load(nullptr, "default");
-        OSSL_PROVIDER_load(nullptr, "legacy");
+// RC2-40 and friends live in OpenSSL 3's legacy provider. It is loaded only around the one
+// parse that needs it, so weak ciphers are not accepted elsewhere afterwards (an RC2 message,
+// say). A fetch first makes sure the default provider is active through OpenSSL's fallback:
+// loading any provider explicitly turns that fallback off for good.
+class ScopedLegacyProvider {
+public:
+    ScopedLegacyProvider() {
+        EVP_MD_free(EVP_MD_fetch(nullptr, "SHA256", nullptr));
+        m_legacy = OSSL_PROVIDER_load(nullptr, "legacy");
         clearOpenSslErrors();
-    });
-}
+    }
+    ~ScopedLegacyProvider() {
+        if (m_legacy != nullptr) {
+            OSSL_PROVIDER_unload(m_legacy);
+        }
+    }
+    ScopedLegacyProvider(const ScopedLegacyProvider&) = delete;
+    ScopedLegacyProvider& operator=(const ScopedLegacyProvider&) = delete;
+
+private:
+    OSSL_PROVIDER* m_legacy = nullptr;
+};
 
 } // namespace
 
@@ -52,7 +63,7 @@ base::Result<Identity> parsePkcs12(base::ByteView data, std::string_view passwor
     STACK_OF(X509)* ca = nullptr;
     if (PKCS12_parse(p12.get(), pass.c_str(), &key, &cert, &ca) != 1) {
         clearOpenSslErrors();
-        ensureLegacyProvider();
+        const ScopedLegacyProvider legacy;
         if (PKCS12_parse(p12.get(), pass.c_str(), &key, &cert, &ca) != 1) {
             return openSslError(ErrorCode::Unsupported, "cannot decrypt the PKCS#12 contents");
         }

@@ -56,6 +56,8 @@ base::Result<PrivateKey> PrivateKey::parse(base::ByteView data, std::optional<st
         }
         return base::makeError(ErrorCode::MalformedInput, "not a PEM or DER private key");
     }
+    // The decoder leaves the failures of the formats it tried before the right one on the queue.
+    clearOpenSslErrors();
     return adopt(key);
 }
 

@@ -4,6 +4,7 @@
 #include "crypto/CmsOutline.h"
 #include "crypto/CmsVerifier.h"
 #include "mime/Address.h"
+#include "mime/Canonical.h"
 #include "mime/TransferEncoding.h"
 #include "smime/HeaderUtil.h"
 
@@ -65,6 +66,15 @@ void addWarning(OpenReport& report, OpenWarning w) {
     }
 }
 
+std::string childPath(const std::string& parent, std::size_t index) {
+    return parent.empty() ? std::to_string(index) : parent + "." + std::to_string(index);
+}
+
+bool hasInvalidSigner(const crypto::Verified& v) {
+    return std::any_of(v.signers.begin(), v.signers.end(),
+                       [](const crypto::SignerResult& s) { return s.status == crypto::SignatureStatus::Invalid; });
+}
+
 class Opener {
 public:
     Opener(const OpenOptions& options, OpenReport& report) : m_options(options), m_report(report) {}
@@ -79,8 +89,13 @@ public:
 private:
     PartKind classify(const mime::MimeEntity& e) const;
     void openLeaf(const mime::MimeEntity& e, const std::string& path, std::string& out);
+    // A part shown as it is (an undecryptable or broken S/MIME entity): never a content root, so
+    // its header is not mistaken for a protected header section.
+    void openOpaqueLeaf(const mime::MimeEntity& e, const std::string& path, std::string& out);
     void openMultipart(const mime::MimeEntity& e, const std::string& path, std::string& out);
     void openMultipartSigned(const mime::MimeEntity& e, const std::string& path, std::string& out);
+    void openMalformedSigned(const mime::MimeEntity& e, const std::string& path, std::string& out);
+    void verifyDetached(std::size_t layer, base::ByteView der, std::string_view signedPart);
     void openEnveloped(const mime::MimeEntity& e, const std::string& path, std::string& out);
     void openOpaqueSigned(const mime::MimeEntity& e, const std::string& path, std::string& out);
     void openBuffer(std::string content, const std::string& path, std::string& out, const mime::MimeEntity& origin);
@@ -143,7 +158,8 @@ void Opener::open(const mime::MimeEntity& e, const std::string& path, std::strin
                        kind == PartKind::OpaqueSigned;
     if (layer && static_cast<int>(m_active.size()) >= m_options.maxLayers) {
         addWarning(m_report, OpenWarning::NestingLimitReached);
-        kind = PartKind::Leaf;
+        openOpaqueLeaf(e, path, out);
+        return;
     }
     switch (kind) {
     case PartKind::Leaf: openLeaf(e, path, out); break;
@@ -166,6 +182,15 @@ void Opener::openLeaf(const mime::MimeEntity& e, const std::string& path, std::s
     out += e.raw;
 }
 
+void Opener::openOpaqueLeaf(const mime::MimeEntity& e, const std::string& path, std::string& out) {
+    m_descendingRoot = false;
+    for (std::size_t idx : m_active) {
+        ++m_layers[idx].leaves;
+    }
+    m_leaves.push_back(Leaf{path, e.contentType.mimeType(), m_active});
+    out += e.raw;
+}
+
 void Opener::openMultipart(const mime::MimeEntity& e, const std::string& path, std::string& out) {
     if (m_descendingRoot) {
         m_contentRoot = &e;
@@ -178,7 +203,7 @@ void Opener::openMultipart(const mime::MimeEntity& e, const std::string& path, s
     rebuilt += e.preamble;
     for (std::size_t i = 0; i < e.children.size(); ++i) {
         rebuilt += "\r\n--" + boundary + "\r\n";
-        open(e.children[i], path.empty() ? std::to_string(i + 1) : path + "." + std::to_string(i + 1), rebuilt);
+        open(e.children[i], childPath(path, i + 1), rebuilt);
     }
     rebuilt += "\r\n--" + boundary + "--\r\n";
     rebuilt += e.epilogue;
@@ -233,30 +258,82 @@ void Opener::judgeSignature(std::size_t layer, const crypto::Verified& v) {
 
 void Opener::openMultipartSigned(const mime::MimeEntity& e, const std::string& path, std::string& out) {
     if (e.children.empty()) {
-        openLeaf(e, path, out);
+        openOpaqueLeaf(e, path, out);
+        return;
+    }
+    if (e.children.size() != 2 || !isPkcs7Signature(e.children[1].contentType)) {
+        openMalformedSigned(e, path, out);
         return;
     }
     const std::size_t layer = beginLayer(false);
     m_layers[layer].signatureState = SignatureState::Error;
-    if (e.children.size() != 2) {
-        addWarning(m_report, OpenWarning::MultipartSignedPartCount);
-    } else if (!isPkcs7Signature(e.children[1].contentType)) {
-        addWarning(m_report, OpenWarning::MultipartSignedProtocolMismatch);
-    } else if (auto der = decodeCms(e.children[1])) {
-        const base::ByteView signedBytes = base::asBytes(e.children[0].raw);
-        crypto::VerifyOptions vo{m_options.trustAnchors, m_options.at};
-        auto verified = crypto::verifyCms(*der, std::span(&signedBytes, 1), vo);
-        if (!verified) {
-            addWarning(m_report, OpenWarning::BrokenSmimePart);
-        } else if (!verified->detached) {
-            // The signature carries its own content, which is not what would be shown.
-            addWarning(m_report, OpenWarning::MultipartSignedProtocolMismatch);
-        } else {
-            judgeSignature(layer, *verified);
-        }
+    if (auto der = decodeCms(e.children[1])) {
+        verifyDetached(layer, *der, e.children[0].raw);
     }
     open(e.children[0], path, out);
     endLayer();
+}
+
+void Opener::verifyDetached(std::size_t layer, base::ByteView der, std::string_view signedPart) {
+    crypto::VerifyOptions vo{m_options.trustAnchors, m_options.at};
+    const base::ByteView exact = base::asBytes(signedPart);
+    auto verified = crypto::verifyCms(der, std::span(&exact, 1), vo);
+    if (!verified) {
+        addWarning(m_report, OpenWarning::BrokenSmimePart);
+        return;
+    }
+    if (!verified->detached) {
+        // The signature carries its own content, which is not what would be shown.
+        addWarning(m_report, OpenWarning::MultipartSignedProtocolMismatch);
+        return;
+    }
+    // Mail stored with LF line ends (mbox, Maildir on Unix) no longer holds the CRLF bytes that were
+    // signed (RFC 8551 3.1.1 canonical form). Only a part without any CR is retried, so the two
+    // forms differ in nothing but line ends.
+    if (hasInvalidSigner(*verified) && signedPart.find('\r') == std::string_view::npos &&
+        signedPart.find('\n') != std::string_view::npos) {
+        const std::string canonical = mime::toCrlf(signedPart);
+        const base::ByteView crlf = base::asBytes(canonical);
+        auto again = crypto::verifyCms(der, std::span(&crlf, 1), vo);
+        if (again && again->detached && !hasInvalidSigner(*again)) {
+            verified = std::move(again);
+        }
+    }
+    judgeSignature(layer, *verified);
+}
+
+// RFC 1847 multipart/signed has exactly two parts, the second a signature. Anything else is shown
+// as multipart/mixed: the first part under a signature in error, the other displayable parts
+// outside any signature, so an appended part can never borrow the signed state.
+void Opener::openMalformedSigned(const mime::MimeEntity& e, const std::string& path, std::string& out) {
+    addWarning(m_report, e.children.size() != 2 ? OpenWarning::MultipartSignedPartCount
+                                                : OpenWarning::MultipartSignedProtocolMismatch);
+    if (m_descendingRoot) {
+        m_contentRoot = &e; // not a protection layer: its first part's header is not protected
+        m_descendingRoot = false;
+    }
+    const std::string boundary = e.contentType.param("boundary");
+    std::string rebuilt;
+    for (const auto& h : e.headers) {
+        if (!iequals(h.name, "Content-Type")) {
+            rebuilt += headerLine(h);
+        }
+    }
+    rebuilt += "Content-Type: multipart/mixed; boundary=\"" + boundary + "\"\r\n\r\n--" + boundary + "\r\n";
+    const std::size_t layer = beginLayer(false);
+    m_layers[layer].signatureState = SignatureState::Error;
+    open(e.children[0], childPath(path, 1), rebuilt);
+    endLayer();
+    std::size_t shown = 1;
+    for (std::size_t i = 1; i < e.children.size(); ++i) {
+        if (i == 1 && isPkcs7Signature(e.children[i].contentType)) {
+            continue;
+        }
+        rebuilt += "\r\n--" + boundary + "\r\n";
+        open(e.children[i], childPath(path, ++shown), rebuilt);
+    }
+    rebuilt += "\r\n--" + boundary + "--\r\n";
+    out += rebuilt;
 }
 
 void Opener::openBuffer(std::string content, const std::string& path, std::string& out,
@@ -265,7 +342,7 @@ void Opener::openBuffer(std::string content, const std::string& path, std::strin
     auto parsed = mime::parseEntity(m_buffers.back(), m_options.limits);
     if (!parsed) {
         addWarning(m_report, OpenWarning::BrokenSmimePart);
-        openLeaf(origin, path, out);
+        openOpaqueLeaf(origin, path, out);
         return;
     }
     m_entities.push_back(std::move(parsed).value());
@@ -278,7 +355,7 @@ void Opener::openEnveloped(const mime::MimeEntity& e, const std::string& path, s
                                                         base::ErrorCode::MalformedInput, "undecodable"));
     if (!outline) {
         addWarning(m_report, OpenWarning::BrokenSmimePart);
-        openLeaf(e, path, out);
+        openOpaqueLeaf(e, path, out);
         return;
     }
     if (outline->type == crypto::CmsContentType::SignedData) {
@@ -299,7 +376,7 @@ void Opener::openEnveloped(const mime::MimeEntity& e, const std::string& path, s
                 std::string(base::errorCodeName(decrypted.error().code)) + ": " + decrypted.error().detail;
         }
         addWarning(m_report, OpenWarning::DecryptionFailed);
-        openLeaf(e, path, out);
+        openOpaqueLeaf(e, path, out);
         endLayer();
         return;
     }
@@ -313,14 +390,14 @@ void Opener::openEnveloped(const mime::MimeEntity& e, const std::string& path, s
 void Opener::openOpaqueSigned(const mime::MimeEntity& e, const std::string& path, std::string& out) {
     auto der = decodeCms(e);
     if (!der) {
-        openLeaf(e, path, out);
+        openOpaqueLeaf(e, path, out);
         return;
     }
     crypto::VerifyOptions vo{m_options.trustAnchors, m_options.at};
     auto verified = crypto::verifyCms(*der, {}, vo);
     if (!verified) {
         addWarning(m_report, OpenWarning::BrokenSmimePart);
-        openLeaf(e, path, out);
+        openOpaqueLeaf(e, path, out);
         return;
     }
     const std::size_t layer = beginLayer(false);
@@ -363,7 +440,9 @@ void Opener::finish(const mime::MimeEntity& top) {
             r.signers[s].coversWholeMessage = covers(l);
         }
     }
-    r.signature = anyCoveringSignature ? covering : partial;
+    // README / RFC 8551 nesting: the worst result of every layer, so a bad inner signature is never
+    // hidden behind a good outer one.
+    r.signature = worse(covering, partial);
     if (anyPartialSignature) {
         addWarning(r, OpenWarning::SignedPartInsideUnprotectedContent);
     }
@@ -415,13 +494,17 @@ void Opener::finish(const mime::MimeEntity& top) {
         s.matchesFrom = !r.fromAddress.empty() && s.result.certificate &&
                         s.result.certificate->hasEmailAddress(r.fromAddress);
     }
-    if (anyCoveringSignature || anyPartialSignature) {
-        bool all = !r.signers.empty();
-        for (const SignerReport& s : r.signers) {
-            if (s.coversWholeMessage == anyCoveringSignature) {
-                all = all && s.matchesFrom;
-            }
+    // The signers that count: those of covering layers, or, when nothing covers the whole
+    // message, those of the partial ones. No such signer (broken signatures only): no answer.
+    bool anyRelevant = false;
+    bool all = true;
+    for (const SignerReport& s : r.signers) {
+        if (s.coversWholeMessage == anyCoveringSignature) {
+            anyRelevant = true;
+            all = all && s.matchesFrom;
         }
+    }
+    if (anyRelevant) {
         r.signerMatchesFrom = all;
         if (!all) {
             addWarning(r, OpenWarning::SignerDoesNotMatchFrom);
@@ -461,8 +544,11 @@ std::string assemble(const mime::MimeEntity& top, std::string_view opened, const
         return std::any_of(report.protectedHeaders->begin(), report.protectedHeaders->end(),
                            [name](const auto& f) { return iequals(f.first, name); });
     };
+    // RFC 9788: with an hp parameter the protected header section replaces the outer one
+    // entirely; merging would let unprotected outer fields (Reply-To, Cc) pass as protected.
+    const bool replaceOuter = !report.headerProtection.empty() && report.protectedHeaders.has_value();
     for (const auto& h : top.headers) {
-        if (!isContentField(h.name) && !iequals(h.name, "MIME-Version") && !isProtected(h.name)) {
+        if (!replaceOuter && !isContentField(h.name) && !iequals(h.name, "MIME-Version") && !isProtected(h.name)) {
             out += headerLine(h);
         }
     }

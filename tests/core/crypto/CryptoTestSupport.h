@@ -11,6 +11,8 @@
 #include "crypto/Identity.h"
 #include "crypto/PrivateKey.h"
 
+#include <openssl/err.h>
+
 #include <gtest/gtest.h>
 
 #include <array>
@@ -74,6 +76,15 @@ inline Identity loadIdentity(std::string_view who) {
         id.chain.push_back(loadCert("intermediate-ca.cert.pem"));
     }
     return id;
+}
+
+inline std::string drainErrors() {
+    std::string out;
+    for (unsigned long e = 0; (e = ERR_get_error()) != 0;) {
+        out += ERR_error_string(e, nullptr);
+        out += "; ";
+    }
+    return out;
 }
 
 inline base::ByteView bytes(const std::string& s) { return base::asBytes(s); }

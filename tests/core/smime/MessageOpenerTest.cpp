@@ -74,7 +74,7 @@ const std::vector<Golden>& goldens() {
         {"signed-partial", {}, E::None, {}, S::Valid, "alice@example.org", true, false, "Partially signed",
          {W::SignedPartInsideUnprotectedContent}},
         {"signed-three-parts", {}, E::None, {}, S::Error, "", {}, false, "Signed with extra third part",
-         {W::MultipartSignedPartCount}},
+         {W::MultipartSignedPartCount, W::SignedPartInsideUnprotectedContent}},
         {"signed-header-protected", {}, E::None, {}, S::Valid, "alice@example.org", true, true, "Protected subject", {},
          true},
         {"encrypted-header-protected", {"bob"}, E::Decrypted, ContentCipher::Aes256Gcm, S::Valid, "alice@example.org",
@@ -83,8 +83,8 @@ const std::vector<Golden>& goldens() {
     return all;
 }
 
-// What a correct client shows: the outer transport header (minus the fields the protected header
-// section replaces), the protected fields, then the innermost entity's content header and body.
+// What a correct client shows: the outer transport header, or with RFC 9788 header protection only
+// the protected fields, then the innermost entity's content header and body.
 std::string expectedOpened(const std::string& eml, const std::string& payload, bool headerProtected) {
     auto top = mime::parseEntity(eml);
     auto inner = mime::parseEntity(payload);
@@ -92,12 +92,10 @@ std::string expectedOpened(const std::string& eml, const std::string& payload, b
         return "<unparseable fixture>";
     }
     auto isContent = [](std::string_view name) { return name.size() > 8 && mime::toLowerAscii(name.substr(0, 8)) == "content-"; };
-    std::set<std::string> protectedNames;
     std::string protectedLines;
     if (headerProtected) {
         for (const auto& h : inner->headers) {
             if (!isContent(h.name) && mime::toLowerAscii(h.name) != "hp-outer") {
-                protectedNames.insert(mime::toLowerAscii(h.name));
                 protectedLines += std::string(h.name) + ": " + h.value() + "\r\n";
             }
         }
@@ -105,7 +103,7 @@ std::string expectedOpened(const std::string& eml, const std::string& payload, b
     std::string out;
     for (const auto& h : top->headers) {
         const std::string lower = mime::toLowerAscii(h.name);
-        if (!isContent(h.name) && lower != "mime-version" && protectedNames.count(lower) == 0) {
+        if (!headerProtected && !isContent(h.name) && lower != "mime-version") {
             out += std::string(h.name) + ":" + std::string(h.rawValue) + "\r\n";
         }
     }
@@ -555,6 +553,38 @@ TEST(MessageOpenerTest, LfStoredEncryptedHeaderProtectedMessageOpens) {
     EXPECT_EQ(opened->report.encryption, E::Decrypted);
     EXPECT_EQ(opened->report.signature, S::Valid);
     EXPECT_EQ(subjectsOf(opened->message), std::vector<std::string>{"Secret subject"});
+}
+
+TEST(MessageOpenerTest, UnprotectedOuterFieldsAreNotMergedIntoProtectedHeaders) {
+    std::string eml = readData("signed-header-protected.eml");
+    eml.insert(0, "Reply-To: Eve <eve@example.org>\r\nCc: eve@example.org\r\n");
+    OpenContext ctx;
+    auto opened = ctx.open(eml);
+    ASSERT_TRUE(opened);
+    EXPECT_EQ(opened->report.signature, S::Valid);
+    EXPECT_EQ(opened->message.find("eve@example.org"), std::string::npos) << opened->message;
+    EXPECT_EQ(subjectsOf(opened->message), std::vector<std::string>{"Protected subject"});
+}
+
+TEST(MessageOpenerTest, BadInnerSignatureIsNotHiddenByAGoodOuterOne) {
+    const crypto::Identity alice = loadIdentity("alice");
+    ProtectRequest req;
+    req.sign = SignStep{alice, SignatureForm::Detached, crypto::DigestAlgorithm::Sha256, std::nullopt};
+    req.now = signTime();
+    std::string inner;
+    base::StringSink innerSink(inner);
+    ASSERT_TRUE(protectMessage("From: Alice Test <alice@example.org>\r\n\r\nPay 100 EUR\r\n", req, innerSink));
+    inner.replace(inner.find("100"), 3, "900");
+    req.sign->form = SignatureForm::Opaque;
+    std::string outer;
+    base::StringSink outerSink(outer);
+    ASSERT_TRUE(protectMessage(inner, req, outerSink));
+    OpenContext ctx;
+    auto opened = ctx.open(outer);
+    ASSERT_TRUE(opened);
+    EXPECT_EQ(opened->report.signature, S::Invalid);
+    ASSERT_EQ(opened->report.parts.size(), 1U);
+    EXPECT_EQ(opened->report.parts[0].signature, S::Invalid);
 }
 
 TEST(MessageOpenerTest, GarbageIsNotAnError) {
