@@ -1,6 +1,8 @@
 #include "mime/Canonical.h"
 
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 
 namespace sealpost::mime {
 namespace {
@@ -28,34 +30,59 @@ std::string toCrlf(std::string_view text) {
     return out;
 }
 
-bool isCrlfCanonical(std::string_view text) noexcept {
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] == '\r' && (i + 1 == text.size() || text[i + 1] != '\n')) {
-            return false;
-        }
-        if (text[i] == '\n' && (i == 0 || text[i - 1] != '\r')) {
-            return false;
+namespace {
+
+// True when any octet in [p, p+n) is NUL or >= 0x80; eight octets at a time.
+bool hasEightBitOrNul(const char* p, std::size_t n) noexcept {
+    constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
+    constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        std::uint64_t w = 0;
+        std::memcpy(&w, p + i, 8);
+        if (((w & kHigh) | ((w - kOnes) & ~w & kHigh)) != 0) {
+            return true;
         }
     }
-    return true;
+    for (; i < n; ++i) {
+        const auto u = static_cast<unsigned char>(p[i]);
+        if (u == 0 || u >= 0x80) {
+            return true;
+        }
+    }
+    return false;
 }
 
-bool isSevenBitSafe(std::string_view text) noexcept {
-    std::size_t lineLength = 0;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const auto u = static_cast<unsigned char>(text[i]);
-        if (u == 0 || u >= 0x80) {
-            return false;
+} // namespace
+
+TextShape analyzeText(std::string_view text) noexcept {
+    TextShape shape;
+    const char* const begin = text.data();
+    const char* const end = begin + text.size();
+    for (const char* line = begin; line < end && (shape.crlfCanonical || shape.sevenBitSafe);) {
+        const auto* nl = static_cast<const char*>(std::memchr(line, '\n', static_cast<std::size_t>(end - line)));
+        const char* const lineEnd = nl != nullptr ? nl : end;
+        std::size_t length = static_cast<std::size_t>(lineEnd - line);
+        const bool crBeforeLf = nl != nullptr && length > 0 && lineEnd[-1] == '\r';
+        if (nl != nullptr && !crBeforeLf) {
+            shape.crlfCanonical = false; // bare LF
         }
-        if (u == '\n') {
-            lineLength = 0;
-        } else if (u != '\r' || i + 1 == text.size() || text[i + 1] != '\n') {
-            if (++lineLength > kMaxLineLength) {
-                return false;
-            }
+        if (crBeforeLf) {
+            --length; // the CR of CRLF is not part of the line
         }
+        if (std::memchr(line, '\r', length) != nullptr) {
+            shape.crlfCanonical = false; // lone CR
+        }
+        if (shape.sevenBitSafe && (length > kMaxLineLength || hasEightBitOrNul(line, length))) {
+            shape.sevenBitSafe = false;
+        }
+        line = nl != nullptr ? nl + 1 : end;
     }
-    return true;
+    return shape;
 }
+
+bool isCrlfCanonical(std::string_view text) noexcept { return analyzeText(text).crlfCanonical; }
+
+bool isSevenBitSafe(std::string_view text) noexcept { return analyzeText(text).sevenBitSafe; }
 
 } // namespace sealpost::mime

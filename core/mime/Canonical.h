@@ -9,6 +9,13 @@ namespace sealpost::mime {
 // canonical form (RFC 5751 3.1.1) before it is hashed.
 [[nodiscard]] std::string toCrlf(std::string_view text);
 
+// What a body needs before it can be signed, found in one pass over it.
+struct TextShape {
+    bool crlfCanonical = true; // every CR is followed by LF and every LF is preceded by CR
+    bool sevenBitSafe = true;  // see isSevenBitSafe()
+};
+[[nodiscard]] TextShape analyzeText(std::string_view text) noexcept;
+
 // True when every CR is followed by LF and every LF is preceded by CR.
 [[nodiscard]] bool isCrlfCanonical(std::string_view text) noexcept;
 

@@ -1,63 +1,80 @@
 #include "smime/Base64Sink.h"
 
+#include <algorithm>
+
 namespace sealpost::smime {
 
 namespace {
 
 constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-constexpr std::size_t kLineChars = 76;
-
-void encodeGroup(const std::uint8_t* in, std::size_t n, std::string& out) {
-    const std::uint32_t v = (std::uint32_t{in[0]} << 16) | (n > 1 ? std::uint32_t{in[1]} << 8 : 0u) |
-                            (n > 2 ? std::uint32_t{in[2]} : 0u);
-    out += kAlphabet[(v >> 18) & 0x3F];
-    out += kAlphabet[(v >> 12) & 0x3F];
-    out += n > 1 ? kAlphabet[(v >> 6) & 0x3F] : '=';
-    out += n > 2 ? kAlphabet[v & 0x3F] : '=';
-}
+constexpr std::size_t kBlock = 64 * 1024; // output is handed on in blocks of about this size
 
 } // namespace
 
-bool Base64Sink::flushLine(bool final) {
-    if (m_line.size() < kLineChars && !final) {
+Base64Sink::Base64Sink(base::ByteSink& target) : m_target(target) { m_out.reserve(kBlock + 128); }
+
+void Base64Sink::encodeLine(const std::uint8_t* in, std::size_t n) {
+    const std::size_t start = m_out.size();
+    m_out.resize(start + (n + 2) / 3 * 4 + 2);
+    char* o = m_out.data() + start;
+    std::size_t i = 0;
+    for (; i + 3 <= n; i += 3) {
+        const std::uint32_t v = (std::uint32_t{in[i]} << 16) | (std::uint32_t{in[i + 1]} << 8) | in[i + 2];
+        *o++ = kAlphabet[v >> 18];
+        *o++ = kAlphabet[(v >> 12) & 0x3F];
+        *o++ = kAlphabet[(v >> 6) & 0x3F];
+        *o++ = kAlphabet[v & 0x3F];
+    }
+    if (const std::size_t rest = n - i; rest > 0) {
+        const std::uint32_t v = (std::uint32_t{in[i]} << 16) | (rest > 1 ? std::uint32_t{in[i + 1]} << 8 : 0U);
+        *o++ = kAlphabet[v >> 18];
+        *o++ = kAlphabet[(v >> 12) & 0x3F];
+        *o++ = rest > 1 ? kAlphabet[(v >> 6) & 0x3F] : '=';
+        *o++ = '=';
+    }
+    *o++ = '\r';
+    *o++ = '\n';
+}
+
+bool Base64Sink::flush() {
+    if (m_out.empty()) {
         return true;
     }
-    if (m_line.empty()) {
-        return true;
-    }
-    m_line += "\r\n";
-    const bool ok = m_target.write(base::asBytes(m_line));
-    m_line.clear();
+    const bool ok = m_target.write(base::asBytes(m_out));
+    m_out.clear();
     return ok;
 }
 
 bool Base64Sink::write(base::ByteView data) {
     std::size_t i = 0;
-    while (i < data.size()) {
-        if (m_pendingSize > 0 || data.size() - i < 3) {
-            m_pending[m_pendingSize++] = data[i++];
-            if (m_pendingSize < 3) {
-                continue;
-            }
-            encodeGroup(m_pending.data(), 3, m_line);
-            m_pendingSize = 0;
-        } else {
-            encodeGroup(data.data() + i, 3, m_line);
-            i += 3;
+    if (m_pendingSize > 0) {
+        const std::size_t take = std::min(kLineBytes - m_pendingSize, data.size());
+        std::copy_n(data.data(), take, m_pending.data() + m_pendingSize);
+        m_pendingSize += take;
+        i = take;
+        if (m_pendingSize < kLineBytes) {
+            return true;
         }
-        if (m_line.size() >= kLineChars && !flushLine(false)) {
+        encodeLine(m_pending.data(), kLineBytes);
+        m_pendingSize = 0;
+    }
+    for (; i + kLineBytes <= data.size(); i += kLineBytes) {
+        encodeLine(data.data() + i, kLineBytes);
+        if (m_out.size() >= kBlock && !flush()) {
             return false;
         }
     }
+    m_pendingSize = data.size() - i;
+    std::copy_n(data.data() + i, m_pendingSize, m_pending.data());
     return true;
 }
 
 bool Base64Sink::finish() {
     if (m_pendingSize > 0) {
-        encodeGroup(m_pending.data(), m_pendingSize, m_line);
+        encodeLine(m_pending.data(), m_pendingSize);
         m_pendingSize = 0;
     }
-    return flushLine(true);
+    return flush();
 }
 
 } // namespace sealpost::smime

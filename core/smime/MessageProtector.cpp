@@ -8,6 +8,7 @@
 
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <deque>
 
 namespace sealpost::smime {
@@ -58,21 +59,15 @@ std::string randomBoundary() {
     return "----sealpost-" + mime::encodeBase64(ByteView(raw, sizeof raw), 0).substr(0, 24);
 }
 
-bool isLeafNeedingReencoding(const mime::MimeEntity& e) {
-    const bool encoded = e.transferEncoding == "base64" || e.transferEncoding == "quoted-printable";
-    return !encoded && !mime::isSevenBitSafe(e.body);
+bool isTransferEncoded(const mime::MimeEntity& e) {
+    return e.transferEncoding == "base64" || e.transferEncoding == "quoted-printable";
 }
 
 bool needsRewrite(const mime::MimeEntity& e) {
     if (e.isMultipart()) {
-        for (const auto& c : e.children) {
-            if (needsRewrite(c)) {
-                return true;
-            }
-        }
-        return false;
+        return std::any_of(e.children.begin(), e.children.end(), [](const auto& c) { return needsRewrite(c); });
     }
-    return isLeafNeedingReencoding(e);
+    return !isTransferEncoded(e) && !mime::analyzeText(e.body).sevenBitSafe;
 }
 
 // Content headers of `e` with CRLF line ends, optionally replacing Content-Transfer-Encoding.
@@ -95,25 +90,51 @@ std::string contentHeaders(const mime::MimeEntity& e, std::string_view newEncodi
     return out;
 }
 
-// Appends entity `e` in canonical form: CRLF everywhere, 8-bit leaves re-encoded.
-void appendCanonical(const mime::MimeEntity& e, bool top, Pieces& out) {
-    if (!needsRewrite(e)) {
-        std::string head = top ? contentHeaders(e, {}, true) : contentHeaders(e, {}, false);
+void appendCanonical(const mime::MimeEntity& e, bool top, Pieces& out);
+
+void appendBody(std::string_view body, bool crlfCanonical, Pieces& out) {
+    if (crlfCanonical) {
+        out.add(body);
+    } else {
+        out.own(mime::toCrlf(body));
+    }
+}
+
+void appendLeaf(const mime::MimeEntity& e, bool top, Pieces& out) {
+    const mime::TextShape shape = mime::analyzeText(e.body); // one pass decides everything
+    if (shape.sevenBitSafe || isTransferEncoded(e)) {
+        std::string head = contentHeaders(e, {}, top);
         if (top && e.header("Content-Type") == nullptr) {
             head += "Content-Type: text/plain; charset=us-ascii\r\n";
         }
         out.own(std::move(head) + "\r\n");
-        if (mime::isCrlfCanonical(e.body)) {
-            out.add(e.body);
-        } else {
-            out.own(mime::toCrlf(e.body));
-        }
+        appendBody(e.body, shape.crlfCanonical, out);
         return;
     }
+    if (e.contentType.is("message", "rfc822")) {
+        // RFC 2046 5.2.1: an embedded message may not be base64- or QP-encoded; canonicalise
+        // the message inside instead.
+        auto inner = mime::parseEntity(e.body);
+        if (inner) {
+            out.own(contentHeaders(e, {}, top) + "\r\n");
+            appendCanonical(*inner, false, out);
+            return;
+        }
+    }
+    const bool text = e.contentType.type == "text";
+    out.own(contentHeaders(e, text ? "quoted-printable" : "base64", top) + "\r\n");
+    out.own(text ? mime::encodeQuotedPrintable(e.body) : mime::encodeBase64(base::asBytes(e.body)));
+}
+
+// Appends entity `e` in canonical form: CRLF everywhere, 8-bit leaves re-encoded.
+void appendCanonical(const mime::MimeEntity& e, bool top, Pieces& out) {
     if (!e.isMultipart()) {
-        const bool text = e.contentType.type == "text";
-        out.own(contentHeaders(e, text ? "quoted-printable" : "base64", top) + "\r\n");
-        out.own(text ? mime::encodeQuotedPrintable(e.body) : mime::encodeBase64(base::asBytes(e.body)));
+        appendLeaf(e, top, out);
+        return;
+    }
+    if (!needsRewrite(e)) {
+        out.own(contentHeaders(e, {}, top) + "\r\n");
+        appendBody(e.body, mime::isCrlfCanonical(e.body), out);
         return;
     }
     const std::string boundary = e.contentType.param("boundary");
@@ -124,6 +145,7 @@ void appendCanonical(const mime::MimeEntity& e, bool top, Pieces& out) {
         appendCanonical(child, false, out);
     }
     out.own("\r\n--" + boundary + "--\r\n");
+    out.own(mime::toCrlf(e.epilogue));
 }
 
 std::string outerHeaders(const mime::MimeEntity& top) {

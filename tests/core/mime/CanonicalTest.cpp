@@ -38,3 +38,29 @@ TEST(CanonicalTest, IsSevenBitSafe) {
 
 } // namespace
 } // namespace sealpost::mime
+
+TEST(CanonicalTest, AnalyzeTextFindsBothPropertiesInOnePass) {
+    using sealpost::mime::analyzeText;
+    EXPECT_TRUE(analyzeText("a\r\nb\r\n").crlfCanonical);
+    EXPECT_TRUE(analyzeText("a\r\nb\r\n").sevenBitSafe);
+    EXPECT_FALSE(analyzeText("a\nb").crlfCanonical);
+    EXPECT_FALSE(analyzeText("a\rb").crlfCanonical);
+    EXPECT_FALSE(analyzeText("ab\r").crlfCanonical);
+    EXPECT_TRUE(analyzeText("a\nb").sevenBitSafe);
+    // 8-bit and NUL octets at every position of an 8-octet word, and in the tail.
+    for (std::size_t pos = 0; pos < 19; ++pos) {
+        std::string high(19, 'x');
+        high[pos] = static_cast<char>(0xC3);
+        EXPECT_FALSE(analyzeText(high).sevenBitSafe) << pos;
+        EXPECT_TRUE(analyzeText(high).crlfCanonical) << pos;
+        std::string nul(19, 'x');
+        nul[pos] = '\0';
+        EXPECT_FALSE(analyzeText(nul).sevenBitSafe) << pos;
+    }
+    EXPECT_TRUE(analyzeText(std::string(998, 'x') + "\r\n").sevenBitSafe);
+    EXPECT_FALSE(analyzeText(std::string(999, 'x') + "\r\n").sevenBitSafe);
+    EXPECT_FALSE(analyzeText("ok\r\n" + std::string(999, 'x')).sevenBitSafe); // last line, no break
+    const auto both = analyzeText("caf\xC3\xA9\n");
+    EXPECT_FALSE(both.sevenBitSafe);
+    EXPECT_FALSE(both.crlfCanonical);
+}
