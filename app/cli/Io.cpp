@@ -35,7 +35,7 @@ base::Result<std::string> readInput(const std::string& path) {
 
 OutputFile::~OutputFile() {
     if (m_file != nullptr && !m_stdout) {
-        std::fclose(m_file);
+        (void)std::fclose(m_file); // abandoning the file anyway
         std::error_code ec;
         std::filesystem::remove(m_partial, ec); // not committed: leave nothing half-written
     }

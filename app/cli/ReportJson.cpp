@@ -1,6 +1,9 @@
 #include "ReportJson.h"
 
+#include <charconv>
 #include <chrono>
+#include <string_view>
+#include <system_error>
 #include <cstdio>
 #include <ctime>
 
@@ -11,41 +14,65 @@ std::string formatTime(base::TimePoint t) {
     std::tm tmv{};
     gmtime_r(&tt, &tmv);
     char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tmv);
+    if (std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tmv) == 0) {
+        return {};
+    }
     return buf;
 }
 
-std::optional<base::TimePoint> parseTime(const std::string& text) {
-    int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
-    char tz[16] = {};
-    if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%15s", &y, &mo, &d, &h, &mi, &s, tz) != 7) {
+namespace {
+
+// The number of `width` digits at text[pos], or nullopt.
+std::optional<int> digitsAt(std::string_view text, std::size_t pos, std::size_t width) {
+    if (pos + width > text.size()) {
         return std::nullopt;
     }
-    std::string zone(tz);
+    int value = 0;
+    const char* begin = text.data() + pos;
+    const auto [end, ec] = std::from_chars(begin, begin + width, value);
+    if (ec != std::errc() || end != begin + width) {
+        return std::nullopt;
+    }
+    return value;
+}
+
+} // namespace
+
+std::optional<base::TimePoint> parseTime(const std::string& text) {
+    // YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)
+    const std::string_view t(text);
+    if (t.size() < 20 || t[4] != '-' || t[7] != '-' || (t[10] != 'T' && t[10] != 't') || t[13] != ':' ||
+        t[16] != ':') {
+        return std::nullopt;
+    }
+    const auto y = digitsAt(t, 0, 4), mo = digitsAt(t, 5, 2), d = digitsAt(t, 8, 2);
+    const auto h = digitsAt(t, 11, 2), mi = digitsAt(t, 14, 2), s = digitsAt(t, 17, 2);
+    if (!y || !mo || !d || !h || !mi || !s || *mo < 1 || *mo > 12 || *d < 1 || *d > 31 || *h > 23 || *mi > 59 ||
+        *s > 60) {
+        return std::nullopt;
+    }
+    std::string_view zone = t.substr(19);
     if (!zone.empty() && zone[0] == '.') { // fractional seconds: ignored
         const auto end = zone.find_first_not_of("0123456789", 1);
-        zone = end == std::string::npos ? std::string() : zone.substr(end);
+        zone = end == std::string_view::npos ? std::string_view() : zone.substr(end);
     }
     long offset = 0;
-    if (zone == "Z" || zone == "z") {
-        offset = 0;
-    } else if (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') && zone[3] == ':') {
-        const long hh = std::stol(zone.substr(1, 2));
-        const long mm = std::stol(zone.substr(4, 2));
-        offset = (hh * 60 + mm) * 60 * (zone[0] == '-' ? -1 : 1);
-    } else {
-        return std::nullopt;
-    }
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) {
+    if (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') && zone[3] == ':') {
+        const auto zh = digitsAt(zone, 1, 2), zm = digitsAt(zone, 4, 2);
+        if (!zh || !zm) {
+            return std::nullopt;
+        }
+        offset = (*zh * 60L + *zm) * 60L * (zone[0] == '-' ? -1 : 1);
+    } else if (zone != "Z" && zone != "z") {
         return std::nullopt;
     }
     std::tm tmv{};
-    tmv.tm_year = y - 1900;
-    tmv.tm_mon = mo - 1;
-    tmv.tm_mday = d;
-    tmv.tm_hour = h;
-    tmv.tm_min = mi;
-    tmv.tm_sec = s;
+    tmv.tm_year = *y - 1900;
+    tmv.tm_mon = *mo - 1;
+    tmv.tm_mday = *d;
+    tmv.tm_hour = *h;
+    tmv.tm_min = *mi;
+    tmv.tm_sec = *s;
     return std::chrono::system_clock::from_time_t(timegm(&tmv) - offset);
 }
 

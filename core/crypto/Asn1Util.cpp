@@ -23,7 +23,7 @@ base::Bytes encodeIssuerAndSerial(X509* cert, std::uint8_t tag) {
     const int serialLen = i2d_ASN1_INTEGER(X509_get0_serialNumber(cert), &serial);
     base::Bytes out;
     if (nameLen > 0 && serialLen > 0) {
-        appendDerHeader(out, tag, static_cast<std::size_t>(nameLen + serialLen));
+        appendDerHeader(out, tag, static_cast<std::size_t>(nameLen) + static_cast<std::size_t>(serialLen));
         out.insert(out.end(), name, name + nameLen);
         out.insert(out.end(), serial, serial + serialLen);
     }

@@ -160,7 +160,7 @@ std::string Certificate::pem() const {
     PEM_write_bio_X509(bio.get(), native());
     char* data = nullptr;
     const long len = BIO_get_mem_data(bio.get(), &data);
-    return std::string(data, static_cast<std::size_t>(len));
+    return {data, static_cast<std::size_t>(len)};
 }
 
 std::string Certificate::sha256Fingerprint() const {

@@ -26,7 +26,7 @@ struct OpenSslDeleter;
 #define SEALPOST_OPENSSL_DELETER(Type, freeFn)                                                                        \
     template <>                                                                                                        \
     struct OpenSslDeleter<Type> {                                                                                      \
-        void operator()(Type* p) const noexcept { freeFn(p); }                                                         \
+        void operator()(Type* p) const noexcept { freeFn(p); } /* NOLINT(bugprone-macro-parentheses) */              \
     }
 
 SEALPOST_OPENSSL_DELETER(BIO, BIO_free_all);

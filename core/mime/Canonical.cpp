@@ -62,7 +62,7 @@ TextShape analyzeText(std::string_view text) noexcept {
     for (const char* line = begin; line < end && (shape.crlfCanonical || shape.sevenBitSafe);) {
         const auto* nl = static_cast<const char*>(std::memchr(line, '\n', static_cast<std::size_t>(end - line)));
         const char* const lineEnd = nl != nullptr ? nl : end;
-        std::size_t length = static_cast<std::size_t>(lineEnd - line);
+        auto length = static_cast<std::size_t>(lineEnd - line);
         const bool crBeforeLf = nl != nullptr && length > 0 && lineEnd[-1] == '\r';
         if (nl != nullptr && !crBeforeLf) {
             shape.crlfCanonical = false; // bare LF

@@ -7,7 +7,7 @@ namespace sealpost::smime {
 namespace {
 
 constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-constexpr std::size_t kBlock = 64 * 1024; // output is handed on in blocks of about this size
+constexpr std::size_t kBlock = std::size_t{64} * 1024; // output is handed on in blocks of about this size
 
 } // namespace
 
