@@ -76,8 +76,8 @@ std::optional<base::TimePoint> parseTime(const std::string& text) {
     return std::chrono::system_clock::from_time_t(timegm(&tmv) - offset);
 }
 
-nlohmann::json reportToJson(const smime::OpenReport& r) {
-    using nlohmann::json;
+nlohmann::ordered_json reportToJson(const smime::OpenReport& r) {
+    using json = nlohmann::ordered_json;
     json j;
     j["encryption"] = smime::encryptionStateName(r.encryption);
     j["cipher"] = r.cipher ? json(crypto::cipherName(*r.cipher)) : (r.cipherOid.empty() ? json(nullptr) : json(r.cipherOid));

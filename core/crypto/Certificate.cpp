@@ -36,7 +36,7 @@ std::string asn1StringToUtf8(const ASN1_STRING* s) {
     return out;
 }
 
-// Lower-cases the domain of an addr-spec; local parts are case-sensitive in theory, but every
+// Lower-cases the whole addr-spec: local parts are case-sensitive in theory, but every
 // real mail system treats them case-insensitively, and so does hasEmailAddress().
 std::string normaliseAddress(std::string address) {
     std::transform(address.begin(), address.end(), address.begin(),
