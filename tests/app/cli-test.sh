@@ -96,5 +96,25 @@ check "json-and-message-both-stdout" '[ $rc -eq 2 ]'
 cat "$work/msg.eml" | "$cli" open --json "$work/r6.json" >"$work/o6.eml" 2>"$work/stderr"; rc=$?
 check "stdin-stdout" '[ $rc -eq 0 ] && cmp -s "$work/msg.eml" "$work/o6.eml" && grep -q "\"signature\": \"none\"" "$work/r6.json"'
 
+# Hostile structure: clear error or a processed report, bounded memory, no crash.
+{ printf 'From: a@example.org\r\nSubject: '; head -c 100000000 /dev/zero | tr '\0' 'x'; printf '\r\n\r\nbody\r\n'; } >"$work/huge-header.eml"
+/usr/bin/time -f %M -o "$work/rss" "$cli" open -i "$work/huge-header.eml" -o "$work/o7.eml" 2>"$work/stderr"; rc=$?
+check "100mb-header" '[ $rc -eq 2 ] && grep -q "maxHeaderBytes" "$work/stderr" && [ "$(tail -n 1 "$work/rss")" -lt 400000 ]' "rc=$rc rss=$(tail -n 1 "$work/rss") $(head -c 300 "$work/stderr")"
+rm -f "$work/huge-header.eml"
+
+{ printf 'From: a@example.org\r\nContent-Type: multipart/mixed; boundary=b0\r\n\r\n'
+  for i in $(seq 1 1000); do printf -- '--b%d\r\nContent-Type: multipart/mixed; boundary=b%d\r\n\r\n' $((i - 1)) "$i"; done
+} >"$work/deep.eml"
+run open -i "$work/deep.eml" -o "$work/o8.eml"
+check "1000-deep-nesting" '[ $rc -eq 2 ] && grep -q "maxDepth" "$work/stderr"' "rc=$rc $(cat "$work/stderr")"
+
+printf 'From: a@example.org\r\nContent-Type: application/pkcs7-mime; smime-type=enveloped-data\r\nContent-Transfer-Encoding: base64\r\n\r\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA\r\n' >"$work/broken-asn1.eml"
+run open --key "$data/bob.key.pem" --cert "$data/bob.cert.pem" -i "$work/broken-asn1.eml" -o "$work/o9.eml" --json "$work/r9.json"
+check "broken-asn1" '[ $rc -eq 0 ] && grep -q "broken-smime-part" "$work/r9.json"' "rc=$rc $(cat "$work/stderr")"
+
+printf 'From: a@example.org\r\nContent-Type: multipart/signed; protocol="application/pkcs7-signature"; micalg=sha-256; boundary=zz\r\n\r\n--zz\r\nContent-Type: text/plain\r\n\r\nunterminated\r\n' >"$work/no-closing-boundary.eml"
+run open -i "$work/no-closing-boundary.eml" -o "$work/o10.eml" --json "$work/r10.json"
+check "missing-boundaries" '[ $rc -eq 0 ] && ! grep -q "\"signature\": \"valid\"" "$work/r10.json"' "rc=$rc $(cat "$work/stderr")"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
