@@ -97,7 +97,7 @@ void BM_OpenMessage(benchmark::State& state) {
             state.SkipWithError(opened ? "opened, but not decrypted and valid" : opened.error().detail.c_str());
             break;
         }
-        benchmark::DoNotOptimize(opened->message.data());
+        benchmark::DoNotOptimize(opened->pieces().data());
     }
     state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) *
                             static_cast<std::int64_t>(protectedMessage.size()));

@@ -227,7 +227,8 @@ int runOpen(const std::vector<std::string>& argv) {
     if (!input) {
         return fail("open", input.error());
     }
-    auto opened = smime::openMessage(*input, options);
+    // Handed over: openMessage releases the input once its outer layer is decoded.
+    auto opened = smime::openMessage(std::move(*input), options);
     if (!opened) {
         return fail("open", (inPath == "-" ? std::string("standard input") : inPath) + ": " +
                                 std::string(base::errorCodeName(opened.error().code)) + ": " + opened.error().detail);
@@ -236,7 +237,7 @@ int runOpen(const std::vector<std::string>& argv) {
     if (auto o = out.open(outPath); !o) {
         return fail("open", o.error());
     }
-    if (!out.write(base::asBytes(opened->message))) {
+    if (!opened->writeTo(out)) {
         return fail("open", "cannot write the opened message");
     }
     if (auto c = out.commit(); !c) {

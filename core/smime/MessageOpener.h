@@ -3,8 +3,10 @@
 #include "crypto/Identity.h"
 #include "mime/MimeEntity.h"
 #include "smime/OpenReport.h"
+#include "smime/OpenedMessage.h"
 
 #include <span>
+#include <string>
 #include <string_view>
 
 namespace sealpost::smime {
@@ -20,6 +22,15 @@ struct OpenOptions {
 // Decrypts and verifies `message`, however its layers are nested, and reports for every
 // displayed part what protects it. Security problems (bad signature, wrong key, wrapping
 // attacks) are values in the report; an Error means the input is not a usable message at all.
+// Encrypted layers are decrypted only at the top (under signature layers at most): an encrypted
+// part inside unprotected content stays an attachment (warning EncryptedPartInsideUnprotectedContent).
+//
+// Takes the message: once its outermost encrypted or opaque-signed layer is decoded the input is
+// released (only its top-level header is kept), so a large message is not held twice. The result
+// owns every buffer its pieces point into.
+[[nodiscard]] base::Result<OpenedMessage> openMessage(std::string&& message, const OpenOptions& options);
+
+// Same, for a message the caller keeps (it is copied).
 [[nodiscard]] base::Result<OpenedMessage> openMessage(std::string_view message, const OpenOptions& options);
 
 } // namespace sealpost::smime

@@ -73,9 +73,4 @@ struct OpenReport {
     std::vector<PartReport> parts;
 };
 
-struct OpenedMessage {
-    std::string message; // decrypted, signatures removed; protected headers restored to the top
-    OpenReport report;
-};
-
 } // namespace sealpost::smime

@@ -157,7 +157,7 @@ TEST_P(GoldenMessageTest, ReportMatchesTheExpectationTable) {
     EXPECT_EQ(warnings, g.warnings) << warningList(r);
     EXPECT_EQ(r.warnings.size(), warnings.size()) << "duplicate warnings: " << warningList(r);
 
-    EXPECT_EQ(subjectsOf(opened->message), std::vector<std::string>{g.subject});
+    EXPECT_EQ(subjectsOf(opened->text()), std::vector<std::string>{g.subject});
     if (g.headerProtected) {
         ASSERT_TRUE(r.protectedHeaders.has_value());
         auto subject = std::find_if(r.protectedHeaders->begin(), r.protectedHeaders->end(),
@@ -190,10 +190,10 @@ TEST_P(GoldenMessageTest, OpenedMessageIsTheInnermostEntity) {
     auto opened = ctx.open(eml);
     ASSERT_TRUE(opened) << opened.error().detail;
     if (g.file == "plain") {
-        EXPECT_EQ(opened->message, eml);
+        EXPECT_EQ(opened->text(), eml);
         return;
     }
-    EXPECT_EQ(opened->message, expectedOpened(eml, payload, g.headerProtected));
+    EXPECT_EQ(opened->text(), expectedOpened(eml, payload, g.headerProtected));
 }
 
 TEST_P(GoldenMessageTest, PartsCarryTheirProtection) {
@@ -253,8 +253,8 @@ TEST_P(GoldenMessageTest, WithoutTheRightKeyDecryptionFails) {
             EXPECT_EQ(r.signature, S::None);
             EXPECT_FALSE(r.signerMatchesFrom.has_value());
         }
-        EXPECT_EQ(opened->message.find("Hello Bob"), std::string::npos);
-        EXPECT_EQ(opened->message.find("Hello Alice"), std::string::npos);
+        EXPECT_EQ(opened->text().find("Hello Bob"), std::string::npos);
+        EXPECT_EQ(opened->text().find("Hello Alice"), std::string::npos);
     }
 }
 
@@ -280,10 +280,11 @@ TEST(MessageOpenerTest, SignedPartialMarksOnlyTheSignedPart) {
     EXPECT_FALSE(r.protectedHeaders.has_value());
     // The signed part is replaced by its content; the unsigned text stays where it was.
     const std::string payload = readData("parts/signed-partial.payload.mime");
-    EXPECT_NE(opened->message.find(payload), std::string::npos);
-    EXPECT_NE(opened->message.find("I owe you 1000 EUR"), std::string::npos);
-    EXPECT_EQ(opened->message.find("application/pkcs7-signature"), std::string::npos);
-    auto reparsed = mime::parseEntity(opened->message);
+    EXPECT_NE(opened->text().find(payload), std::string::npos);
+    EXPECT_NE(opened->text().find("I owe you 1000 EUR"), std::string::npos);
+    EXPECT_EQ(opened->text().find("application/pkcs7-signature"), std::string::npos);
+    const std::string text = opened->text(); // the parse points into it
+    auto reparsed = mime::parseEntity(text);
     ASSERT_TRUE(reparsed);
     EXPECT_EQ(reparsed->contentType.mimeType(), "multipart/mixed");
     EXPECT_EQ(reparsed->children.size(), 2U);
@@ -304,12 +305,13 @@ TEST(MessageOpenerTest, ThirdPartOfMultipartSignedIsShownUnsigned) {
         EXPECT_NE(p.signature, S::Valid);
     }
     // Both displayable parts are still there, in a multipart/mixed; the signature is not.
-    auto reparsed = mime::parseEntity(opened->message);
+    const std::string text = opened->text(); // the parse points into it
+    auto reparsed = mime::parseEntity(text);
     ASSERT_TRUE(reparsed);
     EXPECT_EQ(reparsed->contentType.mimeType(), "multipart/mixed");
     ASSERT_EQ(reparsed->children.size(), 2U);
     EXPECT_EQ(reparsed->headerValue("Subject"), "Signed with extra third part");
-    EXPECT_EQ(opened->message.find("application/pkcs7-signature"), std::string::npos);
+    EXPECT_EQ(opened->text().find("application/pkcs7-signature"), std::string::npos);
 }
 
 // ---------------------------------------------------------------- constructed attacks
@@ -362,7 +364,7 @@ TEST(MessageOpenerTest, SignedMessageForwardedAsRfc822IsNotSigned) {
     auto opened = ctx.open(msg);
     ASSERT_TRUE(opened);
     expectNothingSigned(opened->report);
-    EXPECT_EQ(opened->message, msg);
+    EXPECT_EQ(opened->text(), msg);
 }
 
 TEST(MessageOpenerTest, SignedMessageAsOctetStreamAttachmentIsNotSigned) {
@@ -400,19 +402,95 @@ TEST(MessageOpenerTest, OpaqueSignedAttachmentNextToTextIsOnlyPartial) {
     EXPECT_EQ(r.parts[1].signature, S::Valid);
 }
 
-TEST(MessageOpenerTest, EncryptedPartInsidePlainMixedIsFlagged) {
+// EFAIL: plaintext placed next to parts anyone could have written would let an attacker's part
+// exfiltrate or frame it. A nested encrypted part is not decrypted; it stays an attachment.
+TEST(MessageOpenerTest, EncryptedPartInsidePlainMixedIsNotDecrypted) {
     OpenContext ctx({"alice"});
-    const std::string msg = mixed({kUnsignedText, smimeEntityOf(readData("encrypted-gcm-alice.eml"))});
+    const std::string encrypted = smimeEntityOf(readData("encrypted-gcm-alice.eml"));
+    const std::string msg = mixed({kUnsignedText, encrypted});
     auto opened = ctx.open(msg);
     ASSERT_TRUE(opened);
     const OpenReport& r = opened->report;
-    EXPECT_EQ(r.encryption, E::Decrypted);
+    EXPECT_EQ(r.encryption, E::None);
+    EXPECT_FALSE(r.cipher.has_value());
     EXPECT_TRUE(hasWarning(r, W::EncryptedPartInsideUnprotectedContent));
+    EXPECT_FALSE(hasWarning(r, W::DecryptionFailed));
     EXPECT_FALSE(r.coversWholeMessage);
     EXPECT_FALSE(r.protectedHeaders.has_value());
     ASSERT_EQ(r.parts.size(), 2U);
     EXPECT_FALSE(r.parts[0].encrypted);
-    EXPECT_TRUE(r.parts[1].encrypted);
+    EXPECT_FALSE(r.parts[1].encrypted);
+    EXPECT_EQ(r.parts[1].contentType, "application/pkcs7-mime");
+    // Shown exactly as received: the ciphertext as an attachment, no plaintext anywhere.
+    EXPECT_EQ(opened->text(), msg);
+    EXPECT_EQ(opened->text().find("Hello Alice"), std::string::npos);
+}
+
+TEST(MessageOpenerTest, EncryptedPartWithoutSmimeTypeInsidePlainMixedIsNotDecrypted) {
+    OpenContext ctx({"alice"});
+    std::string encrypted = smimeEntityOf(readData("encrypted-gcm-alice.eml"));
+    const std::size_t param = encrypted.find("smime-type=");
+    ASSERT_NE(param, std::string::npos);
+    encrypted.replace(param, encrypted.find_first_of(";\r", param) - param, "x-none=1");
+    const std::string msg = mixed({kUnsignedText, encrypted});
+    auto opened = ctx.open(msg);
+    ASSERT_TRUE(opened);
+    EXPECT_EQ(opened->report.encryption, E::None);
+    EXPECT_TRUE(hasWarning(opened->report, W::EncryptedPartInsideUnprotectedContent));
+    EXPECT_EQ(opened->text(), msg);
+}
+
+TEST(MessageOpenerTest, EncryptedPartInsideSignedMixedIsNotDecrypted) {
+    // Signed by Alice, but the signature covers only the ciphertext: still not mixed with the text.
+    const crypto::Identity alice = loadIdentity("alice");
+    ProtectRequest req;
+    req.sign = SignStep{alice, SignatureForm::Detached, crypto::DigestAlgorithm::Sha256, std::nullopt};
+    req.now = signTime();
+    const std::string inner = mixed({kUnsignedText, smimeEntityOf(readData("encrypted-gcm-alice.eml"))});
+    std::string signedMsg;
+    base::StringSink sink(signedMsg);
+    ASSERT_TRUE(protectMessage(inner, req, sink));
+    OpenContext ctx({"alice"});
+    auto opened = ctx.open(signedMsg);
+    ASSERT_TRUE(opened);
+    EXPECT_EQ(opened->report.encryption, E::None);
+    EXPECT_EQ(opened->report.signature, S::Valid);
+    EXPECT_TRUE(hasWarning(opened->report, W::EncryptedPartInsideUnprotectedContent));
+    EXPECT_EQ(opened->text().find("Hello Alice"), std::string::npos);
+}
+
+TEST(MessageOpenerTest, UndecryptableTopLayerIsShownWithItsCiphertext) {
+    // The input is released once the outer layer is decoded; the undecryptable part is shown from
+    // its CMS encoded again.
+    OpenContext ctx({"carol"});
+    const std::string eml = readData("encrypted-gcm-alice.eml");
+    auto opened = ctx.open(eml);
+    ASSERT_TRUE(opened);
+    EXPECT_EQ(opened->report.encryption, E::Failed);
+    const std::string text = opened->text(); // the parse points into it
+    auto reparsed = mime::parseEntity(text);
+    ASSERT_TRUE(reparsed);
+    EXPECT_EQ(reparsed->contentType.mimeType(), "application/pkcs7-mime");
+    EXPECT_EQ(reparsed->headerValue("Subject"), "Encrypted (GCM, to Alice)");
+    auto der = mime::decodeBody(*reparsed);
+    ASSERT_TRUE(der);
+    OpenContext alice({"alice"});
+    const std::string again = "Subject: again\r\n" + smimeEntityOf(opened->text());
+    auto reopened = alice.open(again);
+    ASSERT_TRUE(reopened);
+    EXPECT_EQ(reopened->report.encryption, E::Decrypted);
+}
+
+TEST(MessageOpenerTest, OpenedMessageStreamsTheSameBytesAsText) {
+    OpenContext ctx({"bob"});
+    auto opened = ctx.open(readData("triple-wrapped.eml"));
+    ASSERT_TRUE(opened);
+    std::string streamed;
+    base::StringSink sink(streamed);
+    ASSERT_TRUE(opened->writeTo(sink));
+    EXPECT_EQ(streamed, opened->text());
+    EXPECT_EQ(streamed.size(), opened->size());
+    EXPECT_GT(opened->pieces().size(), 1U);
 }
 
 TEST(MessageOpenerTest, GarbledSignatureBase64IsAnErrorButTheMessageOpens) {
@@ -429,7 +507,7 @@ TEST(MessageOpenerTest, GarbledSignatureBase64IsAnErrorButTheMessageOpens) {
     EXPECT_FALSE(r.signerMatchesFrom.value_or(false));
     ASSERT_EQ(r.parts.size(), 1U);
     EXPECT_EQ(r.parts[0].signature, S::Error);
-    EXPECT_NE(opened->message.find("Please pay the invoice of 100 EUR"), std::string::npos);
+    EXPECT_NE(opened->text().find("Please pay the invoice of 100 EUR"), std::string::npos);
 }
 
 TEST(MessageOpenerTest, TruncatedSignatureIsAnErrorButTheMessageOpens) {
@@ -442,7 +520,7 @@ TEST(MessageOpenerTest, TruncatedSignatureIsAnErrorButTheMessageOpens) {
     ASSERT_TRUE(opened);
     EXPECT_EQ(opened->report.signature, S::Error);
     EXPECT_TRUE(hasWarning(opened->report, W::BrokenSmimePart));
-    EXPECT_NE(opened->message.find("Please pay the invoice of 100 EUR"), std::string::npos);
+    EXPECT_NE(opened->text().find("Please pay the invoice of 100 EUR"), std::string::npos);
 }
 
 TEST(MessageOpenerTest, GarbledOpaqueSignatureKeepsTheEntityAsAttachment) {
@@ -536,7 +614,7 @@ TEST(MessageOpenerTest, LfStoredSignedMessageStillVerifies) {
     EXPECT_EQ(opened->report.signature, S::Valid);
     EXPECT_TRUE(opened->report.coversWholeMessage);
     EXPECT_EQ(opened->report.signerMatchesFrom, true);
-    EXPECT_NE(opened->message.find("Please pay the invoice of 100 EUR"), std::string::npos);
+    EXPECT_NE(opened->text().find("Please pay the invoice of 100 EUR"), std::string::npos);
 }
 
 TEST(MessageOpenerTest, LfStoredTamperedMessageIsStillInvalid) {
@@ -552,7 +630,7 @@ TEST(MessageOpenerTest, LfStoredEncryptedHeaderProtectedMessageOpens) {
     ASSERT_TRUE(opened);
     EXPECT_EQ(opened->report.encryption, E::Decrypted);
     EXPECT_EQ(opened->report.signature, S::Valid);
-    EXPECT_EQ(subjectsOf(opened->message), std::vector<std::string>{"Secret subject"});
+    EXPECT_EQ(subjectsOf(opened->text()), std::vector<std::string>{"Secret subject"});
 }
 
 TEST(MessageOpenerTest, UnprotectedOuterFieldsAreNotMergedIntoProtectedHeaders) {
@@ -562,8 +640,8 @@ TEST(MessageOpenerTest, UnprotectedOuterFieldsAreNotMergedIntoProtectedHeaders) 
     auto opened = ctx.open(eml);
     ASSERT_TRUE(opened);
     EXPECT_EQ(opened->report.signature, S::Valid);
-    EXPECT_EQ(opened->message.find("eve@example.org"), std::string::npos) << opened->message;
-    EXPECT_EQ(subjectsOf(opened->message), std::vector<std::string>{"Protected subject"});
+    EXPECT_EQ(opened->text().find("eve@example.org"), std::string::npos) << opened->text();
+    EXPECT_EQ(subjectsOf(opened->text()), std::vector<std::string>{"Protected subject"});
 }
 
 TEST(MessageOpenerTest, BadInnerSignatureIsNotHiddenByAGoodOuterOne) {
