@@ -11,7 +11,6 @@
 #include "crypto/PrivateKey.h"
 
 #include <benchmark/benchmark.h>
-
 #include <chrono>
 #include <cstddef>
 #include <cstdio>
@@ -55,7 +54,9 @@ inline crypto::Identity loadIdentity(std::string_view who) {
 }
 
 // tests/data README: "now" = 2026-06-01T00:00:00Z.
-inline base::TimePoint testNow() { return std::chrono::system_clock::from_time_t(1780272000); }
+inline base::TimePoint testNow() {
+    return std::chrono::system_clock::from_time_t(1780272000);
+}
 
 // `size` bytes of printable ASCII in CRLF lines of at most 80 characters (a canonical
 // text/plain body: nothing to re-encode).
@@ -64,8 +65,8 @@ inline std::string textBody(std::size_t size) {
     out.reserve(size);
     char line[96];
     for (std::size_t i = 0; out.size() < size; ++i) {
-        const int n = std::snprintf(line, sizeof line,
-                                    "%08zu The quick brown fox jumps over the lazy dog; pack my box with five dozen\r\n", i);
+        const int n = std::snprintf(
+            line, sizeof line, "%08zu The quick brown fox jumps over the lazy dog; pack my box with five dozen\r\n", i);
         out.append(line, static_cast<std::size_t>(n));
     }
     out.resize(size);

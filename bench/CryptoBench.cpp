@@ -3,7 +3,6 @@
 // verifyCms (detached SHA-256 RSA signature), on 1 KiB and 1 MiB of content.
 
 #include "BenchSupport.h"
-
 #include "crypto/CmsDecryptor.h"
 #include "crypto/CmsEncryptor.h"
 #include "crypto/CmsSigner.h"

@@ -3,7 +3,6 @@
 // with many small parts (header parsing dominates).
 
 #include "BenchSupport.h"
-
 #include "mime/MimeEntity.h"
 
 #include <string>

@@ -3,7 +3,6 @@
 // AES-256-GCM to one RSA-2048 recipient, signed by the same RSA-2048 identity.
 
 #include "BenchSupport.h"
-
 #include "smime/MessageOpener.h"
 #include "smime/MessageProtector.h"
 
@@ -38,7 +37,8 @@ smime::ProtectRequest request(const Pki& p, bool sign) {
     smime::ProtectRequest r;
     r.now = testNow();
     if (sign) {
-        r.sign = smime::SignStep{p.alice, smime::SignatureForm::Detached, crypto::DigestAlgorithm::Sha256, std::nullopt};
+        r.sign =
+            smime::SignStep{p.alice, smime::SignatureForm::Detached, crypto::DigestAlgorithm::Sha256, std::nullopt};
     }
     r.encrypt = smime::EncryptStep{{p.alice.certificate}, crypto::EncryptOptions{}};
     return r;

@@ -17,8 +17,8 @@ QString signerName(const smime::OpenReport& r) {
 
 QString SecurityStatusText::headline(const smime::OpenReport& r) {
     const bool encrypted = r.encryption == smime::EncryptionState::Decrypted && r.coversWholeMessage;
-    const bool signedOk = r.signature == smime::SignatureState::Valid && r.coversWholeMessage &&
-                          r.signerMatchesFrom.value_or(false);
+    const bool signedOk =
+        r.signature == smime::SignatureState::Valid && r.coversWholeMessage && r.signerMatchesFrom.value_or(false);
     if (r.encryption == smime::EncryptionState::Failed) {
         return tr("Encrypted, but none of your keys can open it");
     }

@@ -62,10 +62,12 @@ int fail(const std::string& command, const std::string& message, int code = kExi
     return code;
 }
 
-int fail(const std::string& command, const base::Error& e, int code = kExitUsage) { return fail(command, e.detail, code); }
+int fail(const std::string& command, const base::Error& e, int code = kExitUsage) {
+    return fail(command, e.detail, code);
+}
 
-const std::vector<std::string> kSignerOptions = {"--key", "--cert", "--key-password-file", "--p12",
-                                                 "--p12-password-file", "--chain", "--digest", "-i", "-o"};
+const std::vector<std::string> kSignerOptions = {
+    "--key", "--cert", "--key-password-file", "--p12", "--p12-password-file", "--chain", "--digest", "-i", "-o"};
 
 // The signing step from --key/--cert or --p12, with --chain, --opaque and --digest.
 base::Result<smime::SignStep> signerFrom(const Args& args) {
@@ -76,7 +78,8 @@ base::Result<smime::SignStep> signerFrom(const Args& args) {
     if (ids->size() != 1) {
         return base::makeError(base::ErrorCode::InvalidArgument, "give exactly one signer (--key/--cert or --p12)");
     }
-    smime::SignStep step{ids->front(), args.has("--opaque") ? smime::SignatureForm::Opaque : smime::SignatureForm::Detached,
+    smime::SignStep step{ids->front(),
+                         args.has("--opaque") ? smime::SignatureForm::Opaque : smime::SignatureForm::Detached,
                          crypto::DigestAlgorithm::Sha256, std::nullopt};
     if (auto chain = args.value("--chain")) {
         auto certs = loadCertificates(*chain);
@@ -188,8 +191,8 @@ int runOpen(const std::vector<std::string>& argv) {
     }
     std::string error;
     auto args = Args::parse(argv,
-                            {"--key", "--cert", "--key-password-file", "--p12", "--p12-password-file", "--trust", "--at",
-                             "--json", "-i", "-o"},
+                            {"--key", "--cert", "--key-password-file", "--p12", "--p12-password-file", "--trust",
+                             "--at", "--json", "-i", "-o"},
                             {}, error);
     if (!args) {
         return fail("open", error + " (see --help)");

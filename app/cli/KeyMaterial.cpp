@@ -8,7 +8,9 @@ namespace sealpost::cli {
 
 namespace {
 
-base::Error named(const std::string& path, const base::Error& e) { return base::Error{e.code, path + ": " + e.detail}; }
+base::Error named(const std::string& path, const base::Error& e) {
+    return base::Error{e.code, path + ": " + e.detail};
+}
 
 } // namespace
 
@@ -49,9 +51,9 @@ base::Result<std::vector<crypto::Identity>> loadIdentities(const Args& args) {
     const auto keys = args.values("--key");
     const auto certs = args.values("--cert");
     if (keys.size() != certs.size()) {
-        return base::makeError(base::ErrorCode::InvalidArgument,
-                               "every --key needs a --cert (got " + std::to_string(keys.size()) + " keys and " +
-                                   std::to_string(certs.size()) + " certificates)");
+        return base::makeError(base::ErrorCode::InvalidArgument, "every --key needs a --cert (got " +
+                                                                     std::to_string(keys.size()) + " keys and " +
+                                                                     std::to_string(certs.size()) + " certificates)");
     }
     std::optional<base::SecureString> keyPassword;
     if (auto f = args.value("--key-password-file")) {

@@ -2,10 +2,10 @@
 
 #include <charconv>
 #include <chrono>
-#include <string_view>
-#include <system_error>
 #include <cstdio>
 #include <ctime>
+#include <string_view>
+#include <system_error>
 
 namespace sealpost::cli {
 
@@ -41,8 +41,7 @@ std::optional<int> digitsAt(std::string_view text, std::size_t pos, std::size_t 
 std::optional<base::TimePoint> parseTime(const std::string& text) {
     // YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)
     const std::string_view t(text);
-    if (t.size() < 20 || t[4] != '-' || t[7] != '-' || (t[10] != 'T' && t[10] != 't') || t[13] != ':' ||
-        t[16] != ':') {
+    if (t.size() < 20 || t[4] != '-' || t[7] != '-' || (t[10] != 'T' && t[10] != 't') || t[13] != ':' || t[16] != ':') {
         return std::nullopt;
     }
     const auto y = digitsAt(t, 0, 4), mo = digitsAt(t, 5, 2), d = digitsAt(t, 8, 2);
@@ -80,7 +79,8 @@ nlohmann::ordered_json reportToJson(const smime::OpenReport& r) {
     using json = nlohmann::ordered_json;
     json j;
     j["encryption"] = smime::encryptionStateName(r.encryption);
-    j["cipher"] = r.cipher ? json(crypto::cipherName(*r.cipher)) : (r.cipherOid.empty() ? json(nullptr) : json(r.cipherOid));
+    j["cipher"] =
+        r.cipher ? json(crypto::cipherName(*r.cipher)) : (r.cipherOid.empty() ? json(nullptr) : json(r.cipherOid));
     if (r.encryption == smime::EncryptionState::Failed) {
         j["decryption_error"] = r.decryptionErrorDetail;
     }
@@ -99,7 +99,8 @@ nlohmann::ordered_json reportToJson(const smime::OpenReport& r) {
         sj["signing_time"] = s.result.signingTime ? json(formatTime(*s.result.signingTime)) : json(nullptr);
         sj["matches_from"] = s.matchesFrom;
         sj["covers_whole_message"] = s.coversWholeMessage;
-        sj["fingerprint_sha256"] = s.result.certificate ? json(s.result.certificate->sha256Fingerprint()) : json(nullptr);
+        sj["fingerprint_sha256"] =
+            s.result.certificate ? json(s.result.certificate->sha256Fingerprint()) : json(nullptr);
         json caps = json::array();
         for (auto c : s.result.capabilities) {
             caps.push_back(crypto::cipherName(c));

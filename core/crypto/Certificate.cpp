@@ -3,13 +3,12 @@
 #include "crypto/OpenSslError.h"
 #include "crypto/OpenSslHandles.h"
 
-#include <openssl/err.h>
-#include <openssl/pem.h>
-#include <openssl/x509v3.h>
-
 #include <algorithm>
 #include <cctype>
 #include <ctime>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
 
 namespace sealpost::crypto {
 
@@ -94,8 +93,12 @@ base::Result<std::vector<Certificate>> Certificate::parseAll(base::ByteView data
     return certs;
 }
 
-std::string Certificate::subject() const { return nameToString(X509_get_subject_name(native())); }
-std::string Certificate::issuer() const { return nameToString(X509_get_issuer_name(native())); }
+std::string Certificate::subject() const {
+    return nameToString(X509_get_subject_name(native()));
+}
+std::string Certificate::issuer() const {
+    return nameToString(X509_get_issuer_name(native()));
+}
 
 std::string Certificate::serialHex() const {
     OsslPtr<BIGNUM> bn(ASN1_INTEGER_to_BN(X509_get0_serialNumber(native()), nullptr));
@@ -137,8 +140,12 @@ bool Certificate::hasEmailAddress(std::string_view address) const {
     return std::find(all.begin(), all.end(), wanted) != all.end();
 }
 
-base::TimePoint Certificate::notBefore() const { return asn1TimeToTimePoint(X509_get0_notBefore(native())); }
-base::TimePoint Certificate::notAfter() const { return asn1TimeToTimePoint(X509_get0_notAfter(native())); }
+base::TimePoint Certificate::notBefore() const {
+    return asn1TimeToTimePoint(X509_get0_notBefore(native()));
+}
+base::TimePoint Certificate::notAfter() const {
+    return asn1TimeToTimePoint(X509_get0_notAfter(native()));
+}
 
 bool Certificate::isSelfIssued() const {
     return X509_NAME_cmp(X509_get_subject_name(native()), X509_get_issuer_name(native())) == 0;
@@ -176,6 +183,8 @@ std::string Certificate::sha256Fingerprint() const {
     return out;
 }
 
-bool operator==(const Certificate& a, const Certificate& b) { return X509_cmp(a.native(), b.native()) == 0; }
+bool operator==(const Certificate& a, const Certificate& b) {
+    return X509_cmp(a.native(), b.native()) == 0;
+}
 
 } // namespace sealpost::crypto

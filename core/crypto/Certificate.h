@@ -23,7 +23,7 @@ public:
     // Every certificate in `data`: one or more PEM blocks, or a single DER certificate.
     [[nodiscard]] static base::Result<std::vector<Certificate>> parseAll(base::ByteView data);
 
-    [[nodiscard]] std::string subject() const;  // RFC 2253 one-line form
+    [[nodiscard]] std::string subject() const; // RFC 2253 one-line form
     [[nodiscard]] std::string issuer() const;
     [[nodiscard]] std::string serialHex() const;
     // Addresses from rfc822Name subjectAltNames and the subject's emailAddress, lower-cased domains.

@@ -1,7 +1,7 @@
 #include "crypto/CmsDecryptor.h"
 
-#include "crypto/BioAdapters.h"
 #include "base/SecureBuffer.h"
+#include "crypto/BioAdapters.h"
 #include "crypto/OpenSslError.h"
 
 #include <climits>
@@ -16,8 +16,8 @@ base::Result<CmsDecryptor> CmsDecryptor::parse(base::ByteView der) {
         return outline.error();
     }
     if (outline->type != CmsContentType::EnvelopedData && outline->type != CmsContentType::AuthEnvelopedData) {
-        return base::makeError(ErrorCode::MalformedInput, "not an encrypted CMS message (content type " +
-                                                              outline->contentTypeOid + ")");
+        return base::makeError(ErrorCode::MalformedInput,
+                               "not an encrypted CMS message (content type " + outline->contentTypeOid + ")");
     }
     if (der.size() > static_cast<std::size_t>(LONG_MAX)) {
         return base::makeError(ErrorCode::LimitExceeded, "CMS message too large");

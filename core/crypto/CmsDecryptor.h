@@ -12,11 +12,11 @@ struct CMS_ContentInfo_st;
 namespace sealpost::crypto {
 
 struct Decrypted {
-    std::string content;                 // the plaintext; released only after GCM's tag checked out
+    std::string content; // the plaintext; released only after GCM's tag checked out
     CmsContentType type = CmsContentType::EnvelopedData;
     std::string contentEncryptionOid;
     std::optional<ContentCipher> cipher;
-    std::size_t keyIndex = 0;            // which of the given identities opened it
+    std::size_t keyIndex = 0; // which of the given identities opened it
 };
 
 // An EnvelopedData or AuthEnvelopedData, parsed once. Parsing copies what it needs out of the

@@ -3,9 +3,8 @@
 #include "crypto/BioAdapters.h"
 #include "crypto/OpenSslError.h"
 
-#include <openssl/rsa.h>
-
 #include <algorithm>
+#include <openssl/rsa.h>
 
 namespace sealpost::crypto {
 

@@ -10,7 +10,7 @@ namespace sealpost::crypto {
 
 struct EncryptOptions {
     ContentCipher cipher = ContentCipher::Aes256Gcm; // GCM -> AuthEnvelopedData (RFC 5083), CBC -> EnvelopedData
-    RsaPadding rsaPadding = RsaPadding::Pkcs1v15;     // for RSA recipients; EC recipients use ECDH
+    RsaPadding rsaPadding = RsaPadding::Pkcs1v15;    // for RSA recipients; EC recipients use ECDH
 };
 
 // Encrypts the concatenation of `content` pieces to every recipient and streams DER (BER with

@@ -90,10 +90,14 @@ std::string oidToText(base::ByteView oidElement) {
 }
 
 std::optional<ContentCipher> cipherForOid(std::string_view oid) {
-    if (oid == "2.16.840.1.101.3.4.1.46") return ContentCipher::Aes256Gcm;
-    if (oid == "2.16.840.1.101.3.4.1.6") return ContentCipher::Aes128Gcm;
-    if (oid == "2.16.840.1.101.3.4.1.42") return ContentCipher::Aes256Cbc;
-    if (oid == "2.16.840.1.101.3.4.1.2") return ContentCipher::Aes128Cbc;
+    if (oid == "2.16.840.1.101.3.4.1.46")
+        return ContentCipher::Aes256Gcm;
+    if (oid == "2.16.840.1.101.3.4.1.6")
+        return ContentCipher::Aes128Gcm;
+    if (oid == "2.16.840.1.101.3.4.1.42")
+        return ContentCipher::Aes256Cbc;
+    if (oid == "2.16.840.1.101.3.4.1.2")
+        return ContentCipher::Aes128Cbc;
     return std::nullopt;
 }
 
@@ -132,7 +136,9 @@ private:
     std::size_t m_pos = 0;
 };
 
-base::Error malformed(std::string what) { return base::makeError(ErrorCode::MalformedInput, std::move(what)); }
+base::Error malformed(std::string what) {
+    return base::makeError(ErrorCode::MalformedInput, std::move(what));
+}
 
 } // namespace
 

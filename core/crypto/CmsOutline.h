@@ -12,9 +12,9 @@ namespace sealpost::crypto {
 // What a CMS blob is, read from its outer layers without decoding (or copying) the content.
 struct CmsOutline {
     CmsContentType type = CmsContentType::Other;
-    std::string contentTypeOid;                // ContentInfo.contentType, dotted
-    std::string contentEncryptionOid;          // (Auth)EnvelopedData only, dotted
-    std::optional<ContentCipher> cipher;       // when contentEncryptionOid is one we know
+    std::string contentTypeOid;          // ContentInfo.contentType, dotted
+    std::string contentEncryptionOid;    // (Auth)EnvelopedData only, dotted
+    std::optional<ContentCipher> cipher; // when contentEncryptionOid is one we know
 };
 
 // MalformedInput when the bytes are not a BER/DER ContentInfo.

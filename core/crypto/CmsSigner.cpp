@@ -4,10 +4,9 @@
 #include "crypto/BioAdapters.h"
 #include "crypto/OpenSslError.h"
 
-#include <openssl/objects.h>
-
 #include <array>
 #include <chrono>
+#include <openssl/objects.h>
 
 namespace sealpost::crypto {
 
@@ -88,10 +87,12 @@ bool addSigningTime(CMS_SignerInfo* si, base::TimePoint when) {
 
 } // namespace
 
-std::span<const ContentCipher> advertisedCapabilities() noexcept { return kCapabilities; }
+std::span<const ContentCipher> advertisedCapabilities() noexcept {
+    return kCapabilities;
+}
 
-base::Result<void> signCms(std::span<const base::ByteView> content, const Identity& signer,
-                           const SignOptions& options, base::ByteSink& out) {
+base::Result<void> signCms(std::span<const base::ByteView> content, const Identity& signer, const SignOptions& options,
+                           base::ByteSink& out) {
     if (auto match = checkKeyMatchesCertificate(signer.key, signer.certificate); !match) {
         return match.error();
     }
@@ -103,8 +104,8 @@ base::Result<void> signCms(std::span<const base::ByteView> content, const Identi
     if (!cms) {
         return openSslError(ErrorCode::CryptoFailure, "cannot create SignedData");
     }
-    CMS_SignerInfo* si = CMS_add1_signer(cms.get(), signer.certificate.native(), signer.key.native(),
-                                         digestMd(options.digest), flags);
+    CMS_SignerInfo* si =
+        CMS_add1_signer(cms.get(), signer.certificate.native(), signer.key.native(), digestMd(options.digest), flags);
     if (si == nullptr) {
         return openSslError(ErrorCode::CryptoFailure, "cannot add the signer");
     }

@@ -12,9 +12,9 @@ namespace sealpost::crypto {
 
 struct SignOptions {
     DigestAlgorithm digest = DigestAlgorithm::Sha256;
-    bool detached = true;                // false: the content is encapsulated (opaque signed-data)
-    base::TimePoint signingTime;         // from the caller's Clock, so tests can fix it
-    bool includeChain = true;            // attach identity.chain to the certificate bag
+    bool detached = true;        // false: the content is encapsulated (opaque signed-data)
+    base::TimePoint signingTime; // from the caller's Clock, so tests can fix it
+    bool includeChain = true;    // attach identity.chain to the certificate bag
     // Announced through SMIMEEncryptionKeyPreference (and Microsoft's variant) and attached;
     // defaults to the signing certificate.
     std::optional<Certificate> encryptionCertificate;

@@ -13,8 +13,8 @@ std::string_view cipherName(ContentCipher c) noexcept {
 }
 
 std::optional<ContentCipher> cipherFromName(std::string_view name) noexcept {
-    for (auto c : {ContentCipher::Aes256Gcm, ContentCipher::Aes128Gcm, ContentCipher::Aes256Cbc,
-                   ContentCipher::Aes128Cbc}) {
+    for (auto c :
+         {ContentCipher::Aes256Gcm, ContentCipher::Aes128Gcm, ContentCipher::Aes256Cbc, ContentCipher::Aes128Cbc}) {
         if (cipherName(c) == name) {
             return c;
         }

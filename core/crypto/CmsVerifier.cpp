@@ -5,11 +5,10 @@
 #include "crypto/CmsOutline.h"
 #include "crypto/OpenSslError.h"
 
-#include <openssl/objects.h>
-
 #include <array>
 #include <chrono>
 #include <ctime>
+#include <openssl/objects.h>
 
 namespace sealpost::crypto {
 
@@ -122,8 +121,8 @@ void judgeChain(X509* signer, STACK_OF(X509) * bag, const VerifyOptions& options
     // A certificate that has expired since it signed still makes a good signature on old
     // mail, as long as the signing time is not in the future of the check time.
     if (isTimeError(v.error) && r.signingTime && *r.signingTime <= options.at) {
-        const ChainVerdict then = checkChain(signer, bag, options.trustAnchors,
-                                             std::chrono::system_clock::to_time_t(*r.signingTime));
+        const ChainVerdict then =
+            checkChain(signer, bag, options.trustAnchors, std::chrono::system_clock::to_time_t(*r.signingTime));
         if (then.error == X509_V_OK) {
             r.status = SignatureStatus::Valid;
             r.expiredSinceSigning = true;
@@ -134,7 +133,7 @@ void judgeChain(X509* signer, STACK_OF(X509) * bag, const VerifyOptions& options
     if (isTimeError(v.error)) {
         r.status = SignatureStatus::Expired;
         r.problem = v.error == X509_V_ERR_CERT_HAS_EXPIRED ? SignerProblem::CertificateExpired
-                                                            : SignerProblem::CertificateNotYetValid;
+                                                           : SignerProblem::CertificateNotYetValid;
     } else if (v.error == X509_V_ERR_INVALID_PURPOSE) {
         r.status = SignatureStatus::Untrusted;
         r.problem = SignerProblem::NotForEmailProtection;
@@ -166,8 +165,8 @@ base::Result<Verified> verifyCms(base::ByteView der, std::span<const base::ByteV
         return outline.error();
     }
     if (outline->type != CmsContentType::SignedData) {
-        return base::makeError(ErrorCode::MalformedInput, "not a CMS SignedData (content type " +
-                                                              outline->contentTypeOid + ")");
+        return base::makeError(ErrorCode::MalformedInput,
+                               "not a CMS SignedData (content type " + outline->contentTypeOid + ")");
     }
     auto in = memoryBio(der.data(), der.size());
     OsslPtr<CMS_ContentInfo> cms(in ? d2i_CMS_bio(in.get(), nullptr) : nullptr);

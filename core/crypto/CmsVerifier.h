@@ -36,11 +36,11 @@ struct SignerResult {
     std::optional<Certificate> certificate;
     SignatureStatus status = SignatureStatus::Error;
     SignerProblem problem = SignerProblem::None;
-    std::string detail;                           // technical, e.g. OpenSSL's chain error string
+    std::string detail; // technical, e.g. OpenSSL's chain error string
     std::optional<base::TimePoint> signingTime;
-    bool expiredSinceSigning = false;             // valid when it signed, expired at the check time
-    bool announcedCapabilities = false;           // SMIMECapabilities present
-    std::vector<ContentCipher> capabilities;      // the ones we know, in the sender's order
+    bool expiredSinceSigning = false;        // valid when it signed, expired at the check time
+    bool announcedCapabilities = false;      // SMIMECapabilities present
+    std::vector<ContentCipher> capabilities; // the ones we know, in the sender's order
     std::optional<Certificate> encryptionKeyPreference;
 };
 
@@ -50,11 +50,11 @@ struct VerifyOptions {
 };
 
 struct Verified {
-    std::vector<SignerResult> signers;         // empty when the SignedData has no signerInfos
-    std::string eContentTypeOid;               // "1.2.840.113549.1.7.1" (id-data) for S/MIME
+    std::vector<SignerResult> signers; // empty when the SignedData has no signerInfos
+    std::string eContentTypeOid;       // "1.2.840.113549.1.7.1" (id-data) for S/MIME
     bool detached = true;
-    std::string content;                       // the encapsulated content when not detached
-    std::vector<Certificate> certificates;     // the certificate bag
+    std::string content;                   // the encapsulated content when not detached
+    std::vector<Certificate> certificates; // the certificate bag
 };
 
 // Verifies SignedData. `detachedContent` are the exact signed bytes for a detached signature

@@ -18,7 +18,9 @@ std::string drainOpenSslErrors() {
     return out;
 }
 
-void clearOpenSslErrors() noexcept { ERR_clear_error(); }
+void clearOpenSslErrors() noexcept {
+    ERR_clear_error();
+}
 
 base::Error openSslError(base::ErrorCode code, std::string_view what) {
     std::string detail(what);

@@ -6,6 +6,9 @@
 // Ownership reminders: *_get0_* returns a borrowed pointer (do not wrap), *_get1_* and *_dup
 // return a new reference (wrap it).
 
+#include <climits>
+#include <cstddef>
+#include <memory>
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
 #include <openssl/cms.h>
@@ -14,19 +17,13 @@
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 
-#include <climits>
-#include <cstddef>
-#include <memory>
-
 namespace sealpost::crypto {
 
-template <typename T>
-struct OpenSslDeleter;
+template <typename T> struct OpenSslDeleter;
 
-#define SEALPOST_OPENSSL_DELETER(Type, freeFn)                                                                        \
-    template <>                                                                                                        \
-    struct OpenSslDeleter<Type> {                                                                                      \
-        void operator()(Type* p) const noexcept { freeFn(p); } /* NOLINT(bugprone-macro-parentheses) */              \
+#define SEALPOST_OPENSSL_DELETER(Type, freeFn)                                                                         \
+    template <> struct OpenSslDeleter<Type> {                                                                          \
+        void operator()(Type* p) const noexcept { freeFn(p); } /* NOLINT(bugprone-macro-parentheses) */                \
     }
 
 SEALPOST_OPENSSL_DELETER(BIO, BIO_free_all);
@@ -48,8 +45,7 @@ SEALPOST_OPENSSL_DELETER(EXTENDED_KEY_USAGE, EXTENDED_KEY_USAGE_free);
 
 #undef SEALPOST_OPENSSL_DELETER
 
-template <typename T>
-using OsslPtr = std::unique_ptr<T, OpenSslDeleter<T>>;
+template <typename T> using OsslPtr = std::unique_ptr<T, OpenSslDeleter<T>>;
 
 // STACK_OF(X509) owning its certificates.
 struct X509StackDeleter {

@@ -5,7 +5,6 @@
 
 #include <openssl/err.h>
 #include <openssl/provider.h>
-
 #include <string>
 
 namespace sealpost::crypto {

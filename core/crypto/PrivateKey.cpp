@@ -5,14 +5,15 @@
 
 #include <openssl/decoder.h>
 #include <openssl/err.h>
-
 #include <string>
 
 namespace sealpost::crypto {
 
 using base::ErrorCode;
 
-PrivateKey PrivateKey::adopt(evp_pkey_st* key) { return PrivateKey(std::shared_ptr<evp_pkey_st>(key, EVP_PKEY_free)); }
+PrivateKey PrivateKey::adopt(evp_pkey_st* key) {
+    return PrivateKey(std::shared_ptr<evp_pkey_st>(key, EVP_PKEY_free));
+}
 
 PrivateKey PrivateKey::share(evp_pkey_st* key) {
     EVP_PKEY_up_ref(key);
@@ -34,8 +35,8 @@ bool looksEncrypted(std::string_view text) {
 base::Result<PrivateKey> PrivateKey::parse(base::ByteView data, std::optional<std::string_view> password) {
     EVP_PKEY* key = nullptr;
     // The decoder tries every format (PEM/DER, PKCS#8/traditional, encrypted or not) in turn.
-    std::unique_ptr<OSSL_DECODER_CTX, DecoderCtxDeleter> ctx(
-        OSSL_DECODER_CTX_new_for_pkey(&key, nullptr, nullptr, nullptr, OSSL_KEYMGMT_SELECT_PRIVATE_KEY, nullptr, nullptr));
+    std::unique_ptr<OSSL_DECODER_CTX, DecoderCtxDeleter> ctx(OSSL_DECODER_CTX_new_for_pkey(
+        &key, nullptr, nullptr, nullptr, OSSL_KEYMGMT_SELECT_PRIVATE_KEY, nullptr, nullptr));
     if (!ctx) {
         return openSslError(ErrorCode::CryptoFailure, "cannot create key decoder");
     }
@@ -70,6 +71,8 @@ KeyType PrivateKey::type() const {
     }
 }
 
-int PrivateKey::bits() const { return EVP_PKEY_get_bits(native()); }
+int PrivateKey::bits() const {
+    return EVP_PKEY_get_bits(native());
+}
 
 } // namespace sealpost::crypto

@@ -81,8 +81,12 @@ TextShape analyzeText(std::string_view text) noexcept {
     return shape;
 }
 
-bool isCrlfCanonical(std::string_view text) noexcept { return analyzeText(text).crlfCanonical; }
+bool isCrlfCanonical(std::string_view text) noexcept {
+    return analyzeText(text).crlfCanonical;
+}
 
-bool isSevenBitSafe(std::string_view text) noexcept { return analyzeText(text).sevenBitSafe; }
+bool isSevenBitSafe(std::string_view text) noexcept {
+    return analyzeText(text).sevenBitSafe;
+}
 
 } // namespace sealpost::mime

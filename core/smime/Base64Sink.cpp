@@ -11,7 +11,9 @@ constexpr std::size_t kBlock = std::size_t{64} * 1024; // output is handed on in
 
 } // namespace
 
-Base64Sink::Base64Sink(base::ByteSink& target) : m_target(target) { m_out.reserve(kBlock + 128); }
+Base64Sink::Base64Sink(base::ByteSink& target) : m_target(target) {
+    m_out.reserve(kBlock + 128);
+}
 
 void Base64Sink::encodeLine(const std::uint8_t* in, std::size_t n) {
     const std::size_t start = m_out.size();

@@ -16,7 +16,7 @@ struct OpenOptions {
     std::span<const crypto::Certificate> trustAnchors; // any certificate may be an anchor
     base::TimePoint at;                                // "now" for certificate validity
     mime::ParseLimits limits;
-    int maxLayers = 8;                                 // nested S/MIME layers before giving up
+    int maxLayers = 8; // nested S/MIME layers before giving up
 };
 
 // Decrypts and verifies `message`, however its layers are nested, and reports for every

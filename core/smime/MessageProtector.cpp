@@ -6,10 +6,9 @@
 #include "smime/Base64Sink.h"
 #include "smime/HeaderUtil.h"
 
-#include <openssl/rand.h>
-
 #include <algorithm>
 #include <deque>
+#include <openssl/rand.h>
 
 namespace sealpost::smime {
 
@@ -174,8 +173,8 @@ base::Result<void> signInto(const SignStep& step, base::TimePoint now, Pieces& e
         const std::string boundary = randomBoundary();
         entity.wrap("Content-Type: multipart/signed; protocol=\"application/pkcs7-signature\"; micalg=" +
                         std::string(crypto::micalgName(step.digest)) + ";\r\n boundary=\"" + boundary +
-                        "\"\r\n\r\nThis is a cryptographically signed message in MIME format.\r\n\r\n--" +
-                        boundary + "\r\n",
+                        "\"\r\n\r\nThis is a cryptographically signed message in MIME format.\r\n\r\n--" + boundary +
+                        "\r\n",
                     "\r\n--" + boundary +
                         "\r\nContent-Type: application/pkcs7-signature; name=\"smime.p7s\"\r\n"
                         "Content-Transfer-Encoding: base64\r\n"

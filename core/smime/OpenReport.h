@@ -22,16 +22,16 @@ enum class OpenWarning {
     MultipartSignedProtocolMismatch,       // protocol parameter or second part is not a PKCS#7 signature
     NoSignerInfos,
     MultipleSigners,
-    EContentTypeNotData,                   // signed content is not id-data
+    EContentTypeNotData, // signed content is not id-data
     SignerDoesNotMatchFrom,
     MultipleFromAddresses,
-    ProtectedFromDiffers,                  // RFC 9788: outer From differs from the protected one
-    ProtectedSubjectDiffers,               // informational when the outer Subject is obscured
+    ProtectedFromDiffers,    // RFC 9788: outer From differs from the protected one
+    ProtectedSubjectDiffers, // informational when the outer Subject is obscured
     SignerCertificateExpiredSinceSigning,
     SigningTimeInFuture,
-    UnauthenticatedEncryption,             // CBC without a signature inside: content could be malleated
+    UnauthenticatedEncryption, // CBC without a signature inside: content could be malleated
     DecryptionFailed,
-    BrokenSmimePart,                       // an S/MIME part whose CMS could not be parsed
+    BrokenSmimePart, // an S/MIME part whose CMS could not be parsed
     NestingLimitReached,
 };
 
@@ -43,15 +43,15 @@ enum class OpenWarning {
 
 struct SignerReport {
     crypto::SignerResult result;
-    std::vector<std::string> emails;  // from the certificate
-    std::string subject;              // certificate subject
+    std::vector<std::string> emails; // from the certificate
+    std::string subject;             // certificate subject
     bool matchesFrom = false;
-    bool coversWholeMessage = false;  // its signature layer covers every displayed part
+    bool coversWholeMessage = false; // its signature layer covers every displayed part
 };
 
 // One displayed part of the opened message and the protection that applies to it.
 struct PartReport {
-    std::string path;                 // "1", "1.2", ... in the opened tree; "" for a single-part message
+    std::string path; // "1", "1.2", ... in the opened tree; "" for a single-part message
     std::string contentType;
     bool encrypted = false;
     SignatureState signature = SignatureState::None;
@@ -61,14 +61,14 @@ struct OpenReport {
     EncryptionState encryption = EncryptionState::None;
     std::optional<crypto::ContentCipher> cipher;
     std::string cipherOid;
-    std::string decryptionErrorDetail;                 // when encryption == Failed
+    std::string decryptionErrorDetail; // when encryption == Failed
     SignatureState signature = SignatureState::None;
     std::vector<SignerReport> signers;
-    std::optional<bool> signerMatchesFrom;             // null when nothing is signed
-    bool coversWholeMessage = false;                   // every layer covers every part (false: unprotected)
+    std::optional<bool> signerMatchesFrom; // null when nothing is signed
+    bool coversWholeMessage = false;       // every layer covers every part (false: unprotected)
     std::optional<std::vector<std::pair<std::string, std::string>>> protectedHeaders;
-    std::string headerProtection;                      // RFC 9788 hp parameter: "cipher", "clear" or ""
-    std::string fromAddress;                           // the one signer_matches_from compared with
+    std::string headerProtection; // RFC 9788 hp parameter: "cipher", "clear" or ""
+    std::string fromAddress;      // the one signer_matches_from compared with
     std::vector<OpenWarning> warnings;
     std::vector<PartReport> parts;
 };

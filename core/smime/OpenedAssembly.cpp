@@ -26,7 +26,7 @@ std::string assembleTopHeader(const mime::MimeEntity& top, const ShownTop& shown
     if (report.protectedHeaders) {
         for (const auto& [name, value] : *report.protectedHeaders) {
             if (!iequals(name, "HP-Outer")) {
-                out += name + ": " + value + "\r\n";
+                out.append(name).append(": ").append(value).append("\r\n");
             }
         }
     }

@@ -1,9 +1,8 @@
 // Layering rule (ARCHITECTURE.md): core/ is plain C++ usable from the CLI and the servers, so no
 // file under core/ may include Qt or link it.
-#include <gtest/gtest.h>
-
 #include <filesystem>
 #include <fstream>
+#include <gtest/gtest.h>
 #include <regex>
 #include <string>
 

@@ -1,4 +1,5 @@
 #include "base/Result.h"
+
 #include "base/SecureBuffer.h"
 
 #include <gtest/gtest.h>

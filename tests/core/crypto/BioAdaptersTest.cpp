@@ -3,7 +3,6 @@
 #include "CryptoTestSupport.h"
 
 #include <gtest/gtest.h>
-
 #include <string>
 #include <vector>
 

@@ -3,12 +3,10 @@
 #include "CryptoTestSupport.h"
 #include "crypto/OpenSslHandles.h"
 
-#include <openssl/err.h>
-
-#include <gtest/gtest.h>
-
 #include <algorithm>
 #include <cctype>
+#include <gtest/gtest.h>
+#include <openssl/err.h>
 #include <optional>
 
 namespace sealpost::crypto {

@@ -4,10 +4,8 @@
 #include "crypto/CmsEncryptor.h"
 #include "crypto/OpenSslHandles.h"
 
-#include <openssl/err.h>
-
 #include <gtest/gtest.h>
-
+#include <openssl/err.h>
 #include <vector>
 
 namespace sealpost::crypto {
@@ -96,8 +94,8 @@ TEST_F(CmsDecryptorTest, ContentInPiecesIsConcatenated) {
 TEST_F(CmsDecryptorTest, EveryRecipientOfAMultiRecipientMessageCanDecrypt) {
     for (ContentCipher c : {ContentCipher::Aes256Gcm, ContentCipher::Aes256Cbc}) {
         for (RsaPadding p : {RsaPadding::Pkcs1v15, RsaPadding::Oaep}) {
-            const std::string der = encryptToString(
-                kContent, {m_alice.certificate, m_bob.certificate, m_carol.certificate}, {c, p});
+            const std::string der =
+                encryptToString(kContent, {m_alice.certificate, m_bob.certificate, m_carol.certificate}, {c, p});
             for (const Identity* id : {&m_alice, &m_bob, &m_carol}) {
                 auto d = decrypt(der, {*id});
                 ASSERT_TRUE(d) << id->certificate.subject() << ": " << d.error().detail;

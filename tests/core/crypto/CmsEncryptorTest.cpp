@@ -4,10 +4,8 @@
 #include "crypto/CmsOutline.h"
 #include "crypto/OpenSslHandles.h"
 
-#include <openssl/err.h>
-
 #include <gtest/gtest.h>
-
+#include <openssl/err.h>
 #include <vector>
 
 namespace sealpost::crypto {
@@ -113,7 +111,8 @@ int countRecipientInfos(CMS_ContentInfo* cms, int type) {
 
 TEST(CmsEncryptorTest, OaepPaddingDoesNotAffectEcRecipients) {
     const std::vector<Certificate> to = {loadCert("bob.cert.pem"), loadCert("carol.cert.pem")};
-    OsslPtr<CMS_ContentInfo> cms = parseCms(encryptToString(kContent, to, {ContentCipher::Aes128Gcm, RsaPadding::Oaep}));
+    OsslPtr<CMS_ContentInfo> cms =
+        parseCms(encryptToString(kContent, to, {ContentCipher::Aes128Gcm, RsaPadding::Oaep}));
     ASSERT_NE(cms, nullptr);
     EXPECT_EQ(sk_CMS_RecipientInfo_num(CMS_get0_RecipientInfos(cms.get())), 2);
     EXPECT_EQ(countRecipientInfos(cms.get(), CMS_RECIPINFO_AGREE), 1);

@@ -5,12 +5,11 @@
 #include "crypto/CmsDecryptor.h"
 #include "crypto/CmsVerifier.h"
 
-#include <gtest/gtest.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <gtest/gtest.h>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -107,14 +106,15 @@ TEST_F(CmsInteropTest, CliDecryptsWhatWeEncrypt) {
     };
     for (const Recipient& r : {Recipient{"alice", RsaPadding::Pkcs1v15}, Recipient{"alice", RsaPadding::Oaep},
                                Recipient{"bob", RsaPadding::Pkcs1v15}}) {
-        for (ContentCipher c : {ContentCipher::Aes256Gcm, ContentCipher::Aes128Gcm, ContentCipher::Aes256Cbc,
-                                ContentCipher::Aes128Cbc}) {
+        for (ContentCipher c :
+             {ContentCipher::Aes256Gcm, ContentCipher::Aes128Gcm, ContentCipher::Aes256Cbc, ContentCipher::Aes128Cbc}) {
             const Identity id = loadIdentity(r.who);
-            write("enc.der", test::encryptToString(kContent, {id.certificate, loadIdentity("carol").certificate},
-                                                   {c, r.padding}));
+            write("enc.der",
+                  test::encryptToString(kContent, {id.certificate, loadIdentity("carol").certificate}, {c, r.padding}));
             const std::string who(r.who);
-            ASSERT_EQ(openssl("cms -decrypt -binary -inform DER -in enc.der -recip " + data((who + ".cert.pem").c_str()) +
-                              " -inkey " + data((who + ".key.pem").c_str()) + " -out out.bin"),
+            ASSERT_EQ(openssl("cms -decrypt -binary -inform DER -in enc.der -recip " +
+                              data((who + ".cert.pem").c_str()) + " -inkey " + data((who + ".key.pem").c_str()) +
+                              " -out out.bin"),
                       0)
                 << r.who << " " << cipherName(c);
             EXPECT_EQ(read("out.bin"), kContent) << r.who << " " << cipherName(c);

@@ -4,9 +4,8 @@
 #include "crypto/Asn1Util.h"
 #include "crypto/OpenSslHandles.h"
 
-#include <gtest/gtest.h>
-
 #include <chrono>
+#include <gtest/gtest.h>
 #include <random>
 
 namespace sealpost::crypto {

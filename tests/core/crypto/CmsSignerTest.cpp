@@ -5,11 +5,9 @@
 #include "crypto/CmsVerifier.h"
 #include "crypto/OpenSslHandles.h"
 
-#include <openssl/err.h>
-
-#include <gtest/gtest.h>
-
 #include <algorithm>
+#include <gtest/gtest.h>
+#include <openssl/err.h>
 #include <vector>
 
 namespace sealpost::crypto {
@@ -180,8 +178,8 @@ TEST_F(CmsSignerTest, AnnouncesCapabilitiesInOrder) {
     const auto advertised = advertisedCapabilities();
     EXPECT_EQ(v.signers[0].capabilities, std::vector<ContentCipher>(advertised.begin(), advertised.end()));
     EXPECT_EQ(v.signers[0].capabilities,
-              (std::vector<ContentCipher>{ContentCipher::Aes256Gcm, ContentCipher::Aes128Gcm,
-                                          ContentCipher::Aes256Cbc, ContentCipher::Aes128Cbc}));
+              (std::vector<ContentCipher>{ContentCipher::Aes256Gcm, ContentCipher::Aes128Gcm, ContentCipher::Aes256Cbc,
+                                          ContentCipher::Aes128Cbc}));
 }
 
 TEST_F(CmsSignerTest, EncryptionKeyPreferenceDefaultsToSigner) {

@@ -6,8 +6,8 @@ namespace sealpost::crypto {
 namespace {
 
 TEST(CmsTypesTest, CipherNamesRoundTrip) {
-    for (ContentCipher c : {ContentCipher::Aes256Gcm, ContentCipher::Aes128Gcm, ContentCipher::Aes256Cbc,
-                            ContentCipher::Aes128Cbc}) {
+    for (ContentCipher c :
+         {ContentCipher::Aes256Gcm, ContentCipher::Aes128Gcm, ContentCipher::Aes256Cbc, ContentCipher::Aes128Cbc}) {
         EXPECT_EQ(cipherFromName(cipherName(c)), c);
     }
     EXPECT_EQ(cipherName(ContentCipher::Aes256Gcm), "aes-256-gcm");

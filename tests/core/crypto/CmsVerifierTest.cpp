@@ -4,11 +4,9 @@
 #include "crypto/Asn1Util.h"
 #include "crypto/OpenSslHandles.h"
 
-#include <openssl/err.h>
-
-#include <gtest/gtest.h>
-
 #include <algorithm>
+#include <gtest/gtest.h>
+#include <openssl/err.h>
 #include <vector>
 
 namespace sealpost::crypto {
@@ -111,8 +109,7 @@ TEST_F(CmsVerifierTest, GoldenOpenSslCliCapabilitiesAreRead) {
     // The CLI announces its default list, which includes AES-256-CBC and AES-128-CBC.
     const SignerResult r = verifyGolden("signed-detached.eml");
     EXPECT_TRUE(r.announcedCapabilities);
-    EXPECT_NE(std::find(r.capabilities.begin(), r.capabilities.end(), ContentCipher::Aes256Cbc),
-              r.capabilities.end());
+    EXPECT_NE(std::find(r.capabilities.begin(), r.capabilities.end(), ContentCipher::Aes256Cbc), r.capabilities.end());
     EXPECT_FALSE(r.encryptionKeyPreference) << "the CLI does not add SMIMEEncryptionKeyPreference";
 }
 
@@ -255,8 +252,8 @@ TEST_F(CmsVerifierTest, NotYetValid) {
 }
 
 TEST_F(CmsVerifierTest, ExpiredSignerFromOurSigner) {
-    const SignerResult r = verifyOne(signToString(kContent, loadIdentity("eve-expired"), defaultSignOptions(true)),
-                                     &kContent, m_root);
+    const SignerResult r =
+        verifyOne(signToString(kContent, loadIdentity("eve-expired"), defaultSignOptions(true)), &kContent, m_root);
     EXPECT_EQ(r.status, SignatureStatus::Expired);
     EXPECT_EQ(r.problem, SignerProblem::CertificateExpired);
 }

@@ -11,16 +11,14 @@
 #include "crypto/Identity.h"
 #include "crypto/PrivateKey.h"
 
-#include <openssl/err.h>
-
-#include <gtest/gtest.h>
-
 #include <array>
 #include <chrono>
 #include <cstdint>
 #include <fstream>
-#include <sstream>
+#include <gtest/gtest.h>
+#include <openssl/err.h>
 #include <span>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -28,7 +26,9 @@
 
 namespace sealpost::crypto::test {
 
-inline std::string dataPath(std::string_view name) { return std::string(SEALPOST_TEST_DATA_DIR) + "/" + std::string(name); }
+inline std::string dataPath(std::string_view name) {
+    return std::string(SEALPOST_TEST_DATA_DIR) + "/" + std::string(name);
+}
 
 inline std::string readFile(std::string_view name) {
     std::ifstream in(dataPath(name), std::ios::binary);
@@ -41,9 +41,13 @@ inline std::string readFile(std::string_view name) {
 }
 
 // README: "now" = 2026-06-01T00:00:00Z.
-inline base::TimePoint checkTime() { return std::chrono::system_clock::from_time_t(1780272000); }
+inline base::TimePoint checkTime() {
+    return std::chrono::system_clock::from_time_t(1780272000);
+}
 // README: every fixture signature has signingTime 2026-01-15T12:00:00Z.
-inline base::TimePoint fixtureSigningTime() { return std::chrono::system_clock::from_time_t(1768478400); }
+inline base::TimePoint fixtureSigningTime() {
+    return std::chrono::system_clock::from_time_t(1768478400);
+}
 
 inline base::TimePoint utc(int year, unsigned month, unsigned day) {
     const std::chrono::sys_days d{std::chrono::year{year} / std::chrono::month{month} / std::chrono::day{day}};
@@ -87,7 +91,9 @@ inline std::string drainErrors() {
     return out;
 }
 
-inline base::ByteView bytes(const std::string& s) { return base::asBytes(s); }
+inline base::ByteView bytes(const std::string& s) {
+    return base::asBytes(s);
+}
 
 // A std::span<const ByteView> of one piece that owns its array.
 struct OnePiece {
@@ -103,11 +109,16 @@ public:
 
 inline std::string base64Decode(std::string_view in) {
     auto value = [](char c) -> int {
-        if (c >= 'A' && c <= 'Z') return c - 'A';
-        if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-        if (c >= '0' && c <= '9') return c - '0' + 52;
-        if (c == '+') return 62;
-        if (c == '/') return 63;
+        if (c >= 'A' && c <= 'Z')
+            return c - 'A';
+        if (c >= 'a' && c <= 'z')
+            return c - 'a' + 26;
+        if (c >= '0' && c <= '9')
+            return c - '0' + 52;
+        if (c == '+')
+            return 62;
+        if (c == '/')
+            return 63;
         return -1;
     };
     std::string out;
@@ -138,7 +149,9 @@ inline std::string decodedBody(std::string_view entity) {
 }
 
 // The DER inside an application/pkcs7-mime .eml.
-inline std::string smimeDer(std::string_view emlName) { return decodedBody(readFile(emlName)); }
+inline std::string smimeDer(std::string_view emlName) {
+    return decodedBody(readFile(emlName));
+}
 
 struct MultipartSigned {
     std::string signedPart; // exact bytes between the first delimiter's CRLF and the next delimiter

@@ -1,9 +1,8 @@
 #include "crypto/OpenSslError.h"
 
+#include <gtest/gtest.h>
 #include <openssl/err.h>
 #include <openssl/x509.h>
-
-#include <gtest/gtest.h>
 
 namespace sealpost::crypto {
 namespace {

@@ -3,9 +3,8 @@
 #include "CryptoTestSupport.h"
 #include "crypto/OpenSslHandles.h"
 
-#include <openssl/err.h>
-
 #include <gtest/gtest.h>
+#include <openssl/err.h>
 
 namespace sealpost::crypto {
 namespace {
@@ -71,7 +70,7 @@ TEST(Pkcs12Test, WrongPassword) {
 TEST(Pkcs12Test, RejectsGarbageAndTruncatedFiles) {
     const std::string p12 = readFile("alice.p12");
     for (const std::string& input : {std::string(), std::string("garbage"), p12.substr(0, p12.size() / 2),
-                                    p12.substr(0, 10), readFile("alice.cert.der")}) {
+                                     p12.substr(0, 10), readFile("alice.cert.der")}) {
         auto id = parsePkcs12(bytes(input), "sealpost-p12-password");
         ASSERT_FALSE(id);
         EXPECT_EQ(id.error().code, ErrorCode::MalformedInput) << id.error().detail;

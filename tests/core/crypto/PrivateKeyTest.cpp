@@ -4,10 +4,9 @@
 #include "crypto/Identity.h"
 #include "crypto/OpenSslHandles.h"
 
+#include <gtest/gtest.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
-
-#include <gtest/gtest.h>
 
 namespace sealpost::crypto {
 namespace {
@@ -20,17 +19,19 @@ using test::readFile;
 
 std::string pemOf(const PrivateKey& key, bool traditional) {
     OsslPtr<BIO> bio(BIO_new(BIO_s_mem()));
-    const int ok = traditional
-                       ? PEM_write_bio_PrivateKey_traditional(bio.get(), key.native(), nullptr, nullptr, 0, nullptr,
-                                                              nullptr)
-                       : PEM_write_bio_PrivateKey(bio.get(), key.native(), nullptr, nullptr, 0, nullptr, nullptr);
+    const int ok =
+        traditional
+            ? PEM_write_bio_PrivateKey_traditional(bio.get(), key.native(), nullptr, nullptr, 0, nullptr, nullptr)
+            : PEM_write_bio_PrivateKey(bio.get(), key.native(), nullptr, nullptr, 0, nullptr, nullptr);
     EXPECT_EQ(ok, 1);
     char* data = nullptr;
     const long len = BIO_get_mem_data(bio.get(), &data);
     return std::string(data, static_cast<std::size_t>(len));
 }
 
-bool sameKey(const PrivateKey& a, const PrivateKey& b) { return EVP_PKEY_eq(a.native(), b.native()) == 1; }
+bool sameKey(const PrivateKey& a, const PrivateKey& b) {
+    return EVP_PKEY_eq(a.native(), b.native()) == 1;
+}
 
 TEST(PrivateKeyTest, ParsesRsaPkcs8Pem) {
     auto key = PrivateKey::parse(bytes(readFile("alice.key.pem")));
@@ -96,8 +97,8 @@ TEST(PrivateKeyTest, UnencryptedKeyIgnoresPassword) {
 }
 
 TEST(PrivateKeyTest, RejectsGarbageAndCertificates) {
-    for (const std::string& input : {std::string(), std::string("garbage"), readFile("alice.cert.pem"),
-                                    readFile("alice.cert.der")}) {
+    for (const std::string& input :
+         {std::string(), std::string("garbage"), readFile("alice.cert.pem"), readFile("alice.cert.der")}) {
         auto key = PrivateKey::parse(bytes(input));
         ASSERT_FALSE(key);
         EXPECT_EQ(key.error().code, ErrorCode::MalformedInput);

@@ -4,14 +4,13 @@
 // are on safe ground they must agree.
 #include "mime/MimeEntity.h"
 
-#include <gtest/gtest.h>
-#include <mimetic/mimetic.h>
-
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <gtest/gtest.h>
 #include <iterator>
+#include <mimetic/mimetic.h>
 #include <sstream>
 
 namespace {

@@ -3,7 +3,6 @@
 #include "mime/TransferEncoding.h"
 
 #include <gtest/gtest.h>
-
 #include <random>
 
 using namespace sealpost;

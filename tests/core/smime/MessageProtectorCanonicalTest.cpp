@@ -34,10 +34,11 @@ TEST(MessageProtectorCanonicalTest, RewrittenMultipartKeepsItsEpilogue) {
 }
 
 TEST(MessageProtectorCanonicalTest, EightBitEmbeddedMessageIsCanonicalisedInsideNotBase64) {
-    const std::string message = "From: a@example.org\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
-                                "--b\r\nContent-Type: message/rfc822\r\n\r\n"
-                                "From: c@example.org\r\nSubject: inner\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
-                                "gr\xC3\xBC\xC3\x9F\x65\r\n--b--\r\n";
+    const std::string message =
+        "From: a@example.org\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+        "--b\r\nContent-Type: message/rfc822\r\n\r\n"
+        "From: c@example.org\r\nSubject: inner\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+        "gr\xC3\xBC\xC3\x9F\x65\r\n--b--\r\n";
     const std::string out = signDetached(message);
     const auto part = out.find("Content-Type: message/rfc822");
     ASSERT_NE(part, std::string::npos);

@@ -1,14 +1,12 @@
 // What the protector writes must open with another implementation: the openssl command line.
-#include "smime/MessageProtector.h"
-
 #include "SmimeTestSupport.h"
-
-#include <gtest/gtest.h>
+#include "smime/MessageProtector.h"
 
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <gtest/gtest.h>
 #include <string>
 
 namespace sealpost::smime {
@@ -23,7 +21,8 @@ constexpr std::string_view kMessage = "From: Alice Test <alice@example.org>\n"
                                       "Content-Type: text/plain; charset=utf-8\n"
                                       "Content-Transfer-Encoding: 8bit\n"
                                       "\n"
-                                      "Gr\xc3\xbc\xc3\x9f" "e, Bob.\n"
+                                      "Gr\xc3\xbc\xc3\x9f"
+                                      "e, Bob.\n"
                                       "From the openssl side.\n";
 
 std::string withoutCr(std::string s) {

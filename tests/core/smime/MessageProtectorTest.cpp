@@ -9,7 +9,6 @@
 #include "smime/MessageOpener.h"
 
 #include <gtest/gtest.h>
-
 #include <string>
 #include <vector>
 
@@ -204,8 +203,8 @@ TEST_F(MessageProtectorTest, OaepRecipientRoundTrip) {
 }
 
 TEST_F(MessageProtectorTest, MultipleRecipientsIncludingEcEachDecrypt) {
-    const std::string out =
-        protect(kPlainLf, encryptRequest({alice.certificate, bob.certificate, carol.certificate}, ContentCipher::Aes256Gcm));
+    const std::string out = protect(
+        kPlainLf, encryptRequest({alice.certificate, bob.certificate, carol.certificate}, ContentCipher::Aes256Gcm));
     for (const char* who : {"alice", "bob", "carol"}) {
         OpenContext ctx({who});
         auto opened = ctx.open(out);
@@ -264,7 +263,8 @@ TEST_F(MessageProtectorTest, EightBitTextBecomesQuotedPrintableAndVerifies) {
                             "Content-Type: text/plain; charset=utf-8\n"
                             "Content-Transfer-Encoding: 8bit\n"
                             "\n"
-                            "Gr\xc3\xbc\xc3\x9f" "e aus K\xc3\xb6ln\n";
+                            "Gr\xc3\xbc\xc3\x9f"
+                            "e aus K\xc3\xb6ln\n";
     const std::string out = protect(msg, signRequest(SignatureForm::Detached));
     EXPECT_TRUE(mime::isSevenBitSafe(out));
     EXPECT_TRUE(mime::isCrlfCanonical(out));
@@ -276,7 +276,8 @@ TEST_F(MessageProtectorTest, EightBitTextBecomesQuotedPrintableAndVerifies) {
     auto opened = ctx.open(out);
     ASSERT_TRUE(opened);
     EXPECT_EQ(opened->report.signature, SignatureState::Valid);
-    EXPECT_EQ(openedBody(opened->text()), "Gr\xc3\xbc\xc3\x9f" "e aus K\xc3\xb6ln\r\n");
+    EXPECT_EQ(openedBody(opened->text()), "Gr\xc3\xbc\xc3\x9f"
+                                          "e aus K\xc3\xb6ln\r\n");
 }
 
 TEST_F(MessageProtectorTest, EightBitBinaryBecomesBase64AndVerifies) {
@@ -327,7 +328,8 @@ TEST_F(MessageProtectorTest, OverlongLineIsReencoded) {
 }
 
 TEST_F(MessageProtectorTest, MissingContentTypeGetsTheDefault) {
-    const std::string out = protect("From: Alice Test <alice@example.org>\r\n\r\nhi\r\n", signRequest(SignatureForm::Detached));
+    const std::string out =
+        protect("From: Alice Test <alice@example.org>\r\n\r\nhi\r\n", signRequest(SignatureForm::Detached));
     auto top = mime::parseEntity(out);
     ASSERT_TRUE(top);
     EXPECT_EQ(top->children[0].contentType.mimeType(), "text/plain");

@@ -31,12 +31,18 @@ inline std::string readFile(const std::string& path) {
     return data;
 }
 
-inline std::string readData(std::string_view name) { return readFile(dataPath(name)); }
+inline std::string readData(std::string_view name) {
+    return readFile(dataPath(name));
+}
 
 // 2026-06-01T00:00:00Z, the clock every expectation in tests/data/README.md is written for.
-inline base::TimePoint checkTime() { return std::chrono::system_clock::from_time_t(1780272000); }
+inline base::TimePoint checkTime() {
+    return std::chrono::system_clock::from_time_t(1780272000);
+}
 // The signingTime of the fixtures, a safe "now" for signing in round trips.
-inline base::TimePoint signTime() { return std::chrono::system_clock::from_time_t(1768478400); }
+inline base::TimePoint signTime() {
+    return std::chrono::system_clock::from_time_t(1768478400);
+}
 
 inline crypto::Certificate loadCertificate(std::string_view name) {
     auto certs = crypto::Certificate::parseAll(base::asBytes(readData(name)));
