@@ -4,7 +4,7 @@ set -euo pipefail
 
 packages=(
     # toolchain
-    build-essential cmake ninja-build ccache pkg-config clang libclang-rt-14-dev
+    build-essential cmake ninja-build ccache pkg-config clang clang-tidy clang-format libclang-rt-14-dev git
     # libraries
     libssl-dev libmimetic-dev libcurl4-openssl-dev libsqlcipher-dev nlohmann-json3-dev
     qt6-base-dev qt6-base-dev-tools

@@ -17,6 +17,12 @@ echo "== build (RelWithDebInfo, hardened, -Werror)"
 cmake -S . -B build/main "${common[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build/main -j "$jobs"
 
+echo "== clang-format (check)"
+git ls-files '*.cpp' '*.h' | xargs clang-format --dry-run --Werror
+
+echo "== clang-tidy"
+./scripts/tidy.sh build/main
+
 echo "== tests"
 ctest --test-dir build/main --output-on-failure -j "$jobs"
 
