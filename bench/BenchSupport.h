@@ -14,11 +14,14 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdio>
+#include <exception>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace sealpost::bench {
 
@@ -108,6 +111,27 @@ private:
 // 1 KiB and 1 MiB, the sizes docs/performance.md talks about.
 inline void smallAndLarge(benchmark::internal::Benchmark* b) {
     b->Arg(1 << 10)->Arg(1 << 20);
+}
+
+// Alice's identity and the test root, shared by the benchmarks.
+struct Pki {
+    crypto::Identity alice;
+    std::vector<crypto::Certificate> anchors;
+};
+
+// Loaded once; nullptr (with the reason in `error`) when tests/data is unusable.
+inline const Pki* pki(std::string& error) {
+    static std::string loadError;
+    static const std::optional<Pki> loaded = []() -> std::optional<Pki> {
+        try {
+            return Pki{loadIdentity("alice"), {loadCert("root-ca.cert.pem")}};
+        } catch (const std::exception& e) {
+            loadError = e.what();
+            return std::nullopt;
+        }
+    }();
+    error = loadError;
+    return loaded ? &*loaded : nullptr;
 }
 
 } // namespace sealpost::bench

@@ -16,26 +16,6 @@
 namespace sealpost::bench {
 namespace {
 
-struct Pki {
-    crypto::Identity alice;
-    std::vector<crypto::Certificate> anchors;
-};
-
-// Loaded once; nullptr (with the reason in `error`) when tests/data is unusable.
-const Pki* pki(std::string& error) {
-    static std::string loadError;
-    static const std::optional<Pki> loaded = []() -> std::optional<Pki> {
-        try {
-            return Pki{loadIdentity("alice"), {loadCert("root-ca.cert.pem")}};
-        } catch (const std::exception& e) {
-            loadError = e.what();
-            return std::nullopt;
-        }
-    }();
-    error = loadError;
-    return loaded ? &*loaded : nullptr;
-}
-
 crypto::ContentCipher cipherArg(const benchmark::State& state) {
     return state.range(1) == 0 ? crypto::ContentCipher::Aes256Gcm : crypto::ContentCipher::Aes256Cbc;
 }

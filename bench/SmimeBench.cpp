@@ -14,25 +14,6 @@
 namespace sealpost::bench {
 namespace {
 
-struct Pki {
-    crypto::Identity alice;
-    std::vector<crypto::Certificate> anchors;
-};
-
-const Pki* pki(std::string& error) {
-    static std::string loadError;
-    static const std::optional<Pki> loaded = []() -> std::optional<Pki> {
-        try {
-            return Pki{loadIdentity("alice"), {loadCert("root-ca.cert.pem")}};
-        } catch (const std::exception& e) {
-            loadError = e.what();
-            return std::nullopt;
-        }
-    }();
-    error = loadError;
-    return loaded ? &*loaded : nullptr;
-}
-
 smime::ProtectRequest request(const Pki& p, bool sign) {
     smime::ProtectRequest r;
     r.now = testNow();
