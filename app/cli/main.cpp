@@ -1,5 +1,6 @@
 // sealpost-cli: wiring only; the work happens in core/.
 #include "Commands.h"
+#include "ProfileCommands.h"
 
 #include <iostream>
 #include <string>
@@ -7,11 +8,13 @@
 
 namespace {
 
-const char* const kUsage = R"(Usage: sealpost-cli COMMAND [options]
+const char* const kUsage = R"(Usage: sealpost-cli [--profile DIR] [--passphrase-file F] COMMAND [options]
 Commands:
   sign      sign a message (S/MIME, detached or opaque)
   encrypt   encrypt a message to recipient certificates (optionally signing it first)
   open      decrypt and verify a message and report its security status
+  profile   create a profile or change its passphrase (init, passwd)
+  trust     the profile's trust anchors (add, list, remove)
   version   print the version
 Run "sealpost-cli COMMAND --help" for the options of a command.
 )";
@@ -20,6 +23,11 @@ Run "sealpost-cli COMMAND --help" for the options of a command.
 
 int main(int argc, char** argv) {
     std::vector<std::string> args(argv + 1, argv + argc);
+    auto global = sealpost::cli::takeGlobalOptions(args);
+    if (!global) {
+        std::cerr << "sealpost-cli: " << global.error().detail << "\n";
+        return sealpost::cli::kExitUsage;
+    }
     if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
         std::cout << kUsage;
         return args.empty() ? sealpost::cli::kExitUsage : sealpost::cli::kExitOk;
@@ -34,6 +42,12 @@ int main(int argc, char** argv) {
     }
     if (command == "open") {
         return sealpost::cli::runOpen(args);
+    }
+    if (command == "profile") {
+        return sealpost::cli::runProfile(args, *global);
+    }
+    if (command == "trust") {
+        return sealpost::cli::runTrust(args, *global);
     }
     if (command == "version" || command == "--version") {
         std::cout << "sealpost-cli " << SEALPOST_VERSION << "\n";

@@ -199,6 +199,10 @@ base::Result<void> Database::exec(std::string_view sql) {
     return {};
 }
 
+std::int64_t Database::changes() noexcept {
+    return sqlite3_changes(m_connection->handle);
+}
+
 base::Result<std::int64_t> Database::schemaVersion() {
     auto statement = Statement::prepare(*this, "PRAGMA user_version");
     if (!statement) {

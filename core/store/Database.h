@@ -50,6 +50,9 @@ public:
     // PRAGMA user_version: the schema version, 0 for a new file.
     [[nodiscard]] base::Result<std::int64_t> schemaVersion();
 
+    // Rows inserted, updated or deleted by the most recent such statement on this connection.
+    [[nodiscard]] std::int64_t changes() noexcept;
+
     // For Statement and Transaction in this folder only.
     [[nodiscard]] detail::Connection& connection() noexcept { return *m_connection; }
 

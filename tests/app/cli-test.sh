@@ -96,6 +96,29 @@ check "json-and-message-both-stdout" '[ $rc -eq 2 ]'
 cat "$work/msg.eml" | "$cli" open --json "$work/r6.json" >"$work/o6.eml" 2>"$work/stderr"; rc=$?
 check "stdin-stdout" '[ $rc -eq 0 ] && cmp -s "$work/msg.eml" "$work/o6.eml" && grep -q "\"signature\": \"none\"" "$work/r6.json"'
 
+# Profile: create, wrong passphrase, trust anchors, re-key.
+printf 'correct horse' >"$work/pw"; printf 'battery staple' >"$work/pw2"
+run --profile "$work/p" --passphrase-file "$work/pw" profile init
+check "profile-init" '[ $rc -eq 0 ] && [ -s "$work/p/profile.db" ] && [ "$(stat -c %a "$work/p/profile.db")" = 600 ]' "$(cat "$work/stderr")"
+run --profile "$work/p" --passphrase-file "$work/pw" profile init
+check "profile-init-twice" '[ $rc -eq 2 ] && grep -q "already exists" "$work/stderr"'
+cp "$work/p/profile.db" "$work/before.db"
+run --profile "$work/p" --passphrase-file "$work/pw2" trust list
+check "profile-wrong-passphrase" '[ $rc -eq 2 ] && grep -q "wrong-password" "$work/stderr" && cmp -s "$work/p/profile.db" "$work/before.db"'
+run --profile "$work/p" --passphrase-file "$work/pw" trust add "$data/root-ca.cert.pem"
+check "trust-add" '[ $rc -eq 0 ] && grep -q "^added " "$work/stdout"'
+SEALPOST_PASSPHRASE='correct horse' "$cli" --profile "$work/p" trust list --json >"$work/stdout" 2>"$work/stderr"; rc=$?
+check "trust-list-json-env-passphrase" '[ $rc -eq 0 ] && grep -q "Sealpost Test Root CA" "$work/stdout"'
+run --profile "$work/p" --passphrase-file "$work/pw" profile passwd --new-passphrase-file "$work/pw2"
+check "profile-passwd" '[ $rc -eq 0 ]'
+run --profile "$work/p" --passphrase-file "$work/pw" trust list
+check "old-passphrase-refused" '[ $rc -eq 2 ]'
+fp=$("$cli" --profile "$work/p" --passphrase-file "$work/pw2" trust list | cut -d" " -f1)
+run --profile "$work/p" --passphrase-file "$work/pw2" trust remove "$fp"
+check "trust-remove-after-rekey" '[ $rc -eq 0 ] && [ -n "$fp" ]'
+run --profile "$work/p" trust list </dev/null
+check "no-passphrase-source" '[ $rc -eq 2 ] && grep -q "no passphrase" "$work/stderr"'
+
 # Hostile structure: clear error or a processed report, bounded memory, no crash.
 { printf 'From: a@example.org\r\nSubject: '; head -c 100000000 /dev/zero | tr '\0' 'x'; printf '\r\n\r\nbody\r\n'; } >"$work/huge-header.eml"
 /usr/bin/time -f %M -o "$work/rss" "$cli" open -i "$work/huge-header.eml" -o "$work/o7.eml" 2>"$work/stderr"; rc=$?

@@ -1,0 +1,13 @@
+#pragma once
+
+#include "Profile.h"
+
+#include <string>
+#include <vector>
+
+namespace sealpost::cli {
+
+int runProfile(const std::vector<std::string>& args, const GlobalOptions& global);
+int runTrust(const std::vector<std::string>& args, const GlobalOptions& global);
+
+} // namespace sealpost::cli
