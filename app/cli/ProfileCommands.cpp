@@ -2,10 +2,14 @@
 
 #include "Args.h"
 #include "Commands.h"
+#include "Io.h"
 #include "KeyMaterial.h"
+#include "crypto/Pkcs12.h"
 #include "store/Database.h"
+#include "store/IdentityStore.h"
 #include "store/TrustStore.h"
 
+#include <chrono>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -23,6 +27,13 @@ The profile is DIR/profile.db (default DIR: $SEALPOST_PROFILE, else $XDG_DATA_HO
 const char* const kTrustHelp =
     R"(Usage: sealpost-cli [--profile DIR] [--passphrase-file F] trust add CA.pem|list [--json]|remove FINGERPRINT
 The profile's own trust anchors (roots or pinned intermediates), used by open in profile mode.
+)";
+
+const char* const kIdentityHelp =
+    R"(Usage: sealpost-cli [--profile DIR] [--passphrase-file F] identity import FILE.p12 --p12-password-file P [--role signing|encryption|both]
+       sealpost-cli [--profile DIR] [--passphrase-file F] identity list [--json]
+Your own keys and certificates. An imported identity becomes current for its address and retires
+the ones it replaces; retired keys are kept so old mail stays readable.
 )";
 
 int fail(const std::string& command, const std::string& message, int code = kExitUsage) {
@@ -108,6 +119,92 @@ int runProfile(const std::vector<std::string>& args, const GlobalOptions& global
         return profilePasswd({args.begin() + 1, args.end()}, global);
     }
     return fail("profile", "unknown subcommand (see --help)");
+}
+
+int runIdentity(const std::vector<std::string>& args, const GlobalOptions& global) {
+    if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+        std::cout << kIdentityHelp;
+        return args.empty() ? kExitUsage : kExitOk;
+    }
+    const std::string& sub = args[0];
+    std::string error;
+    const std::vector<std::string> rest(args.begin() + 1, args.end());
+    if (sub == "import") {
+        if (rest.empty()) {
+            return fail("identity import", "which PKCS#12 file? (see --help)");
+        }
+        auto opts = Args::parse({rest.begin() + 1, rest.end()}, {"--p12-password-file", "--role"}, {}, error);
+        if (!opts) {
+            return fail("identity import", error);
+        }
+        const std::string roleName = opts->value("--role").value_or("both");
+        if (roleName != "signing" && roleName != "encryption" && roleName != "both") {
+            return fail("identity import", "--role must be signing, encryption or both");
+        }
+        const auto role = roleName == "signing"      ? store::IdentityRole::Signing
+                          : roleName == "encryption" ? store::IdentityRole::Encryption
+                                                     : store::IdentityRole::Both;
+        auto p12Password = passphraseFrom(opts->value("--p12-password-file"), "PKCS#12 password: ", false);
+        if (!p12Password) {
+            return fail("identity import", p12Password.error());
+        }
+        auto data = readInput(rest[0]);
+        if (!data) {
+            return fail("identity import", data.error().detail);
+        }
+        auto identity = crypto::parsePkcs12(base::asBytes(*data), p12Password->view());
+        base::secureWipe(data->data(), data->size());
+        if (!identity) {
+            return fail("identity import", rest[0] + ": " + identity.error().detail);
+        }
+        auto db = openProfile(global, store::OpenMode::MustExist, false);
+        if (!db) {
+            return fail("identity import", db.error());
+        }
+        const base::SystemClock clock;
+        store::IdentityStore identities(*db, clock);
+        auto id = identities.add(*identity, role);
+        if (!id) {
+            return fail("identity import", id.error());
+        }
+        std::cout << "imported " << identity->certificate.sha256Fingerprint() << " " << identity->certificate.subject()
+                  << "\n";
+        return kExitOk;
+    }
+    if (sub == "list") {
+        auto opts = Args::parse(rest, {}, {"--json"}, error);
+        if (!opts) {
+            return fail("identity list", error);
+        }
+        auto db = openProfile(global, store::OpenMode::MustExist, false);
+        if (!db) {
+            return fail("identity list", db.error());
+        }
+        const base::SystemClock clock;
+        auto all = store::IdentityStore(*db, clock).list();
+        if (!all) {
+            return fail("identity list", all.error());
+        }
+        nlohmann::ordered_json out = nlohmann::ordered_json::array();
+        for (const auto& i : *all) {
+            const std::string fp = i.identity.certificate.sha256Fingerprint();
+            if (opts->has("--json")) {
+                out.push_back({{"address", i.address},
+                               {"role", store::identityRoleName(i.role)},
+                               {"state", store::identityStateName(i.state)},
+                               {"fingerprint_sha256", fp},
+                               {"subject", i.identity.certificate.subject()}});
+            } else {
+                std::cout << i.address << " " << store::identityRoleName(i.role) << " "
+                          << store::identityStateName(i.state) << " " << fp << "\n";
+            }
+        }
+        if (opts->has("--json")) {
+            std::cout << out.dump(2) << "\n";
+        }
+        return kExitOk;
+    }
+    return fail("identity", "unknown subcommand " + sub + " (see --help)");
 }
 
 int runTrust(const std::vector<std::string>& args, const GlobalOptions& global) {

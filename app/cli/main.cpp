@@ -14,6 +14,7 @@ Commands:
   encrypt   encrypt a message to recipient certificates (optionally signing it first)
   open      decrypt and verify a message and report its security status
   profile   create a profile or change its passphrase (init, passwd)
+  identity  your own keys and certificates in the profile (import, list)
   trust     the profile's trust anchors (add, list, remove)
   version   print the version
 Run "sealpost-cli COMMAND --help" for the options of a command.
@@ -45,6 +46,9 @@ int main(int argc, char** argv) {
     }
     if (command == "profile") {
         return sealpost::cli::runProfile(args, *global);
+    }
+    if (command == "identity") {
+        return sealpost::cli::runIdentity(args, *global);
     }
     if (command == "trust") {
         return sealpost::cli::runTrust(args, *global);

@@ -93,6 +93,20 @@ base::Result<std::vector<Certificate>> Certificate::parseAll(base::ByteView data
     return certs;
 }
 
+base::Result<std::vector<Certificate>> Certificate::parseConcatenatedDer(base::ByteView data) {
+    std::vector<Certificate> certs;
+    const unsigned char* p = data.data();
+    const unsigned char* const end = data.data() + data.size();
+    while (p < end) {
+        X509* cert = d2i_X509(nullptr, &p, static_cast<long>(end - p));
+        if (cert == nullptr) {
+            return openSslError(ErrorCode::MalformedInput, "broken DER certificate in a sequence");
+        }
+        certs.push_back(adopt(cert));
+    }
+    return certs;
+}
+
 std::string Certificate::subject() const {
     return nameToString(X509_get_subject_name(native()));
 }

@@ -23,6 +23,9 @@ public:
     // Every certificate in `data`: one or more PEM blocks, or a single DER certificate.
     [[nodiscard]] static base::Result<std::vector<Certificate>> parseAll(base::ByteView data);
 
+    // Certificates written one after another in DER (how the profile stores chains).
+    [[nodiscard]] static base::Result<std::vector<Certificate>> parseConcatenatedDer(base::ByteView data);
+
     [[nodiscard]] std::string subject() const; // RFC 2253 one-line form
     [[nodiscard]] std::string issuer() const;
     [[nodiscard]] std::string serialHex() const;

@@ -62,6 +62,21 @@ base::Result<PrivateKey> PrivateKey::parse(base::ByteView data, std::optional<st
     return adopt(key);
 }
 
+base::Result<base::Bytes> PrivateKey::pkcs8Der() const {
+    OsslPtr<PKCS8_PRIV_KEY_INFO> info(EVP_PKEY2PKCS8(native()));
+    if (!info) {
+        return openSslError(ErrorCode::CryptoFailure, "cannot encode the private key as PKCS#8");
+    }
+    const int length = i2d_PKCS8_PRIV_KEY_INFO(info.get(), nullptr);
+    if (length <= 0) {
+        return openSslError(ErrorCode::CryptoFailure, "cannot encode the private key as PKCS#8");
+    }
+    base::Bytes out(static_cast<std::size_t>(length));
+    unsigned char* p = out.data();
+    i2d_PKCS8_PRIV_KEY_INFO(info.get(), &p);
+    return out;
+}
+
 KeyType PrivateKey::type() const {
     switch (EVP_PKEY_get_base_id(native())) {
     case EVP_PKEY_RSA:

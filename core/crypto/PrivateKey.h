@@ -23,6 +23,10 @@ public:
     [[nodiscard]] static base::Result<PrivateKey> parse(base::ByteView data,
                                                         std::optional<std::string_view> password = std::nullopt);
 
+    // Unencrypted PKCS#8 DER, for storage inside the encrypted profile only. The caller wipes it
+    // (base::secureWipe) when done.
+    [[nodiscard]] base::Result<base::Bytes> pkcs8Der() const;
+
     [[nodiscard]] KeyType type() const;
     [[nodiscard]] int bits() const;
     [[nodiscard]] evp_pkey_st* native() const noexcept { return m_key.get(); }

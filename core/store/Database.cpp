@@ -199,6 +199,10 @@ base::Result<void> Database::exec(std::string_view sql) {
     return {};
 }
 
+std::int64_t Database::lastInsertId() noexcept {
+    return sqlite3_last_insert_rowid(m_connection->handle);
+}
+
 std::int64_t Database::changes() noexcept {
     return sqlite3_changes(m_connection->handle);
 }

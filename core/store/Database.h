@@ -52,6 +52,8 @@ public:
 
     // Rows inserted, updated or deleted by the most recent such statement on this connection.
     [[nodiscard]] std::int64_t changes() noexcept;
+    // The rowid of the most recent successful INSERT on this connection.
+    [[nodiscard]] std::int64_t lastInsertId() noexcept;
 
     // For Statement and Transaction in this folder only.
     [[nodiscard]] detail::Connection& connection() noexcept { return *m_connection; }

@@ -116,6 +116,13 @@ check "old-passphrase-refused" '[ $rc -eq 2 ]'
 fp=$("$cli" --profile "$work/p" --passphrase-file "$work/pw2" trust list | cut -d" " -f1)
 run --profile "$work/p" --passphrase-file "$work/pw2" trust remove "$fp"
 check "trust-remove-after-rekey" '[ $rc -eq 0 ] && [ -n "$fp" ]'
+run --profile "$work/p" --passphrase-file "$work/pw2" identity import "$data/alice-legacy.p12" --p12-password-file "$data/p12.password.txt"
+check "identity-import-legacy-p12" '[ $rc -eq 0 ] && grep -q "^imported " "$work/stdout"' "$(cat "$work/stderr")"
+run --profile "$work/p" --passphrase-file "$work/pw2" identity import "$data/alice.p12" --p12-password-file "$work/wrong.txt"
+check "identity-import-wrong-password" '[ $rc -eq 2 ] && grep -q "alice.p12" "$work/stderr"'
+run --profile "$work/p" --passphrase-file "$work/pw2" identity list --json
+check "identity-list" '[ $rc -eq 0 ] && grep -q "\"address\": \"alice@example.org\"" "$work/stdout" && grep -q "\"state\": \"current\"" "$work/stdout"'
+check "no-plaintext-key-in-profile" '! grep -q "PRIVATE KEY" "$work/p/profile.db" && ! ls "$work/p" | grep -qv "^profile.db"'
 run --profile "$work/p" trust list </dev/null
 check "no-passphrase-source" '[ $rc -eq 2 ] && grep -q "no passphrase" "$work/stderr"'
 
