@@ -126,14 +126,6 @@ base::Result<std::vector<StoredCorrespondentCert>> queryCerts(Database& db, cons
     }
 }
 
-base::Result<void> runToCompletion(Statement& statement) {
-    auto done = statement.step();
-    if (!done) {
-        return done.error();
-    }
-    return base::Ok{};
-}
-
 base::Result<void> bindOptionalTime(Statement& s, int index, const std::optional<base::TimePoint>& t) {
     return t ? s.bindInt64(index, toSeconds(*t)) : s.bindNull(index);
 }
@@ -168,7 +160,7 @@ base::Result<void> insertCert(Database& db, const std::string& address, const Co
             return bound.error();
         }
     }
-    return runToCompletion(*insert);
+    return insert->run();
 }
 
 // Known certificate: last_seen never moves backwards; the message attributes follow the newest
@@ -187,7 +179,7 @@ base::Result<UpsertAction> refreshCert(Database& db, const StoredCorrespondentCe
             return bound.error();
         }
     }
-    if (auto done = runToCompletion(*touch); !done) {
+    if (auto done = touch->run(); !done) {
         return done.error();
     }
     if (!newer) {
@@ -205,7 +197,7 @@ base::Result<UpsertAction> refreshCert(Database& db, const StoredCorrespondentCe
             return bound.error();
         }
     }
-    if (auto done = runToCompletion(*update); !done) {
+    if (auto done = update->run(); !done) {
         return done.error();
     }
     return UpsertAction::UpdatedAttributes;
@@ -380,7 +372,7 @@ base::Result<bool> CorrespondentStore::recordChangeIfNeeded(const std::string& a
             return bound.error();
         }
     }
-    if (auto done = runToCompletion(*insert); !done) {
+    if (auto done = insert->run(); !done) {
         return done.error();
     }
     return true;
@@ -417,7 +409,7 @@ base::Result<bool> CorrespondentStore::remove(std::string_view fingerprint) {
     if (auto b = del->bindText(1, lowerAscii(fingerprint)); !b) {
         return b.error();
     }
-    if (auto done = runToCompletion(*del); !done) {
+    if (auto done = del->run(); !done) {
         return done.error();
     }
     const bool removed = m_db.changes() > 0;

@@ -36,18 +36,6 @@ std::string_view replacedRolesSql(IdentityRole role) {
     return "1";
 }
 
-base::Result<void> run(Statement& s) {
-    for (;;) {
-        auto row = s.step();
-        if (!row) {
-            return row.error();
-        }
-        if (!*row) {
-            return base::Ok{};
-        }
-    }
-}
-
 base::Result<StoredIdentity> readRow(const Statement& s) {
     const std::int64_t id = s.columnInt64(0);
     base::Bytes key = s.columnBlob(2);
@@ -163,9 +151,9 @@ base::Result<std::int64_t> IdentityStore::add(const crypto::Identity& identity, 
                            insert->bindBlob(4, chainDer).ok() && insert->bindText(5, identityRoleName(role)).ok() &&
                            insert->bindInt64(6, toSeconds(m_clock.now())).ok();
         auto retired =
-            bound ? run(*retire)
+            bound ? retire->run()
                   : base::Result<void>(base::makeError(base::ErrorCode::InvalidArgument, "cannot bind the identity"));
-        auto inserted = retired ? run(*insert) : retired;
+        auto inserted = retired ? insert->run() : retired;
         if (!inserted) {
             base::secureWipe(key->data(), key->size());
             return inserted.error();

@@ -114,6 +114,18 @@ base::Result<bool> Statement::step() {
     return detail::sqliteError(m_statement->connection, rc, "step");
 }
 
+base::Result<void> Statement::run() {
+    for (;;) {
+        auto row = step();
+        if (!row) {
+            return row.error();
+        }
+        if (!*row) {
+            return base::Ok{};
+        }
+    }
+}
+
 void Statement::reset() noexcept {
     // sqlite3_reset repeats the error of the last step(), which step() already reported.
     sqlite3_reset(m_statement->handle);

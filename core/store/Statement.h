@@ -36,6 +36,8 @@ public:
 
     // true: a row is available through the column getters; false: the statement is done.
     [[nodiscard]] base::Result<bool> step();
+    // Steps until the statement is done, ignoring any rows (INSERT, UPDATE, DELETE).
+    [[nodiscard]] base::Result<void> run();
     // Makes the statement runnable again; bindings are kept.
     void reset() noexcept;
 

@@ -16,7 +16,7 @@ base::Result<bool> TrustStore::add(const crypto::Certificate& anchor) {
     if (auto b = insert->bindBlob(2, der); !b) {
         return b.error();
     }
-    if (auto done = insert->step(); !done) {
+    if (auto done = insert->run(); !done) {
         return done.error();
     }
     return m_db.changes() > 0;
@@ -54,7 +54,7 @@ base::Result<bool> TrustStore::remove(std::string_view fingerprint) {
     if (auto b = del->bindText(1, fingerprint); !b) {
         return b.error();
     }
-    if (auto done = del->step(); !done) {
+    if (auto done = del->run(); !done) {
         return done.error();
     }
     return m_db.changes() > 0;
