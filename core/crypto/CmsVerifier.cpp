@@ -2,6 +2,7 @@
 
 #include "crypto/Asn1Util.h"
 #include "crypto/BioAdapters.h"
+#include "crypto/CertificateChain.h"
 #include "crypto/CmsOutline.h"
 #include "crypto/OpenSslError.h"
 
@@ -82,59 +83,32 @@ std::optional<Certificate> readEncryptionKeyPreference(CMS_SignerInfo* si, STACK
     return std::nullopt;
 }
 
-struct ChainVerdict {
-    int error = X509_V_OK;
-    std::string text;
-};
-
-ChainVerdict checkChain(X509* leaf, STACK_OF(X509) * untrusted, std::span<const Certificate> anchors, time_t at) {
-    OsslPtr<X509_STORE> store(X509_STORE_new());
-    for (const Certificate& a : anchors) {
-        X509_STORE_add_cert(store.get(), a.native());
-    }
-    OsslPtr<X509_STORE_CTX> ctx(X509_STORE_CTX_new());
-    if (!store || !ctx || X509_STORE_CTX_init(ctx.get(), store.get(), leaf, untrusted) != 1) {
-        return {X509_V_ERR_UNSPECIFIED, openSslError(ErrorCode::CryptoFailure, "chain check setup").detail};
-    }
-    X509_STORE_CTX_set_purpose(ctx.get(), X509_PURPOSE_SMIME_SIGN);
-    X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx.get()); // borrowed
-    X509_VERIFY_PARAM_set_time(param, at);
-    // Any certificate may be an anchor: enterprises pin intermediates.
-    X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_PARTIAL_CHAIN);
-    const bool ok = X509_verify_cert(ctx.get()) == 1;
-    const int err = ok ? X509_V_OK : X509_STORE_CTX_get_error(ctx.get());
-    clearOpenSslErrors();
-    return {err, ok ? std::string() : X509_verify_cert_error_string(err)};
-}
-
-bool isTimeError(int err) {
-    return err == X509_V_ERR_CERT_HAS_EXPIRED || err == X509_V_ERR_CERT_NOT_YET_VALID;
-}
-
-void judgeChain(X509* signer, STACK_OF(X509) * bag, const VerifyOptions& options, SignerResult& r) {
-    const time_t at = std::chrono::system_clock::to_time_t(options.at);
-    ChainVerdict v = checkChain(signer, bag, options.trustAnchors, at);
-    if (v.error == X509_V_OK) {
+void judgeChain(const Certificate& signer, std::span<const Certificate> bag, const VerifyOptions& options,
+                SignerResult& r) {
+    ChainCheck now = checkChain(signer, bag, options.trustAnchors, options.at, ChainPurpose::SmimeSigning);
+    if (now.valid) {
         r.status = SignatureStatus::Valid;
+        r.chain = std::move(now.chain);
         return;
     }
     // A certificate that has expired since it signed still makes a good signature on old
     // mail, as long as the signing time is not in the future of the check time.
-    if (isTimeError(v.error) && r.signingTime && *r.signingTime <= options.at) {
-        const ChainVerdict then =
-            checkChain(signer, bag, options.trustAnchors, std::chrono::system_clock::to_time_t(*r.signingTime));
-        if (then.error == X509_V_OK) {
+    const bool timeProblem = now.problem == ChainProblem::Expired || now.problem == ChainProblem::NotYetValid;
+    if (timeProblem && r.signingTime && *r.signingTime <= options.at) {
+        ChainCheck then = checkChain(signer, bag, options.trustAnchors, *r.signingTime, ChainPurpose::SmimeSigning);
+        if (then.valid) {
             r.status = SignatureStatus::Valid;
             r.expiredSinceSigning = true;
+            r.chain = std::move(then.chain);
             return;
         }
     }
-    r.detail = v.text;
-    if (isTimeError(v.error)) {
+    r.detail = now.detail;
+    if (timeProblem) {
         r.status = SignatureStatus::Expired;
-        r.problem = v.error == X509_V_ERR_CERT_HAS_EXPIRED ? SignerProblem::CertificateExpired
-                                                           : SignerProblem::CertificateNotYetValid;
-    } else if (v.error == X509_V_ERR_INVALID_PURPOSE) {
+        r.problem = now.problem == ChainProblem::NotYetValid ? SignerProblem::CertificateNotYetValid
+                                                             : SignerProblem::CertificateExpired;
+    } else if (now.problem == ChainProblem::WrongPurpose) {
         r.status = SignatureStatus::Untrusted;
         r.problem = SignerProblem::NotForEmailProtection;
     } else {
@@ -244,7 +218,7 @@ base::Result<Verified> verifyCms(base::ByteView der, std::span<const base::ByteV
             r.problem = hasSignedAttributes ? SignerProblem::DigestMismatch : SignerProblem::BadSignature;
             r.detail = drainOpenSslErrors();
         } else {
-            judgeChain(signer, bag.get(), options, r);
+            judgeChain(*r.certificate, v.certificates, options, r);
         }
         v.signers.push_back(std::move(r));
     }

@@ -42,6 +42,7 @@ struct SignerResult {
     bool announcedCapabilities = false;      // SMIMECapabilities present
     std::vector<ContentCipher> capabilities; // the ones we know, in the sender's order
     std::optional<Certificate> encryptionKeyPreference;
+    std::vector<Certificate> chain; // the path that made the signature Valid: signer first, anchor last
 };
 
 struct VerifyOptions {

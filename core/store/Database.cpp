@@ -203,6 +203,10 @@ std::int64_t Database::lastInsertId() noexcept {
     return sqlite3_last_insert_rowid(m_connection->handle);
 }
 
+bool Database::inTransaction() noexcept {
+    return sqlite3_get_autocommit(m_connection->handle) == 0;
+}
+
 std::int64_t Database::changes() noexcept {
     return sqlite3_changes(m_connection->handle);
 }

@@ -52,6 +52,8 @@ public:
 
     // Rows inserted, updated or deleted by the most recent such statement on this connection.
     [[nodiscard]] std::int64_t changes() noexcept;
+    // True while a transaction is open on this connection (Transaction nests as a savepoint then).
+    [[nodiscard]] bool inTransaction() noexcept;
     // The rowid of the most recent successful INSERT on this connection.
     [[nodiscard]] std::int64_t lastInsertId() noexcept;
 

@@ -173,7 +173,44 @@ TEST_F(DatabaseTest, TransactionRollsBackOnException) {
         },
         std::runtime_error);
     EXPECT_EQ(identityCount(db), "0");
-    EXPECT_TRUE(Transaction::begin(db).ok()) << "the connection is left inside a transaction";
+    EXPECT_FALSE(db.inTransaction()) << "the connection is left inside a transaction";
+}
+
+TEST_F(DatabaseTest, NestedTransactionIsASavepointOfTheOuterOne) {
+    Database db = openOrFail(m_file, "pw");
+    {
+        auto outer = Transaction::begin(db);
+        ASSERT_TRUE(outer.ok());
+        insertIdentity(db, "alice@example.org");
+        {
+            auto inner = Transaction::begin(db);
+            ASSERT_TRUE(inner.ok()) << inner.error().detail;
+            insertIdentity(db, "bob@example.org");
+            // destroyed uncommitted: only bob's row goes
+        }
+        EXPECT_EQ(identityCount(db), "1");
+        EXPECT_TRUE(db.inTransaction()) << "rolling back the savepoint must not end the outer transaction";
+        {
+            auto inner = Transaction::begin(db);
+            ASSERT_TRUE(inner.ok());
+            insertIdentity(db, "carol@example.org");
+            ASSERT_TRUE(inner->commit().ok());
+        }
+        EXPECT_EQ(identityCount(db), "2");
+        // the outer transaction is dropped: the released savepoint goes with it
+    }
+    EXPECT_FALSE(db.inTransaction());
+    EXPECT_EQ(identityCount(db), "0");
+    {
+        auto outer = Transaction::begin(db);
+        ASSERT_TRUE(outer.ok());
+        auto inner = Transaction::begin(db);
+        ASSERT_TRUE(inner.ok());
+        insertIdentity(db, "dave@example.org");
+        ASSERT_TRUE(inner->commit().ok());
+        ASSERT_TRUE(outer->commit().ok());
+    }
+    EXPECT_EQ(identityCount(db), "1");
 }
 
 TEST_F(DatabaseTest, StatementErrorsAreValues) {
