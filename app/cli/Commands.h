@@ -10,6 +10,7 @@ namespace sealpost::cli {
 constexpr int kExitOk = 0;
 constexpr int kExitNotDecrypted = 1;
 constexpr int kExitUsage = 2;
+constexpr int kExitInterrupted = 130; // stopped by SIGINT/SIGTERM after finishing the current item (128 + SIGINT)
 
 int runSign(const std::vector<std::string>& args);
 int runEncrypt(const std::vector<std::string>& args);

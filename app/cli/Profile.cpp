@@ -91,4 +91,16 @@ base::Result<base::SecureString> profilePassphrase(const GlobalOptions& options,
     return passphraseFrom(options.passphraseFile, "Profile passphrase: ", confirm);
 }
 
+base::Result<store::Database> openProfileDatabase(const GlobalOptions& options, store::OpenMode mode, bool confirm) {
+    auto dir = profileDirectory(options);
+    if (!dir) {
+        return dir.error();
+    }
+    auto passphrase = profilePassphrase(options, confirm);
+    if (!passphrase) {
+        return passphrase.error();
+    }
+    return store::Database::open(profileDatabase(*dir), *passphrase, mode); // errors name the file
+}
+
 } // namespace sealpost::cli

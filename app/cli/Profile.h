@@ -2,6 +2,7 @@
 
 #include "base/Result.h"
 #include "base/SecureBuffer.h"
+#include "store/Database.h"
 
 #include <filesystem>
 #include <optional>
@@ -30,5 +31,9 @@ struct GlobalOptions {
 // A passphrase from a file (one trailing line break removed) or, without a file, from the terminal.
 [[nodiscard]] base::Result<base::SecureString> passphraseFrom(const std::optional<std::string>& file,
                                                               const std::string& prompt, bool confirm);
+
+// The profile database of `options`, keyed with profilePassphrase(options, confirm).
+[[nodiscard]] base::Result<store::Database> openProfileDatabase(const GlobalOptions& options, store::OpenMode mode,
+                                                                bool confirm);
 
 } // namespace sealpost::cli

@@ -45,23 +45,6 @@ int fail(const std::string& command, const base::Error& e) {
     return fail(command, std::string(base::errorCodeName(e.code)) + ": " + e.detail);
 }
 
-base::Result<store::Database> openProfile(const GlobalOptions& global, store::OpenMode mode, bool confirm) {
-    auto dir = profileDirectory(global);
-    if (!dir) {
-        return dir.error();
-    }
-    auto passphrase = profilePassphrase(global, confirm);
-    if (!passphrase) {
-        return passphrase.error();
-    }
-    const auto file = profileDatabase(*dir);
-    auto db = store::Database::open(file, *passphrase, mode);
-    if (!db) {
-        return db.error(); // its detail names the file
-    }
-    return db;
-}
-
 int profileInit(const GlobalOptions& global) {
     auto dir = profileDirectory(global);
     if (!dir) {
@@ -73,7 +56,7 @@ int profileInit(const GlobalOptions& global) {
     }
     std::filesystem::create_directories(*dir, ec);
     std::filesystem::permissions(*dir, std::filesystem::perms::owner_all, ec);
-    auto db = openProfile(global, store::OpenMode::CreateIfMissing, true);
+    auto db = openProfileDatabase(global, store::OpenMode::CreateIfMissing, true);
     if (!db) {
         return fail("profile init", db.error());
     }
@@ -90,7 +73,7 @@ int profilePasswd(const std::vector<std::string>& argv, const GlobalOptions& glo
     if (!args) {
         return fail("profile passwd", error);
     }
-    auto db = openProfile(global, store::OpenMode::MustExist, false);
+    auto db = openProfileDatabase(global, store::OpenMode::MustExist, false);
     if (!db) {
         return fail("profile passwd", db.error());
     }
@@ -157,7 +140,7 @@ int runIdentity(const std::vector<std::string>& args, const GlobalOptions& globa
         if (!identity) {
             return fail("identity import", rest[0] + ": " + identity.error().detail);
         }
-        auto db = openProfile(global, store::OpenMode::MustExist, false);
+        auto db = openProfileDatabase(global, store::OpenMode::MustExist, false);
         if (!db) {
             return fail("identity import", db.error());
         }
@@ -176,7 +159,7 @@ int runIdentity(const std::vector<std::string>& args, const GlobalOptions& globa
         if (!opts) {
             return fail("identity list", error);
         }
-        auto db = openProfile(global, store::OpenMode::MustExist, false);
+        auto db = openProfileDatabase(global, store::OpenMode::MustExist, false);
         if (!db) {
             return fail("identity list", db.error());
         }
@@ -220,7 +203,7 @@ int runTrust(const std::vector<std::string>& args, const GlobalOptions& global) 
     if ((sub == "list" && args.size() != 1 && !json) || (sub != "list" && args.size() != 2)) {
         return fail("trust " + sub, "wrong arguments (see --help)");
     }
-    auto db = openProfile(global, store::OpenMode::MustExist, false);
+    auto db = openProfileDatabase(global, store::OpenMode::MustExist, false);
     if (!db) {
         return fail("trust " + sub, db.error());
     }

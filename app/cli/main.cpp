@@ -1,5 +1,6 @@
 // sealpost-cli: wiring only; the work happens in core/.
 #include "Commands.h"
+#include "HarvestCommand.h"
 #include "ProfileCommands.h"
 
 #include <iostream>
@@ -16,6 +17,7 @@ Commands:
   profile   create a profile or change its passphrase (init, passwd)
   identity  your own keys and certificates in the profile (import, list)
   trust     the profile's trust anchors (add, list, remove)
+  harvest   learn correspondents' certificates from signed mail (.eml, mbox, Maildir)
   version   print the version
 Run "sealpost-cli COMMAND --help" for the options of a command.
 )";
@@ -52,6 +54,9 @@ int main(int argc, char** argv) {
     }
     if (command == "trust") {
         return sealpost::cli::runTrust(args, *global);
+    }
+    if (command == "harvest") {
+        return sealpost::cli::runHarvest(args, *global);
     }
     if (command == "version" || command == "--version") {
         std::cout << "sealpost-cli " << SEALPOST_VERSION << "\n";

@@ -1,0 +1,12 @@
+#pragma once
+
+#include "Profile.h"
+
+#include <string>
+#include <vector>
+
+namespace sealpost::cli {
+
+int runHarvest(const std::vector<std::string>& args, const GlobalOptions& global);
+
+} // namespace sealpost::cli

@@ -1,0 +1,266 @@
+#include "engine/Harvester.h"
+
+#include "crypto/CertificateChain.h"
+#include "mime/Ascii.h"
+#include "mime/HeaderBlock.h"
+#include "mime/TransferEncoding.h"
+#include "smime/MessageOpener.h"
+#include "store/CertificateChecks.h"
+#include "store/Transaction.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace sealpost::engine {
+
+namespace {
+
+std::string headerOf(std::string_view message, std::string_view name, const mime::ParseLimits& limits) {
+    auto block = mime::scanHeaderBlock(message, {limits.maxHeaderBytes, limits.maxHeaderFields});
+    if (!block) {
+        return {};
+    }
+    for (const auto& field : block->fields) {
+        if (mime::equalsIgnoreCase(field.name, name)) {
+            return field.value();
+        }
+    }
+    return {};
+}
+
+bool hasWarning(const smime::OpenReport& report, smime::OpenWarning warning) {
+    return std::find(report.warnings.begin(), report.warnings.end(), warning) != report.warnings.end();
+}
+
+bool isCertsOnly(const mime::ContentType& ct) {
+    return (ct.is("application", "pkcs7-mime") || ct.is("application", "x-pkcs7-mime")) &&
+           mime::equalsIgnoreCase(ct.param("smime-type"), "certs-only");
+}
+
+bool mayHoldCertsOnly(const smime::OpenReport& report) {
+    return std::any_of(report.parts.begin(), report.parts.end(), [](const smime::PartReport& p) {
+        return p.contentType == "application/pkcs7-mime" || p.contentType == "application/x-pkcs7-mime";
+    });
+}
+
+void collectCertsOnly(const mime::MimeEntity& e, std::vector<const mime::MimeEntity*>& out) {
+    if (e.isMultipart()) {
+        for (const auto& child : e.children) {
+            collectCertsOnly(child, out);
+        }
+    } else if (isCertsOnly(e.contentType)) {
+        out.push_back(&e);
+    }
+}
+
+std::string signatureDetail(const crypto::SignerResult& r) {
+    std::string text(smime::signatureStateName(smime::toSignatureState(r.status)));
+    if (r.problem != crypto::SignerProblem::None) {
+        text += ": ";
+        text += smime::signerProblemName(r.problem);
+    }
+    if (!r.detail.empty()) {
+        text += " (" + r.detail + ")";
+    }
+    return text;
+}
+
+// Why `cert` may not be kept for `from`; "" when it may. Intermediates come from the message.
+std::string rejection(const crypto::Certificate& cert, std::string_view from,
+                      std::span<const crypto::Certificate> untrusted, std::span<const crypto::Certificate> anchors,
+                      base::TimePoint now, bool forEncryption) {
+    if (!cert.hasEmailAddress(from)) {
+        return "does not name the From address";
+    }
+    const crypto::ChainCheck chain = crypto::checkChain(cert, untrusted, anchors, now, crypto::ChainPurpose::AnyLeaf);
+    if (!chain.valid) {
+        return "chain: " + chain.detail;
+    }
+    if (!store::allowsEmailProtection(cert)) {
+        return "not for e-mail protection (extendedKeyUsage)";
+    }
+    if (forEncryption && !store::allowsEncryption(cert)) {
+        return "its key usage does not allow encryption";
+    }
+    return {};
+}
+
+} // namespace
+
+std::string_view harvestVerdictName(HarvestVerdict verdict) noexcept {
+    switch (verdict) {
+    case HarvestVerdict::Harvested: return "harvested";
+    case HarvestVerdict::NothingToLearn: return "nothing-to-learn";
+    case HarvestVerdict::NotSigned: return "not-signed";
+    case HarvestVerdict::NotDecrypted: return "not-decrypted";
+    case HarvestVerdict::SignatureNotGood: return "signature-not-good";
+    case HarvestVerdict::MultipleSigners: return "multiple-signers";
+    case HarvestVerdict::SignatureNotCovering: return "signature-not-covering";
+    case HarvestVerdict::SignerNotFrom: return "signer-not-from";
+    case HarvestVerdict::Unreadable: return "unreadable";
+    }
+    return "unknown";
+}
+
+std::string_view certificateSourceName(CertificateSource source) noexcept {
+    switch (source) {
+    case CertificateSource::Signer: return "signer";
+    case CertificateSource::EncryptionKeyPreference: return "encryption-key-preference";
+    case CertificateSource::CertsOnly: return "certs-only";
+    }
+    return "unknown";
+}
+
+base::Result<MessageHarvest> Harvester::harvest(std::string&& message) {
+    MessageHarvest out;
+    const base::TimePoint now = m_clock.now();
+    out.messageId = headerOf(message, "Message-ID", m_options.limits);
+    const smime::OpenOptions openOptions{.identities = m_options.identities,
+                                         .trustAnchors = m_options.trustAnchors,
+                                         .at = now,
+                                         .limits = m_options.limits};
+    auto opened = smime::openMessage(std::move(message), openOptions);
+    if (!opened) {
+        out.verdict = HarvestVerdict::Unreadable;
+        out.detail = std::string(base::errorCodeName(opened.error().code)) + ": " + opened.error().detail;
+        return out;
+    }
+    const smime::OpenReport& report = opened->report;
+    out.from = report.fromAddress;
+    if (report.signers.empty()) {
+        out.verdict = report.encryption == smime::EncryptionState::Failed ? HarvestVerdict::NotDecrypted
+                                                                          : HarvestVerdict::NotSigned;
+        out.detail = report.decryptionErrorDetail;
+        return out;
+    }
+    if (report.signers.size() != 1) {
+        out.verdict = HarvestVerdict::MultipleSigners;
+        out.detail = std::to_string(report.signers.size()) + " signers";
+        return out;
+    }
+    const smime::SignerReport& signer = report.signers.front();
+    if (signer.result.status != crypto::SignatureStatus::Valid || !signer.result.certificate) {
+        out.verdict = HarvestVerdict::SignatureNotGood;
+        out.detail = signatureDetail(signer.result);
+        return out;
+    }
+    if (!signer.coversWholeMessage) {
+        out.verdict = HarvestVerdict::SignatureNotCovering;
+        out.detail = "the signed part is only part of the message";
+        return out;
+    }
+    if (!signer.matchesFrom || out.from.empty() || hasWarning(report, smime::OpenWarning::MultipleFromAddresses) ||
+        hasWarning(report, smime::OpenWarning::ProtectedFromDiffers)) {
+        out.verdict = HarvestVerdict::SignerNotFrom;
+        out.detail = out.from.empty() ? "no single From address" : "the signer's certificate does not name " + out.from;
+        return out;
+    }
+
+    auto transaction = store::Transaction::begin(m_db);
+    if (!transaction) {
+        return transaction.error();
+    }
+    const crypto::Certificate& signerCert = *signer.result.certificate;
+    const std::optional<crypto::Certificate>& preferred = signer.result.encryptionKeyPreference;
+    bool kept = false;
+    if (preferred && !(*preferred == signerCert)) {
+        const std::string why = rejection(*preferred, out.from, signer.result.chain, m_options.trustAnchors, now, true);
+        if (why.empty()) {
+            if (auto done = keep(*preferred, CertificateSource::EncryptionKeyPreference, signer.result, out); !done) {
+                return done.error();
+            }
+            kept = true;
+        } else {
+            out.ignored.push_back({preferred->sha256Fingerprint(), CertificateSource::EncryptionKeyPreference, why});
+        }
+    }
+    if (!kept) {
+        if (auto done = keep(signerCert, CertificateSource::Signer, signer.result, out); !done) {
+            return done.error();
+        }
+    }
+    if (mayHoldCertsOnly(report)) {
+        if (auto done = keepCertsOnly(opened->text(), signer.result, out); !done) {
+            return done.error();
+        }
+    }
+    if (auto committed = transaction->commit(); !committed) {
+        return committed.error();
+    }
+    out.verdict = out.learned.empty() ? HarvestVerdict::NothingToLearn : HarvestVerdict::Harvested;
+    return out;
+}
+
+base::Result<void> Harvester::keep(const crypto::Certificate& cert, CertificateSource source,
+                                   const crypto::SignerResult& signer, MessageHarvest& out) {
+    const base::TimePoint now = m_clock.now();
+    store::CorrespondentCert entry{
+        .address = out.from,
+        .cert = cert,
+        .provenance = {store::ProvenanceKind::Harvested, out.messageId},
+        // Seen when it was signed (never in the future): harvesting the same mail again is a no-op.
+        .seenAt = signer.signingTime ? std::min(*signer.signingTime, now) : now,
+        .signingTime = signer.signingTime,
+        .capabilities = signer.announcedCapabilities
+                            ? std::optional<std::vector<crypto::ContentCipher>>(signer.capabilities)
+                            : std::nullopt,
+        .encryptionKeyPreference =
+            signer.encryptionKeyPreference.has_value() && *signer.encryptionKeyPreference == cert,
+    };
+    if (source == CertificateSource::CertsOnly) {
+        // The sender's capabilities and preference belong to the certificates it signed with.
+        entry.capabilities = std::nullopt;
+        entry.signingTime = std::nullopt;
+    }
+    auto outcome = m_store.remember(entry);
+    if (!outcome) {
+        return outcome.error();
+    }
+    out.learned.push_back({out.from, cert.sha256Fingerprint(), source, outcome->action, outcome->certificateChanged});
+    return {};
+}
+
+base::Result<void> Harvester::keepCertsOnly(const std::string& text, const crypto::SignerResult& signer,
+                                            MessageHarvest& out) {
+    auto tree = mime::parseEntity(text, m_options.limits);
+    if (!tree) {
+        return {}; // the opener already read this text; nothing more to learn from it
+    }
+    std::vector<const mime::MimeEntity*> parts;
+    collectCertsOnly(*tree, parts);
+    const base::TimePoint now = m_clock.now();
+    for (const mime::MimeEntity* part : parts) {
+        auto der = mime::decodeBody(*part);
+        if (!der) {
+            continue;
+        }
+        auto bag = crypto::verifyCms(base::asBytes(*der), {}, {.trustAnchors = {}, .at = now});
+        if (!bag || !bag->signers.empty()) {
+            continue; // not a certs-only SignedData after all
+        }
+        std::vector<crypto::Certificate> untrusted = bag->certificates;
+        untrusted.insert(untrusted.end(), signer.chain.begin(), signer.chain.end());
+        for (const crypto::Certificate& cert : bag->certificates) {
+            if (cert.emailAddresses().empty()) {
+                continue; // a CA certificate of the bundle
+            }
+            const std::string fingerprint = cert.sha256Fingerprint();
+            const bool known = std::any_of(out.learned.begin(), out.learned.end(),
+                                           [&](const LearnedCertificate& l) { return l.fingerprint == fingerprint; });
+            if (known) {
+                continue;
+            }
+            const std::string why = rejection(cert, out.from, untrusted, m_options.trustAnchors, now, false);
+            if (!why.empty()) {
+                out.ignored.push_back({fingerprint, CertificateSource::CertsOnly, why});
+                continue;
+            }
+            if (auto done = keep(cert, CertificateSource::CertsOnly, signer, out); !done) {
+                return done;
+            }
+        }
+    }
+    return {};
+}
+
+} // namespace sealpost::engine

@@ -1,0 +1,106 @@
+#pragma once
+
+#include "base/Clock.h"
+#include "base/Result.h"
+#include "crypto/Certificate.h"
+#include "crypto/CmsVerifier.h"
+#include "crypto/Identity.h"
+#include "mime/MimeEntity.h"
+#include "store/CorrespondentStore.h"
+#include "store/Database.h"
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sealpost::engine {
+
+// Why a message did or did not teach us a certificate. Stable names (harvestVerdictName) for the
+// CLI and the UI.
+enum class HarvestVerdict {
+    Harvested,            // a certificate was stored, or a known one refreshed
+    NothingToLearn,       // a good signature from the From address, but no certificate fit to keep
+    NotSigned,            // no signature at all
+    NotDecrypted,         // encrypted to a key we do not have: any signature inside stays unknown
+    SignatureNotGood,     // invalid, untrusted, expired or uncheckable signature
+    MultipleSigners,      // several signers: whose certificate would it be? Not harvested
+    SignatureNotCovering, // the signature covers only part of the message (a wrapped signed part)
+    SignerNotFrom,        // the signer's certificate does not name the single From address
+    Unreadable,           // not a usable message at all (detail says why)
+};
+[[nodiscard]] std::string_view harvestVerdictName(HarvestVerdict verdict) noexcept; // "signer-not-from"
+
+enum class CertificateSource {
+    Signer,                  // the certificate that made the good signature
+    EncryptionKeyPreference, // named by the signer's signed SMIMEEncryptionKeyPreference attribute
+    CertsOnly,               // an application/pkcs7-mime; smime-type=certs-only part of the message
+};
+[[nodiscard]] std::string_view certificateSourceName(CertificateSource source) noexcept; // "certs-only"
+
+struct LearnedCertificate {
+    std::string address;
+    std::string fingerprint;
+    CertificateSource source = CertificateSource::Signer;
+    store::UpsertAction action = store::UpsertAction::Inserted;
+    bool certificateChanged = false; // the store recorded a "certificate-changed" event
+};
+
+// A certificate the message offered that was not kept, and why (for transparency; bag
+// certificates that nobody pointed to are not listed).
+struct IgnoredCertificate {
+    std::string fingerprint;
+    CertificateSource source = CertificateSource::CertsOnly;
+    std::string reason; // "chain: certificate has expired", "does not name the From address", ...
+};
+
+struct MessageHarvest {
+    HarvestVerdict verdict = HarvestVerdict::Unreadable;
+    std::string detail;    // what exactly was wrong, for the verdicts that are not Harvested
+    std::string messageId; // as written, angle brackets included; "" when missing
+    std::string from;      // the From address the signer was compared with
+    std::vector<LearnedCertificate> learned;
+    std::vector<IgnoredCertificate> ignored;
+};
+
+struct HarvestOptions {
+    std::span<const crypto::Identity> identities;      // to decrypt encrypted mail, tried in order
+    std::span<const crypto::Certificate> trustAnchors; // profile and system anchors
+    mime::ParseLimits limits;
+};
+
+// Learns correspondents' certificates from signed mail, the way Thunderbird does but stricter:
+// only a single signer whose signature is good (valid chain to an anchor, for e-mail, the message
+// unchanged), that covers the whole message and whose certificate names the From address. Kept is
+// the certificate named by SMIMEEncryptionKeyPreference when it validates (chain, e-mail use,
+// encryption key usage, names the From address), otherwise the signer's; plus validated
+// certificates from certs-only parts that name the From address. Everything else in the bag of
+// certificates is ignored. Provenance: "harvested", detail = the Message-ID.
+//
+// "now" (the clock) is the time of every validity check. A message's certificates count as seen
+// at its signingTime (never later than now), so harvesting the same mail again changes nothing.
+// Not thread-safe; one Harvester per thread, each with its own store connection.
+class Harvester {
+public:
+    // Borrows the database; every message is written in one transaction (a savepoint when the
+    // caller has one open, see harvestAll).
+    Harvester(store::Database& db, const base::Clock& clock, HarvestOptions options)
+        : m_db(db), m_store(db, clock), m_clock(clock), m_options(options) {}
+
+    // Message problems are verdicts; an Error means the store failed (nothing of this message
+    // was written then).
+    [[nodiscard]] base::Result<MessageHarvest> harvest(std::string&& message);
+
+private:
+    [[nodiscard]] base::Result<void> keepCertsOnly(const std::string& text, const crypto::SignerResult& signer,
+                                                   MessageHarvest& out);
+    [[nodiscard]] base::Result<void> keep(const crypto::Certificate& cert, CertificateSource source,
+                                          const crypto::SignerResult& signer, MessageHarvest& out);
+
+    store::Database& m_db;
+    store::CorrespondentStore m_store;
+    const base::Clock& m_clock;
+    HarvestOptions m_options;
+};
+
+} // namespace sealpost::engine
