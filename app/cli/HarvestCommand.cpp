@@ -8,10 +8,10 @@
 #include "engine/ProfileMaterial.h"
 
 #include <atomic>
-#include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <csignal>
 #include <unistd.h>
 
 namespace sealpost::cli {
@@ -40,6 +40,31 @@ std::atomic<bool> g_interrupted{false};
 extern "C" void onInterrupt(int /*signal*/) {
     g_interrupted.store(true);
 }
+
+// SIGINT/SIGTERM set g_interrupted while it lives; the previous handlers come back afterwards.
+class InterruptGuard {
+public:
+    InterruptGuard() {
+        g_interrupted.store(false);
+        struct sigaction action {};
+        action.sa_handler = onInterrupt;
+        sigemptyset(&action.sa_mask);
+        ::sigaction(SIGINT, &action, &m_oldInt);
+        ::sigaction(SIGTERM, &action, &m_oldTerm);
+    }
+    InterruptGuard(const InterruptGuard&) = delete;
+    InterruptGuard& operator=(const InterruptGuard&) = delete;
+    InterruptGuard(InterruptGuard&&) = delete;
+    InterruptGuard& operator=(InterruptGuard&&) = delete;
+    ~InterruptGuard() {
+        ::sigaction(SIGINT, &m_oldInt, nullptr);
+        ::sigaction(SIGTERM, &m_oldTerm, nullptr);
+    }
+
+private:
+    struct sigaction m_oldInt {};
+    struct sigaction m_oldTerm {};
+};
 
 int fail(const std::string& message) {
     std::cerr << "sealpost-cli harvest: " << message << "\n";
@@ -184,12 +209,10 @@ int runHarvest(const std::vector<std::string>& argv, const GlobalOptions& global
             std::cerr << (terminal ? "   " : "\n") << std::flush;
         };
     }
-    g_interrupted.store(false);
-    std::signal(SIGINT, onInterrupt);
-    std::signal(SIGTERM, onInterrupt);
-    auto summary = engine::harvestAll(*db, harvester, **source, options);
-    std::signal(SIGINT, SIG_DFL);
-    std::signal(SIGTERM, SIG_DFL);
+    auto summary = [&] {
+        const InterruptGuard interrupts;
+        return engine::harvestAll(*db, harvester, **source, options);
+    }();
     if (options.onProgress && terminal) {
         std::cerr << "\n";
     }

@@ -144,7 +144,7 @@ private:
         if (!std::getline(m_in, m_line)) {
             return false;
         }
-        m_read += m_line.size() + 1;
+        m_read += m_line.size() + (m_in.eof() ? 0 : 1); // the last line may lack its newline
         if (!m_line.empty() && m_line.back() == '\r') {
             m_line.pop_back();
         }

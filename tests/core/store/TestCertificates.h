@@ -4,6 +4,7 @@
 
 #include "StoreTestSupport.h"
 #include "crypto/Certificate.h"
+#include "crypto/PrivateKey.h"
 
 #include <chrono>
 #include <gtest/gtest.h>
@@ -37,6 +38,10 @@ struct CertSpec {
     std::string keyUsage; // "" = no keyUsage extension
     std::string eku;      // "" = no extendedKeyUsage extension
     std::string issuerCn = "Generated Test CA";
+    // When set, the certificate is issued (and signed) by this CA instead of being self-signed
+    // under issuerCn, so it chains to the fixture PKI.
+    const crypto::PrivateKey* caKey = nullptr;
+    std::optional<crypto::Certificate> caCert = std::nullopt;
 };
 
 inline void addExtension(X509* x509, int nid, const std::string& value) {
@@ -64,7 +69,11 @@ inline crypto::Certificate makeCert(const CertSpec& spec) {
     ASN1_TIME_set(X509_getm_notBefore(x509), std::chrono::system_clock::to_time_t(spec.notBefore));
     ASN1_TIME_set(X509_getm_notAfter(x509), std::chrono::system_clock::to_time_t(spec.notAfter));
     setName(X509_get_subject_name(x509), spec.address);
-    setName(X509_get_issuer_name(x509), spec.issuerCn);
+    if (spec.caCert) {
+        X509_set_issuer_name(x509, X509_get_subject_name(spec.caCert->native()));
+    } else {
+        setName(X509_get_issuer_name(x509), spec.issuerCn);
+    }
     X509_set_pubkey(x509, spec.key.get());
     addExtension(x509, NID_subject_alt_name, "email:" + spec.address);
     if (!spec.keyUsage.empty()) {
@@ -73,7 +82,8 @@ inline crypto::Certificate makeCert(const CertSpec& spec) {
     if (!spec.eku.empty()) {
         addExtension(x509, NID_ext_key_usage, spec.eku);
     }
-    EXPECT_GT(X509_sign(x509, spec.key.get(), EVP_sha256()), 0);
+    EVP_PKEY* signingKey = spec.caKey != nullptr ? spec.caKey->native() : spec.key.get();
+    EXPECT_GT(X509_sign(x509, signingKey, EVP_sha256()), 0);
     return cert;
 }
 
