@@ -4,6 +4,8 @@
 #include "Io.h"
 #include "KeyMaterial.h"
 #include "ReportJson.h"
+#include "engine/ProfileMaterial.h"
+#include "engine/ProtectionPlan.h"
 #include "smime/MessageOpener.h"
 #include "smime/MessageProtector.h"
 
@@ -14,8 +16,9 @@ namespace sealpost::cli {
 
 namespace {
 
-const char* const kSignHelp = R"(Usage: sealpost-cli sign --key KEY --cert CERT [options]
+const char* const kSignHelp = R"(Usage: sealpost-cli sign (--from EMAIL | --key KEY --cert CERT | --p12 FILE) [options]
 Signs an RFC 5322 message (S/MIME). Reads standard input and writes standard output unless -i/-o.
+  --from EMAIL              sign with the current signing identity of EMAIL in the profile
   --key FILE                signer's private key (PEM or DER; PKCS#8, encrypted PKCS#8 with --key-password-file)
   --cert FILE               signer's certificate (PEM or DER; further PEM certificates in it are the chain)
   --key-password-file FILE  password of an encrypted key
@@ -26,10 +29,16 @@ Signs an RFC 5322 message (S/MIME). Reads standard input and writes standard out
   -i FILE, -o FILE          input and output ("-" for standard input/output)
 )";
 
-const char* const kEncryptHelp = R"(Usage: sealpost-cli encrypt --to-cert CERT [--to-cert CERT ...] [options]
+const char* const kEncryptHelp = R"(Usage: sealpost-cli encrypt (--to EMAIL | --to-cert CERT) [...] [options]
 Encrypts an RFC 5322 message to every recipient certificate (include your own to keep a readable copy).
+  --to EMAIL                recipient whose certificate the profile selects, repeatable; fails, naming
+                            the reason per recipient, unless every one of them has a usable certificate
+  --from EMAIL              sign with EMAIL's current identity from the profile first, and encrypt to
+                            its own encryption certificate too (so the Sent copy stays readable)
   --to-cert FILE            recipient certificate (PEM or DER), repeatable
-  --cipher NAME             aes-256-gcm (default, AuthEnvelopedData), aes-128-gcm, aes-256-cbc, aes-128-cbc
+  --cipher NAME             aes-256-gcm, aes-128-gcm, aes-256-cbc, aes-128-cbc. Default with --to only:
+                            AES-256-GCM if every recipient announced it, else AES-256-CBC; otherwise
+                            aes-256-gcm (AuthEnvelopedData)
   --rsa-oaep                RSA-OAEP (SHA-256) key transport instead of PKCS#1 v1.5 for RSA recipients
   --key FILE --cert FILE    also sign first (signed-then-encrypted); --p12/--chain/--opaque as for sign
   -i FILE, -o FILE          input and output ("-" for standard input/output)
@@ -44,7 +53,10 @@ what protects it.
   --trust FILE              trust anchor(s) (PEM/DER; a root or any intermediate), repeatable
   --at TIME                 check certificate validity at this RFC 3339 time instead of now
   --json FILE               write the status report as JSON ("-" for standard output; then use -o)
+  --no-system-trust         in profile mode, do not add the system's trust anchors
   -i FILE, -o FILE          input and output ("-" for standard input/output)
+Profile mode: when a profile is named (--profile or $SEALPOST_PROFILE), its keys (current and retired)
+and trust anchors are used as well, plus the system's trust anchors.
 Exit status: 0 processed (whatever the security status), 1 could not be decrypted, 2 unusable input.
 )";
 
@@ -67,18 +79,47 @@ int fail(const std::string& command, const base::Error& e, int code = kExitUsage
 }
 
 const std::vector<std::string> kSignerOptions = {
-    "--key", "--cert", "--key-password-file", "--p12", "--p12-password-file", "--chain", "--digest", "-i", "-o"};
+    "--key", "--cert", "--key-password-file", "--p12", "--p12-password-file", "--chain", "--digest", "--from",
+    "-i",    "-o"};
 
-// The signing step from --key/--cert or --p12, with --chain, --opaque and --digest.
-base::Result<smime::SignStep> signerFrom(const Args& args) {
-    auto ids = loadIdentities(args);
-    if (!ids) {
-        return ids.error();
+base::Error usage(const std::string& text) {
+    return base::makeError(base::ErrorCode::InvalidArgument, text);
+}
+
+// The identities of a --from address, or why there are none.
+base::Result<engine::ProtectionPlan> planFromProfile(const GlobalOptions& global, const std::string& from,
+                                                     const std::vector<std::string>& to) {
+    auto db = openProfileDatabase(global, store::OpenMode::MustExist, false);
+    if (!db) {
+        return db.error();
     }
-    if (ids->size() != 1) {
-        return base::makeError(base::ErrorCode::InvalidArgument, "give exactly one signer (--key/--cert or --p12)");
+    const base::SystemClock clock;
+    return engine::planProtection(*db, clock, from, to);
+}
+
+// The signing step from --key/--cert, --p12 or (with `plan`) the profile, with --chain, --opaque and --digest.
+base::Result<smime::SignStep> signerFrom(const Args& args, const engine::ProtectionPlan* plan) {
+    std::vector<crypto::Identity> ids;
+    if (plan != nullptr) {
+        if (args.has("--key") || args.has("--p12")) {
+            return usage("give either --from or --key/--cert or --p12, not both");
+        }
+        if (!plan->signer) {
+            return usage("the profile has no current, valid signing identity for " + *args.value("--from") +
+                         " (see: sealpost-cli identity list)");
+        }
+        ids.push_back(*plan->signer);
+    } else {
+        auto loaded = loadIdentities(args);
+        if (!loaded) {
+            return loaded.error();
+        }
+        ids = std::move(*loaded);
     }
-    smime::SignStep step{ids->front(),
+    if (ids.size() != 1) {
+        return usage("give exactly one signer (--from, --key/--cert or --p12)");
+    }
+    smime::SignStep step{ids.front(),
                          args.has("--opaque") ? smime::SignatureForm::Opaque : smime::SignatureForm::Detached,
                          crypto::DigestAlgorithm::Sha256, std::nullopt};
     if (auto chain = args.value("--chain")) {
@@ -118,7 +159,7 @@ int protect(const std::string& command, const Args& args, const smime::ProtectRe
 
 } // namespace
 
-int runSign(const std::vector<std::string>& argv) {
+int runSign(const std::vector<std::string>& argv, const GlobalOptions& global) {
     if (wantsHelp(argv)) {
         std::cout << kSignHelp;
         return kExitOk;
@@ -128,7 +169,15 @@ int runSign(const std::vector<std::string>& argv) {
     if (!args) {
         return fail("sign", error + " (see --help)");
     }
-    auto step = signerFrom(*args);
+    std::optional<engine::ProtectionPlan> plan;
+    if (auto from = args->value("--from")) {
+        auto planned = planFromProfile(global, *from, {});
+        if (!planned) {
+            return fail("sign", planned.error());
+        }
+        plan = std::move(*planned);
+    }
+    auto step = signerFrom(*args, plan ? &*plan : nullptr);
     if (!step) {
         return fail("sign", step.error());
     }
@@ -138,13 +187,13 @@ int runSign(const std::vector<std::string>& argv) {
     return protect("sign", *args, request);
 }
 
-int runEncrypt(const std::vector<std::string>& argv) {
+int runEncrypt(const std::vector<std::string>& argv, const GlobalOptions& global) {
     if (wantsHelp(argv)) {
         std::cout << kEncryptHelp;
         return kExitOk;
     }
     std::vector<std::string> valued = kSignerOptions;
-    valued.insert(valued.end(), {"--to-cert", "--cipher"});
+    valued.insert(valued.end(), {"--to-cert", "--to", "--cipher"});
     std::string error;
     auto args = Args::parse(argv, valued, {"--opaque", "--rsa-oaep"}, error);
     if (!args) {
@@ -160,8 +209,38 @@ int runEncrypt(const std::vector<std::string>& argv) {
         }
         encrypt.recipients.push_back(*cert);
     }
+    const std::vector<std::string> to = args->values("--to");
+    std::optional<engine::ProtectionPlan> plan;
+    if (!to.empty() || args->has("--from")) {
+        auto planned = planFromProfile(global, args->value("--from").value_or(""), to);
+        if (!planned) {
+            return fail("encrypt", planned.error());
+        }
+        plan = std::move(*planned);
+        for (const auto& r : plan->recipients) {
+            if (!r.selection.cert) {
+                std::cerr << "sealpost-cli encrypt: " << r.address << ": no usable certificate ("
+                          << store::selectionReasonName(r.selection.reason) << ")\n";
+                continue;
+            }
+            encrypt.recipients.push_back(r.selection.cert->cert);
+        }
+        if (!to.empty() && !plan->canEncrypt) {
+            return fail("encrypt", "not encrypted: not every recipient has a usable certificate "
+                                   "(harvest signed mail from them, or import their certificate)");
+        }
+        if (!to.empty() && !args->has("--to-cert")) {
+            encrypt.options.cipher = plan->cipher;
+        }
+        if (plan->ownEncryption) {
+            encrypt.recipients.push_back(*plan->ownEncryption);
+        } else if (args->has("--from")) {
+            std::cerr << "sealpost-cli encrypt: note: no encryption identity for " << *args->value("--from")
+                      << " in the profile; you will not be able to read this message yourself\n";
+        }
+    }
     if (encrypt.recipients.empty()) {
-        return fail("encrypt", "no recipient: give at least one --to-cert");
+        return fail("encrypt", "no recipient: give at least one --to or --to-cert");
     }
     if (auto c = args->value("--cipher")) {
         auto cipher = crypto::cipherFromName(*c);
@@ -174,8 +253,8 @@ int runEncrypt(const std::vector<std::string>& argv) {
         encrypt.options.rsaPadding = crypto::RsaPadding::Oaep;
     }
     request.encrypt = std::move(encrypt);
-    if (args->has("--key") || args->has("--p12")) {
-        auto step = signerFrom(*args);
+    if (args->has("--key") || args->has("--p12") || args->has("--from")) {
+        auto step = signerFrom(*args, args->has("--from") ? &*plan : nullptr);
         if (!step) {
             return fail("encrypt", step.error());
         }
@@ -184,7 +263,7 @@ int runEncrypt(const std::vector<std::string>& argv) {
     return protect("encrypt", *args, request);
 }
 
-int runOpen(const std::vector<std::string>& argv) {
+int runOpen(const std::vector<std::string>& argv, const GlobalOptions& global) {
     if (wantsHelp(argv)) {
         std::cout << kOpenHelp;
         return kExitOk;
@@ -193,7 +272,7 @@ int runOpen(const std::vector<std::string>& argv) {
     auto args = Args::parse(argv,
                             {"--key", "--cert", "--key-password-file", "--p12", "--p12-password-file", "--trust",
                              "--at", "--json", "-i", "-o"},
-                            {}, error);
+                            {"--no-system-trust"}, error);
     if (!args) {
         return fail("open", error + " (see --help)");
     }
@@ -213,6 +292,19 @@ int runOpen(const std::vector<std::string>& argv) {
             return fail("open", certs.error());
         }
         anchors.insert(anchors.end(), certs->begin(), certs->end());
+    }
+    if (profileNamed(global)) {
+        auto db = openProfileDatabase(global, store::OpenMode::MustExist, false);
+        if (!db) {
+            return fail("open", db.error());
+        }
+        auto material = engine::loadProfileMaterial(
+            *db, args->has("--no-system-trust") ? engine::SystemAnchors::Exclude : engine::SystemAnchors::Include);
+        if (!material) {
+            return fail("open", material.error());
+        }
+        identities->insert(identities->end(), material->identities.begin(), material->identities.end());
+        anchors.insert(anchors.end(), material->trustAnchors.begin(), material->trustAnchors.end());
     }
     smime::OpenOptions options;
     options.at = std::chrono::system_clock::now();

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "Profile.h"
+
 #include <string>
 #include <vector>
 
@@ -12,8 +14,9 @@ constexpr int kExitNotDecrypted = 1;
 constexpr int kExitUsage = 2;
 constexpr int kExitInterrupted = 130; // stopped by SIGINT/SIGTERM after finishing the current item (128 + SIGINT)
 
-int runSign(const std::vector<std::string>& args);
-int runEncrypt(const std::vector<std::string>& args);
-int runOpen(const std::vector<std::string>& args);
+// Profile mode (sign/encrypt --from/--to, open with a named profile) uses the global options.
+int runSign(const std::vector<std::string>& args, const GlobalOptions& global);
+int runEncrypt(const std::vector<std::string>& args, const GlobalOptions& global);
+int runOpen(const std::vector<std::string>& args, const GlobalOptions& global);
 
 } // namespace sealpost::cli

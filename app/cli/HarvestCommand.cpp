@@ -8,10 +8,10 @@
 #include "engine/ProfileMaterial.h"
 
 #include <atomic>
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
-#include <csignal>
 #include <unistd.h>
 
 namespace sealpost::cli {

@@ -91,6 +91,10 @@ base::Result<base::SecureString> profilePassphrase(const GlobalOptions& options,
     return passphraseFrom(options.passphraseFile, "Profile passphrase: ", confirm);
 }
 
+bool profileNamed(const GlobalOptions& options) {
+    return options.profileDir.has_value() || env("SEALPOST_PROFILE").has_value();
+}
+
 base::Result<store::Database> openProfileDatabase(const GlobalOptions& options, store::OpenMode mode, bool confirm) {
     auto dir = profileDirectory(options);
     if (!dir) {

@@ -32,6 +32,10 @@ struct GlobalOptions {
 [[nodiscard]] base::Result<base::SecureString> passphraseFrom(const std::optional<std::string>& file,
                                                               const std::string& prompt, bool confirm);
 
+// True when a profile is named explicitly (--profile or $SEALPOST_PROFILE): commands that also work
+// without a profile (open) use it then.
+[[nodiscard]] bool profileNamed(const GlobalOptions& options);
+
 // The profile database of `options`, keyed with profilePassphrase(options, confirm).
 [[nodiscard]] base::Result<store::Database> openProfileDatabase(const GlobalOptions& options, store::OpenMode mode,
                                                                 bool confirm);

@@ -38,13 +38,13 @@ int main(int argc, char** argv) {
     const std::string command = args[0];
     args.erase(args.begin());
     if (command == "sign") {
-        return sealpost::cli::runSign(args);
+        return sealpost::cli::runSign(args, *global);
     }
     if (command == "encrypt") {
-        return sealpost::cli::runEncrypt(args);
+        return sealpost::cli::runEncrypt(args, *global);
     }
     if (command == "open") {
-        return sealpost::cli::runOpen(args);
+        return sealpost::cli::runOpen(args, *global);
     }
     if (command == "profile") {
         return sealpost::cli::runProfile(args, *global);

@@ -1,0 +1,21 @@
+# Shared by the CLI end-to-end scripts (sourced). Expects $cli and $work to be set.
+passed=0
+failed=0
+
+check() { # name, condition (command string evaluated), detail
+    if eval "$2"; then
+        passed=$((passed + 1)); echo "PASS $1"
+    else
+        failed=$((failed + 1)); echo "FAIL $1: ${3:-}"
+    fi
+}
+
+run() { # runs the CLI, capturing exit code, stdout and stderr
+    "$cli" "$@" >"$work/stdout" 2>"$work/stderr"
+    rc=$?
+}
+
+finish() {
+    echo "$passed passed, $failed failed"
+    [ "$failed" -eq 0 ]
+}
