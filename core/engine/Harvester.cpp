@@ -112,7 +112,12 @@ std::string_view certificateSourceName(CertificateSource source) noexcept {
 }
 
 base::Result<MessageHarvest> Harvester::harvest(std::string&& message) {
-    MessageHarvest out;
+    return record(assess(std::move(message)));
+}
+
+Assessment Harvester::assess(std::string&& message) const {
+    Assessment assessment;
+    MessageHarvest& out = assessment.harvest;
     const base::TimePoint now = m_clock.now();
     out.messageId = headerOf(message, "Message-ID", m_options.limits);
     const smime::OpenOptions openOptions{.identities = m_options.identities,
@@ -123,7 +128,7 @@ base::Result<MessageHarvest> Harvester::harvest(std::string&& message) {
     if (!opened) {
         out.verdict = HarvestVerdict::Unreadable;
         out.detail = std::string(base::errorCodeName(opened.error().code)) + ": " + opened.error().detail;
-        return out;
+        return assessment;
     }
     const smime::OpenReport& report = opened->report;
     out.from = report.fromAddress;
@@ -131,73 +136,86 @@ base::Result<MessageHarvest> Harvester::harvest(std::string&& message) {
         out.verdict = report.encryption == smime::EncryptionState::Failed ? HarvestVerdict::NotDecrypted
                                                                           : HarvestVerdict::NotSigned;
         out.detail = report.decryptionErrorDetail;
-        return out;
+        return assessment;
     }
     if (report.signers.size() != 1) {
         out.verdict = HarvestVerdict::MultipleSigners;
         out.detail = std::to_string(report.signers.size()) + " signers";
-        return out;
+        return assessment;
     }
     const smime::SignerReport& signer = report.signers.front();
     if (signer.result.status != crypto::SignatureStatus::Valid || !signer.result.certificate) {
         out.verdict = HarvestVerdict::SignatureNotGood;
         out.detail = signatureDetail(signer.result);
-        return out;
+        return assessment;
     }
     if (!signer.coversWholeMessage) {
         out.verdict = HarvestVerdict::SignatureNotCovering;
         out.detail = "the signed part is only part of the message";
-        return out;
+        return assessment;
     }
     if (!signer.matchesFrom || out.from.empty() || hasWarning(report, smime::OpenWarning::MultipleFromAddresses) ||
         hasWarning(report, smime::OpenWarning::ProtectedFromDiffers)) {
         out.verdict = HarvestVerdict::SignerNotFrom;
         out.detail = out.from.empty() ? "no single From address" : "the signer's certificate does not name " + out.from;
-        return out;
+        return assessment;
     }
 
-    auto transaction = store::Transaction::begin(m_db);
-    if (!transaction) {
-        return transaction.error();
-    }
     const crypto::Certificate& signerCert = *signer.result.certificate;
     const std::optional<crypto::Certificate>& preferred = signer.result.encryptionKeyPreference;
     bool kept = false;
     if (preferred && !(*preferred == signerCert)) {
         const std::string why = rejection(*preferred, out.from, signer.result.chain, m_options.trustAnchors, now, true);
         if (why.empty()) {
-            if (auto done = keep(*preferred, CertificateSource::EncryptionKeyPreference, signer.result, out); !done) {
-                return done.error();
-            }
+            keep(*preferred, CertificateSource::EncryptionKeyPreference, signer.result, assessment);
             kept = true;
         } else {
             out.ignored.push_back({preferred->sha256Fingerprint(), CertificateSource::EncryptionKeyPreference, why});
         }
     }
     if (!kept) {
-        if (auto done = keep(signerCert, CertificateSource::Signer, signer.result, out); !done) {
-            return done.error();
-        }
+        keep(signerCert, CertificateSource::Signer, signer.result, assessment);
     }
     if (mayHoldCertsOnly(report)) {
-        if (auto done = keepCertsOnly(opened->text(), signer.result, out); !done) {
-            return done.error();
+        keepCertsOnly(opened->text(), signer.result, assessment);
+    }
+    out.verdict = HarvestVerdict::Harvested; // NothingToLearn if record() finds nothing to keep
+    return assessment;
+}
+
+base::Result<MessageHarvest> Harvester::record(Assessment&& assessment) {
+    MessageHarvest out = std::move(assessment.harvest);
+    if (out.verdict != HarvestVerdict::Harvested) {
+        return out;
+    }
+    auto transaction = store::Transaction::begin(m_db);
+    if (!transaction) {
+        return transaction.error();
+    }
+    for (const PendingCertificate& pending : assessment.keep) {
+        auto outcome = m_store.remember(pending.entry);
+        if (!outcome) {
+            return outcome.error();
         }
+        out.learned.push_back({pending.entry.address, pending.entry.cert.sha256Fingerprint(), pending.source,
+                               outcome->action, outcome->certificateChanged});
     }
     if (auto committed = transaction->commit(); !committed) {
         return committed.error();
     }
-    out.verdict = out.learned.empty() ? HarvestVerdict::NothingToLearn : HarvestVerdict::Harvested;
+    if (out.learned.empty()) {
+        out.verdict = HarvestVerdict::NothingToLearn;
+    }
     return out;
 }
 
-base::Result<void> Harvester::keep(const crypto::Certificate& cert, CertificateSource source,
-                                   const crypto::SignerResult& signer, MessageHarvest& out) {
+void Harvester::keep(const crypto::Certificate& cert, CertificateSource source, const crypto::SignerResult& signer,
+                     Assessment& out) const {
     const base::TimePoint now = m_clock.now();
     store::CorrespondentCert entry{
-        .address = out.from,
+        .address = out.harvest.from,
         .cert = cert,
-        .provenance = {store::ProvenanceKind::Harvested, out.messageId},
+        .provenance = {store::ProvenanceKind::Harvested, out.harvest.messageId},
         // Seen when it was signed (never in the future): harvesting the same mail again is a no-op.
         .seenAt = signer.signingTime ? std::min(*signer.signingTime, now) : now,
         .signingTime = signer.signingTime,
@@ -212,19 +230,13 @@ base::Result<void> Harvester::keep(const crypto::Certificate& cert, CertificateS
         entry.capabilities = std::nullopt;
         entry.signingTime = std::nullopt;
     }
-    auto outcome = m_store.remember(entry);
-    if (!outcome) {
-        return outcome.error();
-    }
-    out.learned.push_back({out.from, cert.sha256Fingerprint(), source, outcome->action, outcome->certificateChanged});
-    return {};
+    out.keep.push_back({std::move(entry), source});
 }
 
-base::Result<void> Harvester::keepCertsOnly(const std::string& text, const crypto::SignerResult& signer,
-                                            MessageHarvest& out) {
+void Harvester::keepCertsOnly(const std::string& text, const crypto::SignerResult& signer, Assessment& out) const {
     auto tree = mime::parseEntity(text, m_options.limits);
     if (!tree) {
-        return {}; // the opener already read this text; nothing more to learn from it
+        return; // the opener already read this text; nothing more to learn from it
     }
     std::vector<const mime::MimeEntity*> parts;
     collectCertsOnly(*tree, parts);
@@ -244,23 +256,19 @@ base::Result<void> Harvester::keepCertsOnly(const std::string& text, const crypt
             if (cert.emailAddresses().empty()) {
                 continue; // a CA certificate of the bundle
             }
-            const std::string fingerprint = cert.sha256Fingerprint();
-            const bool known = std::any_of(out.learned.begin(), out.learned.end(),
-                                           [&](const LearnedCertificate& l) { return l.fingerprint == fingerprint; });
+            const bool known = std::any_of(out.keep.begin(), out.keep.end(),
+                                           [&](const PendingCertificate& p) { return p.entry.cert == cert; });
             if (known) {
                 continue;
             }
-            const std::string why = rejection(cert, out.from, untrusted, m_options.trustAnchors, now, false);
+            const std::string why = rejection(cert, out.harvest.from, untrusted, m_options.trustAnchors, now, false);
             if (!why.empty()) {
-                out.ignored.push_back({fingerprint, CertificateSource::CertsOnly, why});
+                out.harvest.ignored.push_back({cert.sha256Fingerprint(), CertificateSource::CertsOnly, why});
                 continue;
             }
-            if (auto done = keep(cert, CertificateSource::CertsOnly, signer, out); !done) {
-                return done;
-            }
+            keep(cert, CertificateSource::CertsOnly, signer, out);
         }
     }
-    return {};
 }
 
 } // namespace sealpost::engine

@@ -63,6 +63,19 @@ struct MessageHarvest {
     std::vector<IgnoredCertificate> ignored;
 };
 
+// A certificate the harvester decided to keep, not yet written.
+struct PendingCertificate {
+    store::CorrespondentCert entry;
+    CertificateSource source = CertificateSource::Signer;
+};
+
+// The verdict on one message before anything is written: Harvester::assess() makes it on any
+// thread, Harvester::record() writes it on the database's thread.
+struct Assessment {
+    MessageHarvest harvest; // learned is empty until recorded
+    std::vector<PendingCertificate> keep;
+};
+
 struct HarvestOptions {
     std::span<const crypto::Identity> identities;      // to decrypt encrypted mail, tried in order
     std::span<const crypto::Certificate> trustAnchors; // profile and system anchors
@@ -79,7 +92,7 @@ struct HarvestOptions {
 //
 // "now" (the clock) is the time of every validity check. A message's certificates count as seen
 // at its signingTime (never later than now), so harvesting the same mail again changes nothing.
-// Not thread-safe; one Harvester per thread, each with its own store connection.
+// assess() may run on several threads at once; harvest()/record() only on the database's thread.
 class Harvester {
 public:
     // Borrows the database; every message is written in one transaction (a savepoint when the
@@ -87,15 +100,20 @@ public:
     Harvester(store::Database& db, const base::Clock& clock, HarvestOptions options)
         : m_db(db), m_store(db, clock), m_clock(clock), m_options(options) {}
 
-    // Message problems are verdicts; an Error means the store failed (nothing of this message
-    // was written then).
+    // assess() then record(). Message problems are verdicts; an Error means the store failed
+    // (nothing of this message was written then).
     [[nodiscard]] base::Result<MessageHarvest> harvest(std::string&& message);
 
+    // Opens, verifies and decides; touches no database. Safe to call from several threads at
+    // once (the options' keys, anchors and the clock are only read).
+    [[nodiscard]] Assessment assess(std::string&& message) const;
+    // Writes what assess() decided, in one transaction (a savepoint inside an open one).
+    [[nodiscard]] base::Result<MessageHarvest> record(Assessment&& assessment);
+
 private:
-    [[nodiscard]] base::Result<void> keepCertsOnly(const std::string& text, const crypto::SignerResult& signer,
-                                                   MessageHarvest& out);
-    [[nodiscard]] base::Result<void> keep(const crypto::Certificate& cert, CertificateSource source,
-                                          const crypto::SignerResult& signer, MessageHarvest& out);
+    void keepCertsOnly(const std::string& text, const crypto::SignerResult& signer, Assessment& out) const;
+    void keep(const crypto::Certificate& cert, CertificateSource source, const crypto::SignerResult& signer,
+              Assessment& out) const;
 
     store::Database& m_db;
     store::CorrespondentStore m_store;

@@ -165,8 +165,36 @@ base::Result<void> insertCert(Database& db, const std::string& address, const Co
 
 // Known certificate: last_seen never moves backwards; the message attributes follow the newest
 // signingTime ("newer signingTime wins"), so replaying an old message changes nothing else.
-base::Result<UpsertAction> refreshCert(Database& db, const StoredCorrespondentCert& stored,
-                                       const CorrespondentCert& entry) {
+// What remember() needs to know of a stored certificate. Reading it does not parse the certificate
+// (with OpenSSL 3.0 a certificate parse costs more than the rest of an upsert).
+struct KnownCert {
+    std::string fingerprint;
+    std::optional<base::TimePoint> signingTime;
+};
+
+base::Result<std::optional<KnownCert>> findKnown(Database& db, const std::string& fingerprint) {
+    auto select = Statement::prepare(db, "SELECT signing_time FROM correspondent_certs WHERE fingerprint = ?");
+    if (!select) {
+        return select.error();
+    }
+    if (auto b = select->bindText(1, fingerprint); !b) {
+        return b.error();
+    }
+    auto row = select->step();
+    if (!row) {
+        return row.error();
+    }
+    if (!*row) {
+        return std::optional<KnownCert>();
+    }
+    KnownCert known{fingerprint, std::nullopt};
+    if (!select->columnIsNull(0)) {
+        known.signingTime = fromSeconds(select->columnInt64(0));
+    }
+    return std::optional<KnownCert>(std::move(known));
+}
+
+base::Result<UpsertAction> refreshCert(Database& db, const KnownCert& stored, const CorrespondentCert& entry) {
     const bool newer =
         entry.signingTime && (!stored.signingTime || toSeconds(*entry.signingTime) > toSeconds(*stored.signingTime));
     auto touch = Statement::prepare(db, "UPDATE correspondent_certs SET last_seen = max(last_seen, ?) "
@@ -315,7 +343,7 @@ base::Result<UpsertOutcome> CorrespondentStore::remember(const CorrespondentCert
     if (!transaction) {
         return transaction.error();
     }
-    auto existing = find(entry.cert.sha256Fingerprint());
+    auto existing = findKnown(m_db, entry.cert.sha256Fingerprint());
     if (!existing) {
         return existing.error();
     }
