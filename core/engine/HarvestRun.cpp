@@ -2,7 +2,10 @@
 
 #include "store/Transaction.h"
 
+#include <algorithm>
 #include <optional>
+#include <thread>
+#include <vector>
 #include <utility>
 
 namespace sealpost::engine {
@@ -21,11 +24,37 @@ void count(HarvestSummary& summary, const MessageHarvest& h) {
     }
 }
 
+// Runs harvester.assess() over a chunk on `threads` threads (the calling thread is one of them).
+std::vector<Assessment> assessChunk(const Harvester& harvester, std::vector<SourceMessage>& chunk, unsigned threads) {
+    std::vector<Assessment> out(chunk.size());
+    std::atomic<std::size_t> next{0};
+    const auto work = [&] {
+        for (std::size_t i = next++; i < chunk.size(); i = next++) {
+            if (chunk[i].error.empty()) {
+                out[i] = harvester.assess(std::move(chunk[i].data));
+            } else {
+                out[i].harvest.verdict = HarvestVerdict::Unreadable;
+                out[i].harvest.detail = chunk[i].error;
+            }
+        }
+    };
+    std::vector<std::jthread> helpers;
+    const unsigned extra = std::min<unsigned>(threads, static_cast<unsigned>(chunk.size())) - 1;
+    helpers.reserve(extra);
+    for (unsigned t = 0; t < extra; ++t) {
+        helpers.emplace_back(work);
+    }
+    work();
+    return out; // the jthreads join on destruction, before `out` is read by the caller
+}
+
 } // namespace
 
 base::Result<HarvestSummary> harvestAll(store::Database& db, Harvester& harvester, MessageSource& source,
                                         const HarvestRunOptions& options) {
     using Clock = std::chrono::steady_clock;
+    const unsigned threads =
+        std::max(1U, options.threads != 0 ? options.threads : std::thread::hardware_concurrency());
     HarvestSummary summary;
     HarvestProgress progress;
     auto lastReport = Clock::now();
@@ -55,28 +84,32 @@ base::Result<HarvestSummary> harvestAll(store::Database& db, Harvester& harveste
         inBatch = 0;
         return committed;
     };
+    const auto cancelled = [&] { return options.cancel != nullptr && options.cancel->load(); };
 
-    while (true) {
-        if (options.cancel != nullptr && options.cancel->load()) {
-            summary.cancelled = true;
-            break;
-        }
-        auto next = source.next();
-        if (!next) {
-            if (auto committed = commitBatch(); !committed) {
-                return committed.error();
+    bool atEnd = false;
+    while (!atEnd && !cancelled()) {
+        std::vector<SourceMessage> chunk;
+        std::size_t chunkBytes = 0;
+        while (chunk.size() < std::max<std::size_t>(1, options.chunkMessages) && chunkBytes < options.chunkBytes) {
+            auto next = source.next();
+            if (!next) {
+                if (auto committed = commitBatch(); !committed) {
+                    return committed.error();
+                }
+                return next.error();
             }
-            return next.error();
+            if (!*next) {
+                atEnd = true;
+                break;
+            }
+            chunkBytes += (*next)->data.size();
+            chunk.push_back(std::move(**next));
         }
-        if (!*next) {
-            break;
-        }
-        SourceMessage& message = **next;
-        MessageHarvest result;
-        if (!message.error.empty()) {
-            result.verdict = HarvestVerdict::Unreadable;
-            result.detail = message.error;
-        } else {
+        std::vector<Assessment> assessed = assessChunk(harvester, chunk, threads);
+        for (std::size_t i = 0; i < chunk.size(); ++i) {
+            if (cancelled()) {
+                break; // the rest of the chunk was assessed but is not recorded or reported
+            }
             if (!batch) {
                 auto begun = store::Transaction::begin(db);
                 if (!begun) {
@@ -84,24 +117,24 @@ base::Result<HarvestSummary> harvestAll(store::Database& db, Harvester& harveste
                 }
                 batch.emplace(std::move(*begun));
             }
-            auto harvested = harvester.harvest(std::move(message.data));
-            if (!harvested) {
-                return harvested.error(); // the open batch rolls back; earlier batches stay
+            auto recorded = harvester.record(std::move(assessed[i]));
+            if (!recorded) {
+                return recorded.error(); // the open batch rolls back; earlier batches stay
             }
-            result = std::move(*harvested);
             if (++inBatch >= options.batchSize) {
                 if (auto committed = commitBatch(); !committed) {
                     return committed.error();
                 }
             }
+            ++summary.messages;
+            count(summary, *recorded);
+            if (options.onMessage) {
+                options.onMessage(chunk[i], *recorded);
+            }
+            report(false);
         }
-        ++summary.messages;
-        count(summary, result);
-        if (options.onMessage) {
-            options.onMessage(message, result);
-        }
-        report(false);
     }
+    summary.cancelled = cancelled();
     if (auto committed = commitBatch(); !committed) {
         return committed.error();
     }
