@@ -1,10 +1,12 @@
-// libFuzzer target: the whole `open` path (MIME parse, CMS decode, decrypt, verify, report).
+// libFuzzer target: the whole `open` path (MIME parse, CMS decode, decrypt, verify, report), in
+// memory and streamed (header scan, incremental base64, BER envelope reader, in-place decryption).
 #include "crypto/Certificate.h"
 #include "crypto/PrivateKey.h"
 #include "smime/MessageOpener.h"
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -40,11 +42,23 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     options.identities = keys.identities;
     options.trustAnchors = keys.anchors;
     options.at = std::chrono::system_clock::from_time_t(1780272000); // 2026-06-01
-    auto opened = sealpost::smime::openMessage(std::string_view(reinterpret_cast<const char*>(data), size), options);
+    const std::string_view input(reinterpret_cast<const char*>(data), size);
+    auto opened = sealpost::smime::openMessage(input, options);
+    // The streamed open (base64 and BER read as they come, decryption in place) must agree with
+    // the in-memory one on every input.
+    sealpost::base::ViewSource source(input);
+    auto streamed = sealpost::smime::openMessage(source, options);
+    if (opened.ok() != streamed.ok()) {
+        std::abort();
+    }
     if (opened) {
         // Every piece must still point into a live buffer (ASan checks the reads).
         const std::string text = opened->text();
-        (void)text;
+        if (text != streamed->text() || opened->report.encryption != streamed->report.encryption ||
+            opened->report.signature != streamed->report.signature ||
+            opened->report.warnings != streamed->report.warnings) {
+            std::abort();
+        }
     }
     return 0;
 }
