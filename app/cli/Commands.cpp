@@ -318,12 +318,12 @@ int runOpen(const std::vector<std::string>& argv, const GlobalOptions& global) {
     options.identities = *identities;
     options.trustAnchors = anchors;
     const std::string inPath = args->value("-i").value_or("-");
-    auto input = readInput(inPath);
-    if (!input) {
-        return fail("open", input.error());
+    InputFile input;
+    if (auto i = input.open(inPath); !i) {
+        return fail("open", i.error());
     }
-    // Handed over: openMessage releases the input once its outer layer is decoded.
-    auto opened = smime::openMessage(std::move(*input), options);
+    // Streamed: an encrypted message is decrypted without reading it into memory whole.
+    auto opened = smime::openMessage(input, options);
     if (!opened) {
         return fail("open", (inPath == "-" ? std::string("standard input") : inPath) + ": " +
                                 std::string(base::errorCodeName(opened.error().code)) + ": " + opened.error().detail);

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <iterator>
 #include <sstream>
+#include <sys/stat.h>
 
 namespace sealpost::cli {
 
@@ -31,6 +32,42 @@ base::Result<std::string> readInput(const std::string& path) {
         return base::makeError(base::ErrorCode::Io, path + ": read error");
     }
     return data;
+}
+
+InputFile::~InputFile() {
+    if (m_file != nullptr && !m_stdin) {
+        (void)std::fclose(m_file); // read-only: nothing to lose
+    }
+}
+
+base::Result<void> InputFile::open(const std::string& path) {
+    m_stdin = path == "-";
+    m_name = m_stdin ? std::string("standard input") : path;
+    m_file = m_stdin ? stdin : std::fopen(path.c_str(), "rb");
+    if (m_file == nullptr) {
+        return base::makeError(base::ErrorCode::Io, path + ": " + std::strerror(errno));
+    }
+    struct stat st {};
+    if (::fstat(::fileno(m_file), &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 0) {
+        m_size = static_cast<std::size_t>(st.st_size);
+    }
+    return base::Ok{};
+}
+
+base::Result<std::size_t> InputFile::read(std::span<std::uint8_t> out) {
+    const std::size_t n = std::fread(out.data(), 1, out.size(), m_file);
+    if (n < out.size() && std::ferror(m_file) != 0) {
+        return base::makeError(base::ErrorCode::Io, m_name + ": read error");
+    }
+    return n;
+}
+
+bool InputFile::rewind() {
+    if (!m_size) {
+        return false; // a pipe or a terminal: what was read is gone
+    }
+    std::clearerr(m_file);
+    return std::fseek(m_file, 0, SEEK_SET) == 0;
 }
 
 OutputFile::~OutputFile() {

@@ -1,16 +1,40 @@
 #pragma once
 
 #include "base/ByteSink.h"
+#include "base/ByteSource.h"
 #include "base/Result.h"
 
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <string>
 
 namespace sealpost::cli {
 
 // Reads a whole file, or standard input for "-".
 [[nodiscard]] base::Result<std::string> readInput(const std::string& path);
+
+// A file, or standard input for "-", read as a stream. Rewinds when it is seekable (a regular
+// file, also as redirected standard input), and knows its size when it is a regular file.
+class InputFile final : public base::ByteSource {
+public:
+    InputFile() = default;
+    InputFile(const InputFile&) = delete;
+    InputFile& operator=(const InputFile&) = delete;
+    ~InputFile() override;
+
+    // Io naming the file when it cannot be opened.
+    [[nodiscard]] base::Result<void> open(const std::string& path);
+    [[nodiscard]] base::Result<std::size_t> read(std::span<std::uint8_t> out) override;
+    [[nodiscard]] bool rewind() override;
+    [[nodiscard]] std::optional<std::size_t> size() const override { return m_size; }
+
+private:
+    std::FILE* m_file = nullptr;
+    std::string m_name;
+    std::optional<std::size_t> m_size;
+    bool m_stdin = false;
+};
 
 // Writes to standard output ("-") or to a file that appears under its name only when complete:
 // output goes to "NAME.partial" and is renamed by commit(), so an interrupted run never leaves

@@ -62,6 +62,38 @@ long sinkCtrl(BIO* /*bio*/, int cmd, long /*num*/, void* /*ptr*/) {
     return cmd == BIO_CTRL_FLUSH ? 1 : 0;
 }
 
+int inPlaceRead(BIO* bio, char* out, int size) {
+    auto* st = static_cast<InPlaceState*>(BIO_get_data(bio));
+    BIO_clear_retry_flags(bio);
+    const std::size_t n = std::min(static_cast<std::size_t>(std::max(size, 0)), st->buffer.size() - st->read);
+    std::memcpy(out, st->buffer.data() + st->read, n);
+    st->read += n;
+    return static_cast<int>(n);
+}
+
+long inPlaceSourceCtrl(BIO* bio, int cmd, long /*num*/, void* /*ptr*/) {
+    const auto* st = static_cast<InPlaceState*>(BIO_get_data(bio));
+    switch (cmd) {
+    case BIO_CTRL_EOF: return st->read == st->buffer.size() ? 1 : 0;
+    case BIO_CTRL_FLUSH: return 1;
+    default: return 0;
+    }
+}
+
+int inPlaceWrite(BIO* bio, const char* data, int size) {
+    auto* st = static_cast<InPlaceState*>(BIO_get_data(bio));
+    if (size <= 0) {
+        return 0;
+    }
+    const auto n = static_cast<std::size_t>(size);
+    if (n > st->read - st->written) {
+        return -1; // would overwrite input not read yet
+    }
+    std::memmove(st->buffer.data() + st->written, data, n);
+    st->written += n;
+    return size;
+}
+
 // The method tables are created once and never freed (OpenSSL keeps pointers to them).
 const BIO_METHOD* sourceMethod() {
     static BIO_METHOD* method = [] {
@@ -78,6 +110,26 @@ const BIO_METHOD* sinkMethod() {
     static BIO_METHOD* method = [] {
         BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "sealpost-sink");
         BIO_meth_set_write(m, sinkWrite);
+        BIO_meth_set_ctrl(m, sinkCtrl);
+        return m;
+    }();
+    return method;
+}
+
+const BIO_METHOD* inPlaceSourceMethod() {
+    static BIO_METHOD* method = [] {
+        BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "sealpost-in-place-source");
+        BIO_meth_set_read(m, inPlaceRead);
+        BIO_meth_set_ctrl(m, inPlaceSourceCtrl);
+        return m;
+    }();
+    return method;
+}
+
+const BIO_METHOD* inPlaceSinkMethod() {
+    static BIO_METHOD* method = [] {
+        BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "sealpost-in-place-sink");
+        BIO_meth_set_write(m, inPlaceWrite);
         BIO_meth_set_ctrl(m, sinkCtrl);
         return m;
     }();
@@ -102,6 +154,17 @@ OsslPtr<BIO> makeSinkBio(base::ByteSink& sink) {
         BIO_set_init(bio.get(), 1);
     }
     return bio;
+}
+
+InPlaceBios makeInPlaceBios(InPlaceState& state) {
+    InPlaceBios bios{OsslPtr<BIO>(BIO_new(inPlaceSourceMethod())), OsslPtr<BIO>(BIO_new(inPlaceSinkMethod()))};
+    for (BIO* bio : {bios.source.get(), bios.sink.get()}) {
+        if (bio != nullptr) {
+            BIO_set_data(bio, &state);
+            BIO_set_init(bio, 1);
+        }
+    }
+    return bios;
 }
 
 } // namespace sealpost::crypto

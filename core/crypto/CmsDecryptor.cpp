@@ -31,37 +31,82 @@ base::Result<CmsDecryptor> CmsDecryptor::parse(base::ByteView der) {
     return CmsDecryptor(std::shared_ptr<CMS_ContentInfo_st>(std::move(cms)), std::move(outline).value());
 }
 
-base::Result<Decrypted> CmsDecryptor::decrypt(std::span<const Identity> identities) {
-    CMS_ContentInfo* cms = m_cms.get();
+base::Result<std::size_t> CmsDecryptor::selectRecipient(std::span<const Identity> identities) {
     for (std::size_t i = 0; i < identities.size(); ++i) {
         const Identity& id = identities[i];
         // With the certificate given, OpenSSL only tries the recipientInfo issued to it, and on
         // an RSA padding failure continues with a random key (Bleichenbacher countermeasure).
-        if (CMS_decrypt_set1_pkey_and_peer(cms, id.key.native(), id.certificate.native(), nullptr) != 1) {
-            clearOpenSslErrors();
-            continue;
+        if (CMS_decrypt_set1_pkey_and_peer(m_cms.get(), id.key.native(), id.certificate.native(), nullptr) == 1) {
+            return i;
         }
-        Decrypted result;
-        // The plaintext is never longer than the ciphertext: one allocation, no regrowth copies.
-        ASN1_OCTET_STRING** content = CMS_get0_content(cms);
-        if (content != nullptr && *content != nullptr) {
-            result.content.reserve(static_cast<std::size_t>(ASN1_STRING_length(*content)));
-        }
-        base::StringSink sink(result.content);
-        OsslPtr<BIO> out = makeSinkBio(sink);
-        if (CMS_decrypt(cms, nullptr, nullptr, nullptr, out.get(), CMS_BINARY) != 1) {
-            base::secureWipe(result.content.data(), result.content.size());
-            return openSslError(ErrorCode::DecryptionFailed,
-                                "the message is addressed to " + id.certificate.subject() +
-                                    " but its content does not decrypt (wrong key, or tampered)");
-        }
-        result.type = m_outline.type;
-        result.contentEncryptionOid = m_outline.contentEncryptionOid;
-        result.cipher = m_outline.cipher;
-        result.keyIndex = i;
-        return result;
+        clearOpenSslErrors();
     }
     return base::makeError(ErrorCode::NoMatchingKey, "none of the given keys is a recipient of this message");
+}
+
+Decrypted CmsDecryptor::describe(std::size_t keyIndex) const {
+    Decrypted result;
+    result.type = m_outline.type;
+    result.contentEncryptionOid = m_outline.contentEncryptionOid;
+    result.cipher = m_outline.cipher;
+    result.keyIndex = keyIndex;
+    return result;
+}
+
+base::Error CmsDecryptor::decryptionFailed(const Identity& id) {
+    return openSslError(ErrorCode::DecryptionFailed, "the message is addressed to " + id.certificate.subject() +
+                                                         " but its content does not decrypt (wrong key, or tampered)");
+}
+
+base::Result<Decrypted> CmsDecryptor::decrypt(std::span<const Identity> identities) {
+    auto index = selectRecipient(identities);
+    if (!index) {
+        return index.error();
+    }
+    CMS_ContentInfo* cms = m_cms.get();
+    Decrypted result = describe(*index);
+    // The plaintext is never longer than the ciphertext: one allocation, no regrowth copies.
+    ASN1_OCTET_STRING** content = CMS_get0_content(cms);
+    if (content != nullptr && *content != nullptr) {
+        result.content.reserve(static_cast<std::size_t>(ASN1_STRING_length(*content)));
+    }
+    base::StringSink sink(result.content);
+    OsslPtr<BIO> out = makeSinkBio(sink);
+    if (!out) {
+        return openSslError(ErrorCode::CryptoFailure, "cannot create a BIO");
+    }
+    if (CMS_decrypt(cms, nullptr, nullptr, nullptr, out.get(), CMS_BINARY) != 1) {
+        base::secureWipe(result.content.data(), result.content.size());
+        return decryptionFailed(identities[*index]);
+    }
+    return result;
+}
+
+base::Result<Decrypted> CmsDecryptor::decryptDetached(std::span<const Identity> identities, std::string content) {
+    ASN1_OCTET_STRING** embedded = CMS_get0_content(m_cms.get());
+    if (embedded != nullptr && *embedded != nullptr) {
+        return base::makeError(ErrorCode::InvalidArgument, "the CMS structure carries its own encrypted content");
+    }
+    auto index = selectRecipient(identities);
+    if (!index) {
+        return index.error();
+    }
+    Decrypted result = describe(*index);
+    result.content = std::move(content);
+    InPlaceState state{std::span(reinterpret_cast<std::uint8_t*>(result.content.data()), result.content.size())};
+    InPlaceBios bios = makeInPlaceBios(state);
+    if (!bios.source || !bios.sink) {
+        return openSslError(ErrorCode::CryptoFailure, "cannot create a BIO");
+    }
+    const bool ok = CMS_decrypt(m_cms.get(), nullptr, nullptr, bios.source.get(), bios.sink.get(), CMS_BINARY) == 1;
+    if (!ok || state.read != result.content.size()) {
+        // Ciphertext and whatever plaintext was produced: nothing of it leaves this function.
+        base::secureWipe(result.content.data(), result.content.size());
+        return ok ? base::makeError(ErrorCode::DecryptionFailed, "the encrypted content was not read to its end")
+                  : decryptionFailed(identities[*index]);
+    }
+    result.content.resize(state.written);
+    return result;
 }
 
 base::Result<base::Bytes> CmsDecryptor::encode() const {

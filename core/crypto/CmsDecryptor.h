@@ -32,6 +32,13 @@ public:
     // authenticate; no plaintext is returned, and what was produced is wiped).
     [[nodiscard]] base::Result<Decrypted> decrypt(std::span<const Identity> identities);
 
+    // For a structure without its encrypted content (readEnvelopedStream()'s envelope): decrypts
+    // `content`, the encrypted content, in place and returns it as the plaintext, so ciphertext and
+    // plaintext never exist side by side. Errors as decrypt(); on DecryptionFailed the whole
+    // buffer is wiped (GCM: nothing is released before the tag checked out). InvalidArgument when
+    // the structure carries its own content.
+    [[nodiscard]] base::Result<Decrypted> decryptDetached(std::span<const Identity> identities, std::string content);
+
     // The parsed structure encoded again (DER; the same CMS, not necessarily the same bytes as
     // the input): what to show for a part that could not be decrypted once its input is gone.
     [[nodiscard]] base::Result<base::Bytes> encode() const;
@@ -39,6 +46,11 @@ public:
     [[nodiscard]] const CmsOutline& outline() const noexcept { return m_outline; }
 
 private:
+    // Index of the first identity that is a recipient, its key set on the structure.
+    [[nodiscard]] base::Result<std::size_t> selectRecipient(std::span<const Identity> identities);
+    [[nodiscard]] Decrypted describe(std::size_t keyIndex) const;
+    [[nodiscard]] static base::Error decryptionFailed(const Identity& id);
+
     CmsDecryptor(std::shared_ptr<CMS_ContentInfo_st> cms, CmsOutline outline)
         : m_cms(std::move(cms)), m_outline(std::move(outline)) {}
     std::shared_ptr<CMS_ContentInfo_st> m_cms;

@@ -49,56 +49,93 @@ constexpr std::array<std::int8_t, 256> kBase64Table = makeBase64Table();
 
 // Decodes into any byte container, so decodeBody can fill its std::string without a second copy.
 template <typename Output> base::Result<void> decodeBase64Into(std::string_view text, Output& out) {
-    using Byte = typename Output::value_type;
-    out.reserve(text.size() / 4 * 3);
-    std::uint32_t quad = 0;
-    std::size_t symbols = 0; // alphabet characters in the current quad
-    std::size_t padding = 0;
-    bool finished = false; // a padded quad ends the data
-    for (std::size_t i = 0; i < text.size(); ++i) {
+    out.resize(Base64Decoder::maxDecodedSize(text.size()));
+    Base64Decoder decoder;
+    auto n = decoder.decode(text, reinterpret_cast<std::uint8_t*>(out.data()));
+    if (!n) {
+        return n.error();
+    }
+    out.resize(*n);
+    return decoder.finish();
+}
+
+} // namespace
+
+base::Result<std::size_t> Base64Decoder::decode(std::string_view text, std::uint8_t* out) {
+    std::uint8_t* const begin = out;
+    const std::size_t size = text.size();
+    std::size_t i = 0;
+    while (i < size) {
+        // Fast path: whole quads of alphabet characters between two quads.
+        if (m_symbols == 0 && m_padding == 0 && !m_finished) {
+            while (i + 4 <= size) {
+                const std::int8_t a = kBase64Table[static_cast<unsigned char>(text[i])];
+                const std::int8_t b = kBase64Table[static_cast<unsigned char>(text[i + 1])];
+                const std::int8_t c = kBase64Table[static_cast<unsigned char>(text[i + 2])];
+                const std::int8_t d = kBase64Table[static_cast<unsigned char>(text[i + 3])];
+                if ((a | b | c | d) < 0) {
+                    break; // whitespace, padding or an invalid character: the careful loop below
+                }
+                const auto quad = (static_cast<std::uint32_t>(a) << 18) | (static_cast<std::uint32_t>(b) << 12) |
+                                  (static_cast<std::uint32_t>(c) << 6) | static_cast<std::uint32_t>(d);
+                out[0] = static_cast<std::uint8_t>(quad >> 16);
+                out[1] = static_cast<std::uint8_t>(quad >> 8);
+                out[2] = static_cast<std::uint8_t>(quad);
+                out += 3;
+                i += 4;
+            }
+            if (i == size) {
+                break;
+            }
+        }
         const auto u = static_cast<unsigned char>(text[i]);
         const std::int8_t v = kBase64Table[u];
+        const std::size_t at = m_offset + i;
+        ++i;
         if (v == kSkip) {
             continue;
         }
         if (v == kInvalid) {
             return base64Error("invalid character 0x" + std::string{kHexDigits[u >> 4], kHexDigits[u & 0xF]} +
-                               " at offset " + std::to_string(i));
+                               " at offset " + std::to_string(at));
         }
-        if (finished || (v != kPad && padding > 0)) {
-            return base64Error("data after padding at offset " + std::to_string(i));
+        if (m_finished || (v != kPad && m_padding > 0)) {
+            return base64Error("data after padding at offset " + std::to_string(at));
         }
         if (v == kPad) {
-            if (symbols < 2) { // only "xx==" and "xxx=" are valid
-                return base64Error("misplaced padding at offset " + std::to_string(i));
+            if (m_symbols < 2) { // only "xx==" and "xxx=" are valid
+                return base64Error("misplaced padding at offset " + std::to_string(at));
             }
-            ++padding;
+            ++m_padding;
         } else {
-            quad = (quad << 6) | static_cast<std::uint32_t>(v);
-            ++symbols;
+            m_quad = (m_quad << 6) | static_cast<std::uint32_t>(v);
+            ++m_symbols;
         }
-        if (symbols + padding == 4) {
-            quad <<= 6 * padding;
-            out.push_back(static_cast<Byte>(quad >> 16));
-            if (symbols > 2) {
-                out.push_back(static_cast<Byte>(quad >> 8));
+        if (m_symbols + m_padding == 4) {
+            m_quad <<= 6 * m_padding;
+            *out++ = static_cast<std::uint8_t>(m_quad >> 16);
+            if (m_symbols > 2) {
+                *out++ = static_cast<std::uint8_t>(m_quad >> 8);
             }
-            if (symbols > 3) {
-                out.push_back(static_cast<Byte>(quad));
+            if (m_symbols > 3) {
+                *out++ = static_cast<std::uint8_t>(m_quad);
             }
-            finished = padding > 0;
-            quad = 0;
-            symbols = 0;
-            padding = 0;
+            m_finished = m_padding > 0;
+            m_quad = 0;
+            m_symbols = 0;
+            m_padding = 0;
         }
     }
-    if (symbols != 0 || padding != 0) {
+    m_offset += size;
+    return static_cast<std::size_t>(out - begin);
+}
+
+base::Result<void> Base64Decoder::finish() const {
+    if (m_symbols != 0 || m_padding != 0) {
         return base64Error("truncated input (length is not a multiple of 4)");
     }
     return {};
 }
-
-} // namespace
 
 base::Result<base::Bytes> decodeBase64(std::string_view text) {
     base::Bytes out;

@@ -64,7 +64,17 @@ void LayerWalker::walk() {
     open(*m_top, "", m_pieces);
 }
 
-LayerWalker::PartKind LayerWalker::classify(const mime::MimeEntity& e) const {
+void LayerWalker::walkDecrypted(crypto::Decrypted decrypted) {
+    const mime::MimeEntity& e = *m_top;
+    // As open() -> openEnveloped() at the top, past decryption.
+    const Saved saved = releaseInput(e);
+    const std::size_t layer = beginLayer(true);
+    recordDecrypted(layer, decrypted);
+    openBuffer(std::move(decrypted.content), "", m_pieces, e, saved);
+    endLayer();
+}
+
+LayerWalker::PartKind LayerWalker::classify(const mime::MimeEntity& e) {
     const auto& ct = e.contentType;
     if (ct.is("multipart", "signed")) {
         return PartKind::MultipartSigned;
@@ -427,10 +437,14 @@ std::optional<std::string> LayerWalker::decrypt(std::size_t layer, base::Bytes d
         showUndecoded(e, saved, parsed ? base::ByteView(encoded) : base::ByteView(der), path, out);
         return std::nullopt;
     }
-    m_tree.layers[layer].encryptionState = EncryptionState::Decrypted;
-    m_tree.layers[layer].cipher = decrypted->cipher;
-    m_tree.layers[layer].cipherOid = decrypted->contentEncryptionOid;
+    recordDecrypted(layer, *decrypted);
     return std::move(decrypted->content);
+}
+
+void LayerWalker::recordDecrypted(std::size_t layer, const crypto::Decrypted& decrypted) {
+    m_tree.layers[layer].encryptionState = EncryptionState::Decrypted;
+    m_tree.layers[layer].cipher = decrypted.cipher;
+    m_tree.layers[layer].cipherOid = decrypted.contentEncryptionOid;
 }
 
 void LayerWalker::openOpaqueSigned(const mime::MimeEntity& e, base::Bytes der, const std::string& path, Pieces& out) {

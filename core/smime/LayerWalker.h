@@ -2,6 +2,7 @@
 // Internal to the opener: the top-down walk that opens S/MIME layers.
 
 #include "base/Bytes.h"
+#include "crypto/CmsDecryptor.h"
 #include "crypto/CmsVerifier.h"
 #include "mime/MimeEntity.h"
 #include "smime/MessageOpener.h"
@@ -33,6 +34,15 @@ public:
     LayerWalker(const OpenOptions& options, OpenedMessage& output, const mime::MimeEntity& top, std::string* input);
 
     void walk();
+    // For a message whose top level is an encrypted layer that the caller already decrypted
+    // (streamed from a file): opens it as walk() would after a successful decryption. `input`
+    // holds only the top-level header block.
+    void walkDecrypted(crypto::Decrypted decrypted);
+
+    // Whether walk() would open `e` as an encrypted layer (subject to the CMS content type).
+    [[nodiscard]] static bool isEnvelopedCandidate(const mime::MimeEntity& e) {
+        return classify(e) == PartKind::Enveloped;
+    }
 
     [[nodiscard]] const mime::MimeEntity& top() const noexcept { return *m_top; }
     [[nodiscard]] const OpenTree& tree() const noexcept { return m_tree; }
@@ -52,7 +62,7 @@ private:
         std::string transferEncoding;
     };
 
-    [[nodiscard]] PartKind classify(const mime::MimeEntity& e) const;
+    [[nodiscard]] static PartKind classify(const mime::MimeEntity& e);
     void open(const mime::MimeEntity& e, const std::string& path, Pieces& out);
     void openLeaf(const mime::MimeEntity& e, const std::string& path, Pieces& out);
     void openOpaqueLeaf(const mime::MimeEntity& e, const std::string& path, Pieces& out);
@@ -61,6 +71,7 @@ private:
     void openMalformedSigned(const mime::MimeEntity& e, const std::string& path, Pieces& out);
     void verifyDetached(std::size_t layer, base::ByteView der, std::string_view signedPart);
     void openEnveloped(const mime::MimeEntity& e, const std::string& path, Pieces& out);
+    void recordDecrypted(std::size_t layer, const crypto::Decrypted& decrypted);
     std::optional<std::string> decrypt(std::size_t layer, base::Bytes der, const mime::MimeEntity& e,
                                        const Saved& saved, const std::string& path, Pieces& out);
     void openOpaqueSigned(const mime::MimeEntity& e, base::Bytes der, const std::string& path, Pieces& out);

@@ -87,6 +87,17 @@ head -c 300 "$work/e.eml" >"$work/truncated.eml"
 run open --key "$data/bob.key.pem" --cert "$data/bob.cert.pem" -i "$work/truncated.eml" -o "$work/o5.eml" --json "$work/r5.json"
 check "truncated-encrypted" '[ $rc -le 1 ] && ! grep -q "\"encryption\": \"decrypted\"" "$work/r5.json"'
 
+# Cut inside the base64 body (the streamed path's BER reader runs out): reported, not decrypted.
+head -c "$(( $(wc -c <"$work/e.eml") * 2 / 3 ))" "$work/e.eml" >"$work/cut.eml"
+run open --key "$data/bob.key.pem" --cert "$data/bob.cert.pem" -i "$work/cut.eml" -o "$work/o5b.eml" --json "$work/r5b.json"
+check "truncated-inside-body" '[ $rc -eq 0 ] && grep -q "broken-smime-part" "$work/r5b.json" && ! grep -q "\"encryption\": \"decrypted\"" "$work/r5b.json" && ! grep -q "hello" "$work/o5b.eml"' "rc=$rc $(cat "$work/stderr")"
+
+# Standard input: a pipe cannot rewind (read whole), a redirected file can (streamed).
+cat "$work/e.eml" | "$cli" open --key "$data/bob.key.pem" --cert "$data/bob.cert.pem" --json "$work/r5c.json" >"$work/o5c.eml" 2>"$work/stderr"; rc=$?
+check "encrypted-from-pipe" '[ $rc -eq 0 ] && grep -q "\"encryption\": \"decrypted\"" "$work/r5c.json" && cmp -s "$work/o3.eml" "$work/o5c.eml"'
+"$cli" open --key "$data/bob.key.pem" --cert "$data/bob.cert.pem" --json "$work/r5d.json" <"$work/e.eml" >"$work/o5d.eml" 2>"$work/stderr"; rc=$?
+check "encrypted-from-redirect" '[ $rc -eq 0 ] && grep -q "\"encryption\": \"decrypted\"" "$work/r5d.json" && cmp -s "$work/o3.eml" "$work/o5d.eml"'
+
 run open --at yesterday -i "$work/msg.eml"
 check "bad-time" '[ $rc -eq 2 ] && grep -q "RFC 3339" "$work/stderr"'
 

@@ -111,3 +111,55 @@ TEST(TransferEncodingTest, DecodeBodyDispatchesOnTransferEncoding) {
 
 } // namespace
 } // namespace sealpost::mime
+
+namespace sealpost::mime {
+namespace {
+
+base::Result<std::string> decodeInPieces(std::string_view text, std::size_t split) {
+    Base64Decoder decoder;
+    std::string out;
+    for (std::string_view piece : {text.substr(0, split), text.substr(split)}) {
+        std::vector<std::uint8_t> buffer(Base64Decoder::maxDecodedSize(piece.size()));
+        auto n = decoder.decode(piece, buffer.data());
+        if (!n) {
+            return n.error();
+        }
+        out.append(reinterpret_cast<const char*>(buffer.data()), *n);
+    }
+    if (auto end = decoder.finish(); !end) {
+        return end.error();
+    }
+    return out;
+}
+
+TEST(Base64DecoderTest, PiecesDecodeLikeTheWholeTextWhereverTheySplit) {
+    const std::vector<std::string> inputs = {
+        "",
+        "TWFu",
+        "TWE=",
+        "TQ==",
+        "SGVsbG8sIFdvcmxkIQ==\r\n",
+        "TWFu\r\nTWFu\r\n TW E=",
+        encodeBase64(base::asBytes(std::string(1000, '\xA5')), 76),
+        "TWFu!",     // invalid character
+        "TW=u",      // misplaced padding
+        "TWE=TWFu",  // data after padding
+        "TWF",       // truncated
+        "TQ==\r\n=", // padding after the end
+    };
+    for (const std::string& text : inputs) {
+        auto whole = decodeBase64(text);
+        for (std::size_t split = 0; split <= text.size(); ++split) {
+            auto pieces = decodeInPieces(text, split);
+            ASSERT_EQ(pieces.ok(), whole.ok()) << "'" << text << "' split at " << split;
+            if (whole) {
+                EXPECT_EQ(*pieces, std::string(base::asString(*whole))) << text << " split at " << split;
+            } else {
+                EXPECT_EQ(pieces.error().detail, whole.error().detail) << text << " split at " << split;
+            }
+        }
+    }
+}
+
+} // namespace
+} // namespace sealpost::mime
