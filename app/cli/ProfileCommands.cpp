@@ -41,7 +41,7 @@ export writes the key, certificate and chain as PKCS#12 (mode 0600) under a pass
 --p12-password-file or asked twice on the terminal (never empty). FINGERPRINT is the SHA-256
 fingerprint identity list prints, or an unambiguous prefix of at least 8 hex digits. The file
 uses AES-256-CBC with PBKDF2-HMAC-SHA256 and a SHA-256 MAC; --legacy writes 3DES with a SHA-1
-MAC instead, for GnuPG 2.2 (gpgsm) and Windows before 10 1709.
+MAC instead, for GnuPG 2.2 (gpgsm) and older Windows.
 )";
 
 } // namespace

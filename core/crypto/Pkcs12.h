@@ -12,10 +12,10 @@ namespace sealpost::crypto {
 
 enum class Pkcs12Format {
     // PBES2: AES-256-CBC with PBKDF2-HMAC-SHA256 for the key and the certificates, MAC SHA-256
-    // (what OpenSSL 3 writes by default; Windows 10 1709+, macOS, NSS and OpenSSL read it).
+    // (what OpenSSL 3 writes by default; OpenSSL, NSS and current Windows read it).
     Modern,
     // pbeWithSHAAnd3-KeyTripleDES-CBC for the key and the certificates, MAC SHA-1: for readers
-    // that know nothing newer (GnuPG 2.2's gpgsm, Windows before 10 1709).
+    // that know nothing newer (GnuPG 2.2's gpgsm, older Windows).
     Legacy,
 };
 
