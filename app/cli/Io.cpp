@@ -6,7 +6,11 @@
 #include <iostream>
 #include <iterator>
 #include <sstream>
+#ifndef _WIN32
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
+#endif
 
 namespace sealpost::cli {
 
@@ -125,6 +129,38 @@ base::Result<void> OutputFile::commit() {
         return base::makeError(base::ErrorCode::Io, name + ": " + ec.message());
     }
     return base::Ok{};
+}
+
+base::Result<void> OutputFile::openPrivate(const std::string& path) {
+    if (path == "-") {
+        return open(path);
+    }
+#ifdef _WIN32
+    // The profile directory's ACL protects it; nothing finer-grained here yet.
+    return open(path);
+#else
+    m_path = path;
+    m_partial = m_path;
+    m_partial += ".partial";
+    // O_NOFOLLOW: a planted symlink must not redirect the key material.
+    const int fd = ::open(m_partial.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, S_IRUSR | S_IWUSR);
+    if (fd < 0) {
+        return base::makeError(base::ErrorCode::Io, m_partial.string() + ": " + std::strerror(errno));
+    }
+    // A ".partial" left over from an interrupted run keeps its old mode through O_CREAT.
+    if (::fchmod(fd, S_IRUSR | S_IWUSR) != 0) {
+        const int saved = errno;
+        (void)::close(fd);
+        return base::makeError(base::ErrorCode::Io, m_partial.string() + ": " + std::strerror(saved));
+    }
+    m_file = ::fdopen(fd, "wb");
+    if (m_file == nullptr) {
+        const int saved = errno;
+        (void)::close(fd);
+        return base::makeError(base::ErrorCode::Io, m_partial.string() + ": " + std::strerror(saved));
+    }
+    return base::Ok{};
+#endif
 }
 
 } // namespace sealpost::cli

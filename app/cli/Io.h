@@ -49,6 +49,9 @@ public:
     [[nodiscard]] base::Result<void> open(const std::string& path);
     [[nodiscard]] bool write(base::ByteView data) override;
     [[nodiscard]] base::Result<void> commit();
+    // As open(), but the file (and its ".partial") is readable and writable by the owner only
+    // (0600 on POSIX) from its creation on: for key material, even encrypted.
+    [[nodiscard]] base::Result<void> openPrivate(const std::string& path);
 
 private:
     std::FILE* m_file = nullptr;

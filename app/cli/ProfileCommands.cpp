@@ -1,9 +1,11 @@
 #include "ProfileCommands.h"
 
 #include "Args.h"
+#include "CertCommands.h"
 #include "Commands.h"
 #include "Io.h"
 #include "KeyMaterial.h"
+#include "Terminal.h"
 #include "crypto/Pkcs12.h"
 #include "store/Database.h"
 #include "store/IdentityStore.h"
@@ -32,18 +34,32 @@ The profile's own trust anchors (roots or pinned intermediates), used by open in
 const char* const kIdentityHelp =
     R"(Usage: sealpost-cli [--profile DIR] [--passphrase-file F] identity import FILE.p12 --p12-password-file P [--role signing|encryption|both]
        sealpost-cli [--profile DIR] [--passphrase-file F] identity list [--json]
+       sealpost-cli [--profile DIR] [--passphrase-file F] identity export FINGERPRINT -o OUT.p12 [--p12-password-file P] [--legacy]
 Your own keys and certificates. An imported identity becomes current for its address and retires
 the ones it replaces; retired keys are kept so old mail stays readable.
+export writes the key, certificate and chain as PKCS#12 (mode 0600) under a password from
+--p12-password-file or asked twice on the terminal (never empty). FINGERPRINT is the SHA-256
+fingerprint identity list prints, or an unambiguous prefix of at least 8 hex digits. The file
+uses AES-256-CBC with PBKDF2-HMAC-SHA256 and a SHA-256 MAC; --legacy writes 3DES with a SHA-1
+MAC instead, for GnuPG 2.2 (gpgsm) and older Windows.
 )";
 
-int fail(const std::string& command, const std::string& message, int code = kExitUsage) {
+} // namespace
+
+int fail(const std::string& command, const std::string& message, int code) {
     std::cerr << "sealpost-cli " << command << ": " << message << "\n";
     return code;
+}
+
+int fail(const std::string& command, const std::string& message) {
+    return fail(command, message, kExitUsage);
 }
 
 int fail(const std::string& command, const base::Error& e) {
     return fail(command, std::string(base::errorCodeName(e.code)) + ": " + e.detail);
 }
+
+namespace {
 
 int profileInit(const GlobalOptions& global) {
     auto dir = profileDirectory(global);
@@ -85,6 +101,75 @@ int profilePasswd(const std::vector<std::string>& argv, const GlobalOptions& glo
         return fail("profile passwd", done.error());
     }
     std::cout << "passphrase changed\n";
+    return kExitOk;
+}
+
+int identityExport(const std::vector<std::string>& rest, const GlobalOptions& global) {
+    const std::string command = "identity export";
+    if (rest.empty() || rest[0].rfind('-', 0) == 0) {
+        return fail(command, "which identity? give its fingerprint (see --help)");
+    }
+    std::string error;
+    auto opts = Args::parse({rest.begin() + 1, rest.end()}, {"-o", "--p12-password-file"}, {"--legacy"}, error);
+    if (!opts) {
+        return fail(command, error);
+    }
+    auto prefix = fingerprintArgument(rest[0], error);
+    if (!prefix) {
+        return fail(command, error);
+    }
+    const auto out = opts->value("-o");
+    if (!out) {
+        return fail(command, "where to? give -o OUT.p12");
+    }
+    const auto passwordFile = opts->value("--p12-password-file");
+    if (!passwordFile && !terminalAvailable()) {
+        return fail(command, "no PKCS#12 password: give --p12-password-file P or run on a terminal");
+    }
+    auto db = openProfileDatabase(global, store::OpenMode::MustExist, false);
+    if (!db) {
+        return fail(command, db.error());
+    }
+    const base::SystemClock clock;
+    auto found = store::IdentityStore(*db, clock).withFingerprintPrefix(*prefix);
+    if (!found) {
+        return fail(command, found.error());
+    }
+    if (found->empty()) {
+        return fail(command, "no identity with fingerprint " + rest[0] + " (see identity list)");
+    }
+    if (found->size() > 1) {
+        return fail(command, "fingerprint prefix " + rest[0] + " is ambiguous (" + std::to_string(found->size()) +
+                                 " identities); give more digits");
+    }
+    const crypto::Identity& identity = found->front().identity;
+    auto password = passphraseFrom(passwordFile, "PKCS#12 export password: ", true);
+    if (!password) {
+        return fail(command, password.error());
+    }
+    if (password->empty()) {
+        return fail(command, "refusing an empty PKCS#12 password: the file would protect the key with nothing");
+    }
+    const bool legacy = opts->has("--legacy");
+    auto der = crypto::writePkcs12(identity, password->view(),
+                                   legacy ? crypto::Pkcs12Format::Legacy : crypto::Pkcs12Format::Modern);
+    if (!der) {
+        return fail(command, der.error());
+    }
+    OutputFile file;
+    if (auto opened = file.openPrivate(*out); !opened) {
+        return fail(command, opened.error().detail);
+    }
+    if (!file.write(*der)) {
+        return fail(command, *out + ": write error");
+    }
+    if (auto committed = file.commit(); !committed) {
+        return fail(command, committed.error().detail);
+    }
+    // With "-o -" the file is standard output, so the note goes to standard error.
+    (*out == "-" ? std::cerr : std::cout)
+        << "exported " << identity.certificate.sha256Fingerprint() << " " << identity.certificate.subject() << " ("
+        << (legacy ? "legacy 3DES/SHA-1" : "AES-256/SHA-256") << " PKCS#12)\n";
     return kExitOk;
 }
 
@@ -153,6 +238,9 @@ int runIdentity(const std::vector<std::string>& args, const GlobalOptions& globa
         std::cout << "imported " << identity->certificate.sha256Fingerprint() << " " << identity->certificate.subject()
                   << "\n";
         return kExitOk;
+    }
+    if (sub == "export") {
+        return identityExport(rest, global);
     }
     if (sub == "list") {
         auto opts = Args::parse(rest, {}, {"--json"}, error);

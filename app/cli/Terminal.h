@@ -11,4 +11,7 @@ namespace sealpost::cli {
 // terminal. One implementation per OS (TerminalPosix.cpp here).
 [[nodiscard]] std::optional<base::SecureString> readSecretFromTerminal(const std::string& prompt);
 
+// Whether readSecretFromTerminal could ask (standard input is a terminal).
+[[nodiscard]] bool terminalAvailable();
+
 } // namespace sealpost::cli

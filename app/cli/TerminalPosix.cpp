@@ -31,4 +31,8 @@ std::optional<base::SecureString> readSecretFromTerminal(const std::string& prom
     return secret;
 }
 
+bool terminalAvailable() {
+    return isatty(STDIN_FILENO) != 0;
+}
+
 } // namespace sealpost::cli

@@ -1,4 +1,5 @@
 // sealpost-cli: wiring only; the work happens in core/.
+#include "CertCommands.h"
 #include "Commands.h"
 #include "HarvestCommand.h"
 #include "ProfileCommands.h"
@@ -15,8 +16,9 @@ Commands:
   encrypt   encrypt a message to recipient certificates (optionally signing it first)
   open      decrypt and verify a message and report its security status
   profile   create a profile or change its passphrase (init, passwd)
-  identity  your own keys and certificates in the profile (import, list)
+  identity  your own keys and certificates in the profile (import, list, export)
   trust     the profile's trust anchors (add, list, remove)
+  cert      your correspondents' certificates in the profile (import, list, show, remove)
   harvest   learn correspondents' certificates from signed mail (.eml, mbox, Maildir)
   version   print the version
 Run "sealpost-cli COMMAND --help" for the options of a command.
@@ -54,6 +56,9 @@ int main(int argc, char** argv) {
     }
     if (command == "trust") {
         return sealpost::cli::runTrust(args, *global);
+    }
+    if (command == "cert") {
+        return sealpost::cli::runCert(args, *global);
     }
     if (command == "harvest") {
         return sealpost::cli::runHarvest(args, *global);

@@ -201,4 +201,72 @@ bool operator==(const Certificate& a, const Certificate& b) {
     return X509_cmp(a.native(), b.native()) == 0;
 }
 
+namespace {
+
+// The body of the first PEM block labelled PKCS7 (the classic label) or CMS; empty when none.
+base::Bytes pemBlock(BIO* bio) {
+    for (;;) {
+        char* name = nullptr;
+        char* header = nullptr;
+        unsigned char* body = nullptr;
+        long len = 0;
+        if (PEM_read_bio(bio, &name, &header, &body, &len) != 1) {
+            clearOpenSslErrors();
+            return {};
+        }
+        const std::string label(name);
+        base::Bytes out;
+        if (label == PEM_STRING_PKCS7 || label == PEM_STRING_CMS) {
+            out.assign(body, body + len);
+        }
+        OPENSSL_free(name);
+        OPENSSL_free(header);
+        OPENSSL_free(body);
+        if (!out.empty()) {
+            return out;
+        }
+    }
+}
+
+} // namespace
+
+base::Result<std::vector<Certificate>> parseCertificateBundle(base::ByteView data) {
+    auto plain = Certificate::parseAll(data);
+    if (plain) {
+        return plain;
+    }
+    auto bio = memoryBio(data.data(), data.size());
+    if (!bio) {
+        return base::makeError(ErrorCode::LimitExceeded, "certificate file too large");
+    }
+    const std::string_view text = base::asString(data);
+    const bool pem = text.find("-----BEGIN PKCS7-----") != std::string_view::npos ||
+                     text.find("-----BEGIN CMS-----") != std::string_view::npos;
+    if (!pem && text.find("-----BEGIN") != std::string_view::npos) {
+        return plain.error(); // PEM, but neither certificates nor PKCS#7: parseAll said why
+    }
+    base::Bytes der(data.begin(), data.end());
+    if (pem) {
+        der = pemBlock(bio.get());
+    }
+    OsslPtr<BIO> derBio = memoryBio(der.data(), der.size());
+    OsslPtr<CMS_ContentInfo> cms(derBio ? d2i_CMS_bio(derBio.get(), nullptr) : nullptr);
+    if (!cms) {
+        clearOpenSslErrors();
+        return base::makeError(ErrorCode::MalformedInput, "neither PEM/DER certificates nor a PKCS#7 bundle");
+    }
+    if (OBJ_obj2nid(CMS_get0_type(cms.get())) != NID_pkcs7_signed) {
+        return base::makeError(ErrorCode::MalformedInput, "a PKCS#7 file, but not a certificate bundle (SignedData)");
+    }
+    X509StackPtr bundled(CMS_get1_certs(cms.get()));
+    std::vector<Certificate> certs;
+    for (int i = 0; bundled && i < sk_X509_num(bundled.get()); ++i) {
+        certs.push_back(Certificate::share(sk_X509_value(bundled.get(), i)));
+    }
+    if (certs.empty()) {
+        return base::makeError(ErrorCode::MalformedInput, "the PKCS#7 bundle holds no certificates");
+    }
+    return certs;
+}
+
 } // namespace sealpost::crypto

@@ -47,4 +47,9 @@ private:
     std::shared_ptr<x509_st> m_cert;
 };
 
+// Certificates from a file as people exchange them: anything parseAll reads, or a PKCS#7/CMS
+// certs-only SignedData (".p7c", ".p7b"; DER, or PEM "PKCS7"/"CMS"). MalformedInput when it
+// holds no certificate.
+[[nodiscard]] base::Result<std::vector<Certificate>> parseCertificateBundle(base::ByteView data);
+
 } // namespace sealpost::crypto

@@ -499,4 +499,37 @@ base::Result<Selection> CorrespondentStore::selectForEncryption(std::string_view
     return choose(std::move(stored).value(), *normalised, now);
 }
 
+base::Result<std::vector<StoredCorrespondentCert>> CorrespondentStore::listAll() {
+    auto select = Statement::prepare(m_db, std::string(kSelectColumns) + "ORDER BY address, first_seen, id");
+    if (!select) {
+        return select.error();
+    }
+    std::vector<StoredCorrespondentCert> out;
+    for (;;) {
+        auto row = select->step();
+        if (!row) {
+            return row.error();
+        }
+        if (!*row) {
+            return out;
+        }
+        auto cert = readCertRow(*select);
+        if (!cert) {
+            return cert.error();
+        }
+        out.push_back(std::move(cert).value());
+    }
+}
+
+base::Result<std::vector<StoredCorrespondentCert>> CorrespondentStore::findByPrefix(std::string_view prefix) {
+    if (prefix.empty() ||
+        !std::all_of(prefix.begin(), prefix.end(), [](unsigned char c) { return std::isxdigit(c); })) {
+        return base::makeError(base::ErrorCode::InvalidArgument, "a fingerprint is hexadecimal");
+    }
+    // The parameter is plain hex, so comparing the leading characters needs no LIKE escaping.
+    return queryCerts(
+        m_db, std::string(kSelectColumns) + "WHERE substr(fingerprint, 1, length(?1)) = ?1 ORDER BY fingerprint",
+        lowerAscii(prefix));
+}
+
 } // namespace sealpost::store

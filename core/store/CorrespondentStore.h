@@ -118,6 +118,12 @@ public:
     // signingTime, then newest notBefore.
     [[nodiscard]] base::Result<Selection> selectForEncryption(std::string_view address, base::TimePoint now);
 
+    // Every stored certificate, by address, then oldest first_seen first.
+    [[nodiscard]] base::Result<std::vector<StoredCorrespondentCert>> listAll();
+    // The certificates whose fingerprint starts with `prefix` (any case), by fingerprint; the whole
+    // fingerprint finds at most one. InvalidArgument when the prefix is empty or not hex.
+    [[nodiscard]] base::Result<std::vector<StoredCorrespondentCert>> findByPrefix(std::string_view prefix);
+
 private:
     [[nodiscard]] base::Result<bool> recordChangeIfNeeded(const std::string& address,
                                                           const crypto::Certificate& incoming);

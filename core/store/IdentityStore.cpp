@@ -186,4 +186,29 @@ base::Result<std::vector<StoredIdentity>> IdentityStore::forAddress(std::string_
                  lower);
 }
 
+base::Result<std::vector<StoredIdentity>> IdentityStore::withFingerprintPrefix(std::string_view prefix) {
+    if (prefix.empty() ||
+        !std::all_of(prefix.begin(), prefix.end(), [](unsigned char c) { return std::isxdigit(c); })) {
+        return base::makeError(base::ErrorCode::InvalidArgument, "a fingerprint is hexadecimal");
+    }
+    std::string lower(prefix);
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    auto all = list();
+    if (!all) {
+        return all.error();
+    }
+    std::vector<StoredIdentity> out;
+    std::vector<std::string> seen;
+    for (auto& identity : *all) {
+        std::string fingerprint = identity.identity.certificate.sha256Fingerprint();
+        if (fingerprint.rfind(lower, 0) != 0 || std::find(seen.begin(), seen.end(), fingerprint) != seen.end()) {
+            continue;
+        }
+        seen.push_back(std::move(fingerprint));
+        out.push_back(std::move(identity));
+    }
+    return out;
+}
+
 } // namespace sealpost::store

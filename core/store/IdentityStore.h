@@ -41,6 +41,11 @@ public:
     // The identities of one address (current and retired), for decryption.
     [[nodiscard]] base::Result<std::vector<StoredIdentity>> forAddress(std::string_view address);
 
+    // The identities whose certificate's SHA-256 fingerprint (lower-case hex) starts with
+    // `prefix` (any case), one per certificate however many addresses it is filed under; the
+    // whole fingerprint finds at most one. InvalidArgument when the prefix is empty or not hex.
+    [[nodiscard]] base::Result<std::vector<StoredIdentity>> withFingerprintPrefix(std::string_view prefix);
+
 private:
     Database& m_db;
     const base::Clock& m_clock;

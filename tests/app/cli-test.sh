@@ -137,6 +137,97 @@ check "no-plaintext-key-in-profile" '! grep -q "PRIVATE KEY" "$work/p/profile.db
 run --profile "$work/p" trust list </dev/null
 check "no-passphrase-source" '[ $rc -eq 2 ] && grep -q "no passphrase" "$work/stderr"'
 
+# identity export: PKCS#12 that openssl (both forms) and sealpost itself read back; 0600; errors.
+P=(--profile "$work/p" --passphrase-file "$work/pw2")
+printf 'export secret\n' >"$work/xpw"; : >"$work/empty-pw"
+afp=$(openssl x509 -in "$data/alice.cert.pem" -noout -fingerprint -sha256 | cut -d= -f2 | tr -d : | tr A-F a-f)
+run identity --help
+check "help-identity" '[ $rc -eq 0 ] && grep -q "identity export FINGERPRINT" "$work/stdout"'
+run "${P[@]}" identity export "${afp:0:12}" -o "$work/x.p12" --p12-password-file "$work/xpw"
+check "identity-export" '[ $rc -eq 0 ] && [ -s "$work/x.p12" ] && [ ! -e "$work/x.p12.partial" ] && [ "$(stat -c %a "$work/x.p12")" = 600 ]' "$(cat "$work/stderr")"
+openssl pkcs12 -in "$work/x.p12" -info -nodes -passin "file:$work/xpw" >"$work/x.pem" 2>"$work/x.info"; orc=$?
+check "identity-export-openssl-reads-modern" '[ $orc -eq 0 ] && grep -q "BEGIN PRIVATE KEY" "$work/x.pem" && grep -q "Shrouded Keybag: PBES2, PBKDF2, AES-256-CBC" "$work/x.info" && grep -q "MAC: sha256" "$work/x.info"' "$(cat "$work/x.info")"
+run "${P[@]}" identity export "$afp" -o "$work/xl.p12" --p12-password-file "$work/xpw" --legacy
+check "identity-export-legacy" '[ $rc -eq 0 ] && [ "$(stat -c %a "$work/xl.p12")" = 600 ]' "$(cat "$work/stderr")"
+openssl pkcs12 -in "$work/xl.p12" -info -nodes -passin "file:$work/xpw" >"$work/xl.pem" 2>"$work/xl.info"; orc=$?
+check "identity-export-openssl-reads-legacy" '[ $orc -eq 0 ] && grep -q "BEGIN PRIVATE KEY" "$work/xl.pem" && grep -q "Shrouded Keybag: pbeWithSHA1And3-KeyTripleDES-CBC" "$work/xl.info" && grep -q "MAC: sha1" "$work/xl.info"' "$(cat "$work/xl.info")"
+check "identity-export-no-plaintext-key" '! grep -q "PRIVATE KEY" "$work/x.p12" "$work/xl.p12"'
+run --profile "$work/q" --passphrase-file "$work/pw" profile init
+run --profile "$work/q" --passphrase-file "$work/pw" identity import "$work/x.p12" --p12-password-file "$work/xpw"
+check "identity-export-round-trip" '[ $rc -eq 0 ] && grep -q "^imported $afp " "$work/stdout"' "$(cat "$work/stderr")"
+run --profile "$work/p" --passphrase-file "$work/pw" identity export "$afp" -o "$work/y.p12" --p12-password-file "$work/xpw"
+check "identity-export-wrong-passphrase" '[ $rc -eq 2 ] && grep -q "wrong-password" "$work/stderr" && [ ! -e "$work/y.p12" ]'
+run "${P[@]}" identity export 0123456789abcdef -o "$work/y.p12" --p12-password-file "$work/xpw"
+check "identity-export-unknown-fingerprint" '[ $rc -eq 2 ] && grep -q "no identity with fingerprint 0123456789abcdef" "$work/stderr" && [ ! -e "$work/y.p12" ]'
+run "${P[@]}" identity export abc -o "$work/y.p12" --p12-password-file "$work/xpw"
+check "identity-export-short-prefix" '[ $rc -eq 2 ] && grep -q "not a fingerprint" "$work/stderr"'
+run "${P[@]}" identity export "$afp" -o "$work/y.p12" --p12-password-file "$work/missing-pw"
+check "identity-export-password-file-missing" '[ $rc -eq 2 ] && grep -q "missing-pw" "$work/stderr" && [ ! -e "$work/y.p12" ]'
+run "${P[@]}" identity export "$afp" -o "$work/y.p12" --p12-password-file "$work/empty-pw"
+check "identity-export-empty-password" '[ $rc -eq 2 ] && grep -q "empty" "$work/stderr" && [ ! -e "$work/y.p12" ]'
+run "${P[@]}" identity export "$afp" -o "$work/y.p12" </dev/null
+check "identity-export-no-password-source" '[ $rc -eq 2 ] && grep -q "no PKCS#12 password" "$work/stderr"'
+run "${P[@]}" identity export "$afp" --p12-password-file "$work/xpw"
+check "identity-export-needs-output" '[ $rc -eq 2 ] && grep -q -- "-o OUT.p12" "$work/stderr"'
+run "${P[@]}" identity export "$afp" -o "$work/no-such-dir/y.p12" --p12-password-file "$work/xpw"
+check "identity-export-unwritable" '[ $rc -eq 2 ] && grep -q "no-such-dir" "$work/stderr"'
+
+# cert: import (PEM, DER, PKCS#7), list/show (--json shapes), change events, remove.
+bfp=$(openssl x509 -in "$data/bob.cert.pem" -noout -fingerprint -sha256 | cut -d= -f2 | tr -d : | tr A-F a-f)
+run cert --help
+check "help-cert" '[ $rc -eq 0 ] && grep -q "cert show FINGERPRINT" "$work/stdout"'
+run "${P[@]}" cert import "$data/bob.cert.pem"
+check "cert-import-pem" '[ $rc -eq 0 ] && grep -q "^imported $bfp bob@example.org " "$work/stdout"' "$(cat "$work/stderr")"
+run "${P[@]}" cert import "$data/certs-only.p7c"
+check "cert-import-pkcs7-refuses-ca" '[ $rc -eq 0 ] && grep -q "^imported $afp alice@example.org" "$work/stdout" && grep -q "Intermediate CA.*names no e-mail address" "$work/stderr"' "$(cat "$work/stdout" "$work/stderr")"
+run "${P[@]}" cert import "$data/alice.cert.der"
+check "cert-import-der-again" '[ $rc -eq 0 ] && grep -q "^already known $afp" "$work/stdout"'
+run "${P[@]}" cert import "$data/chain.pem"
+check "cert-import-no-address" '[ $rc -eq 2 ] && grep -q "names no e-mail address" "$work/stderr"'
+run "${P[@]}" cert import "$work/no-such.pem"
+check "cert-import-file-not-found" '[ $rc -eq 2 ] && grep -q "no-such.pem" "$work/stderr"'
+run "${P[@]}" cert import "$work/msg.eml"
+check "cert-import-not-a-certificate" '[ $rc -eq 2 ] && grep -q "msg.eml" "$work/stderr"'
+run --profile "$work/p" --passphrase-file "$work/pw" cert import "$data/carol.cert.pem"
+check "cert-import-wrong-passphrase" '[ $rc -eq 2 ] && grep -q "wrong-password" "$work/stderr"'
+
+run "${P[@]}" cert list --json
+check "cert-list-json" '[ $rc -eq 0 ] && jq -e "length == 2 and (map(.address) == [\"alice@example.org\", \"bob@example.org\"]) and (.[0] | keys_unsorted == [\"address\",\"fingerprint_sha256\",\"subject\",\"issuer\",\"not_before\",\"not_after\",\"provenance\",\"provenance_detail\",\"first_seen\",\"last_seen\",\"signing_time\",\"capabilities\",\"encryption_key_preference\"])" "$work/stdout" >/dev/null' "$(cat "$work/stdout" "$work/stderr")"
+run "${P[@]}" cert list Bob@Example.org --json
+check "cert-list-address-json" '[ $rc -eq 0 ] && jq -e "length == 1 and .[0].fingerprint_sha256 == \"$bfp\" and .[0].provenance == \"imported\" and .[0].provenance_detail == \"bob.cert.pem\" and .[0].not_after == \"2035-01-01T00:00:00Z\" and .[0].capabilities == null and .[0].signing_time == null and .[0].encryption_key_preference == false" "$work/stdout" >/dev/null' "$(cat "$work/stdout")"
+run "${P[@]}" cert list
+check "cert-list-text" '[ $rc -eq 0 ] && grep -q "^alice@example.org $afp" "$work/stdout" && grep -q "provenance:   imported (bob.cert.pem)" "$work/stdout"'
+run "${P[@]}" cert list nobody@example.org --json
+check "cert-list-unknown-address" '[ $rc -eq 0 ] && jq -e "length == 0" "$work/stdout" >/dev/null'
+run --profile "$work/p" --passphrase-file "$work/pw" cert list
+check "cert-list-wrong-passphrase" '[ $rc -eq 2 ] && grep -q "wrong-password" "$work/stderr"'
+
+# A second, different key for bob while his first certificate is valid: certificate-changed.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/bob2.key" -out "$work/bob2.pem" \
+    -subj "/CN=Bob Again" -addext "subjectAltName=email:bob@example.org" -addext "keyUsage=digitalSignature,keyAgreement" \
+    -addext "extendedKeyUsage=emailProtection" -days 3650 2>/dev/null
+b2fp=$(openssl x509 -in "$work/bob2.pem" -noout -fingerprint -sha256 | cut -d= -f2 | tr -d : | tr A-F a-f)
+run "${P[@]}" cert import "$work/bob2.pem"
+check "cert-import-changed-key" '[ $rc -eq 0 ] && grep -q "certificate-changed" "$work/stdout"' "$(cat "$work/stdout" "$work/stderr")"
+run "${P[@]}" cert show "$(echo "${b2fp:0:16}" | tr a-f A-F)" --json
+check "cert-show-json" '[ $rc -eq 0 ] && jq -e ".fingerprint_sha256 == \"$b2fp\" and .address == \"bob@example.org\" and .emails == [\"bob@example.org\"] and (.serial | length > 0) and (.pem | startswith(\"-----BEGIN CERTIFICATE-----\")) and (.events | length == 1) and .events[0].kind == \"certificate-changed\" and .events[0].old_fingerprint == \"$bfp\" and .events[0].new_fingerprint == \"$b2fp\" and (keys_unsorted[0:13] == [\"address\",\"fingerprint_sha256\",\"subject\",\"issuer\",\"not_before\",\"not_after\",\"provenance\",\"provenance_detail\",\"first_seen\",\"last_seen\",\"signing_time\",\"capabilities\",\"encryption_key_preference\"])" "$work/stdout" >/dev/null' "$(cat "$work/stdout" "$work/stderr")"
+run "${P[@]}" cert show "$bfp"
+check "cert-show-text" '[ $rc -eq 0 ] && grep -q "certificate-changed $bfp -> $b2fp" "$work/stdout" && grep -q "BEGIN CERTIFICATE" "$work/stdout"'
+run "${P[@]}" cert show 0123456789abcdef
+check "cert-show-unknown-fingerprint" '[ $rc -eq 2 ] && grep -q "no certificate with fingerprint" "$work/stderr"'
+run "${P[@]}" cert show xyz
+check "cert-show-not-a-fingerprint" '[ $rc -eq 2 ] && grep -q "not a fingerprint" "$work/stderr"'
+run --profile "$work/p" --passphrase-file "$work/pw" cert show "$bfp"
+check "cert-show-wrong-passphrase" '[ $rc -eq 2 ] && grep -q "wrong-password" "$work/stderr"'
+run "${P[@]}" cert remove "${bfp:0:8}"
+check "cert-remove-prefix" '[ $rc -eq 0 ] && grep -q "^removed $bfp" "$work/stdout"'
+run "${P[@]}" cert list bob@example.org --json
+check "cert-remove-keeps-others-and-events" '[ $rc -eq 0 ] && jq -e "length == 1 and .[0].fingerprint_sha256 == \"$b2fp\"" "$work/stdout" >/dev/null && "$cli" "${P[@]}" cert show "$b2fp" --json | jq -e ".events | length == 1" >/dev/null'
+run "${P[@]}" cert remove "$bfp"
+check "cert-remove-unknown-fingerprint" '[ $rc -eq 2 ] && grep -q "no certificate with fingerprint" "$work/stderr"'
+run --profile "$work/p" --passphrase-file "$work/pw" cert remove "$b2fp"
+check "cert-remove-wrong-passphrase" '[ $rc -eq 2 ] && grep -q "wrong-password" "$work/stderr"'
+
 # Hostile structure: clear error or a processed report, bounded memory, no crash.
 { printf 'From: a@example.org\r\nSubject: '; head -c 100000000 /dev/zero | tr '\0' 'x'; printf '\r\n\r\nbody\r\n'; } >"$work/huge-header.eml"
 /usr/bin/time -f %M -o "$work/rss" "$cli" open -i "$work/huge-header.eml" -o "$work/o7.eml" 2>"$work/stderr"; rc=$?

@@ -842,6 +842,33 @@ b_gpgsm_sign_encrypt() {
     same_as_inner "$C/content" "decrypted and verified content"
 }
 
+# ---- sealpost-cli identity export read by gpgsm
+
+# b_gpgsm_import_export MODE(legacy|modern): alice's identity goes into a Sealpost profile, out
+# again with `identity export`, and into an empty GNUPGHOME; gpgsm must then hold her secret key.
+b_gpgsm_import_export() {
+    local gh="$C/gnupg" flag=() rc=0
+    [[ $1 == legacy ]] && flag=(--legacy)
+    printf 'interop profile passphrase' >"$C/profile-pw"
+    "$CLI" --profile "$C/profile" --passphrase-file "$C/profile-pw" profile init >/dev/null 2>"$C/err" ||
+        fail "profile init: $(firstline "$C/err")" || return
+    "$CLI" --profile "$C/profile" --passphrase-file "$C/profile-pw" identity import "$DATA/alice.p12" \
+        --p12-password-file "$PW" >/dev/null 2>"$C/err" || fail "identity import: $(firstline "$C/err")" || return
+    "$CLI" --profile "$C/profile" --passphrase-file "$C/profile-pw" identity export \
+        "$(openssl x509 -in "$DATA/alice.cert.pem" -noout -fingerprint -sha256 | cut -d= -f2)" \
+        -o "$C/alice.p12" --p12-password-file "$PW" "${flag[@]}" >/dev/null 2>"$C/err" ||
+        fail "identity export: $(firstline "$C/err")" || return
+    mkdir -m 700 "$gh"
+    echo allow-loopback-pinentry >"$gh/gpg-agent.conf"
+    gpgsm --homedir "$gh" --batch --no-tty --pinentry-mode loopback --passphrase-fd 3 --import "$C/alice.p12" \
+        3<"$PW" >"$C/import.log" 2>&1 || rc=1
+    if [[ $rc -eq 0 ]] && ! gpgsm --homedir "$gh" --batch --no-tty --list-secret-keys alice@example.org >/dev/null 2>&1; then
+        rc=1
+    fi
+    gpgconf --homedir "$gh" --kill all >/dev/null 2>&1 || true
+    [[ $rc -eq 0 ]] || fail "gpgsm --import of the exported file: $(firstline "$C/import.log")"
+}
+
 peer_gpgsm() {
     gpgsm_setup || exit 2
     gpgsm_probes
@@ -869,6 +896,12 @@ peer_gpgsm() {
     run b_gpgsm_decrypt_oaep b_gpgsm_decrypt aes-256-cbc enveloped-data alice oaep --rsa-oaep
     run b_gpgsm_decrypt_multi_cbc_rsa_ec b_gpgsm_decrypt aes-256-cbc enveloped-data "bob carol" -
     run b_gpgsm_sign_encrypt_cbc_rsa b_gpgsm_sign_encrypt
+    run b_gpgsm_import_identity_export_legacy b_gpgsm_import_export legacy
+    if [[ -n ${GPG_CAN[p12_pbes2]:-} ]]; then
+        run b_gpgsm_import_identity_export_modern b_gpgsm_import_export modern
+    else
+        run b_gpgsm_import_identity_export_modern skip "gpgsm $(gpgsm --version | head -n1 | awk '{print $3}') cannot import AES/PBKDF2 PKCS#12 (${GPG_WHY[p12_pbes2]:-unsupported}); use identity export --legacy"
+    fi
 }
 
 # ================================================================== main ===

@@ -7,6 +7,7 @@
 #include <cctype>
 #include <gtest/gtest.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <optional>
 
 namespace sealpost::crypto {
@@ -189,6 +190,45 @@ TEST(CertificateTest, SharedCertificateOutlivesOriginal) {
     }
     // `alice` released its reference; `shared` holds its own.
     EXPECT_TRUE(shared->hasEmailAddress("alice@example.org"));
+}
+
+TEST(CertificateTest, BundleReadsPkcs7CertsOnlyDerAndPem) {
+    const std::string der = readFile("certs-only.p7c");
+    // Other tools label the PEM form "PKCS7", OpenSSL's CMS writer "CMS".
+    auto pemOf = [&](const char* label) {
+        OsslPtr<BIO> out(BIO_new(BIO_s_mem()));
+        EXPECT_GT(PEM_write_bio(out.get(), label, "", reinterpret_cast<const unsigned char*>(der.data()),
+                                static_cast<long>(der.size())),
+                  0);
+        char* data = nullptr;
+        const long len = BIO_get_mem_data(out.get(), &data);
+        return "a bundle from a directory\n" + std::string(data, static_cast<std::size_t>(len));
+    };
+    for (const std::string& input : {der, pemOf("PKCS7"), pemOf("CMS")}) {
+        auto certs = parseCertificateBundle(bytes(input));
+        ASSERT_TRUE(certs) << certs.error().detail;
+        ASSERT_EQ(certs->size(), 2u);
+        EXPECT_TRUE((*certs)[0] == loadCert("alice.cert.pem") || (*certs)[1] == loadCert("alice.cert.pem"));
+        EXPECT_TRUE((*certs)[0] == loadCert("intermediate-ca.cert.pem") ||
+                    (*certs)[1] == loadCert("intermediate-ca.cert.pem"));
+    }
+    EXPECT_EQ(ERR_peek_error(), 0u);
+}
+
+TEST(CertificateTest, BundleReadsPlainCertificatesAndRejectsTheRest) {
+    auto pem = parseCertificateBundle(bytes(readFile("alice.cert.pem") + readFile("chain.pem")));
+    ASSERT_TRUE(pem) << pem.error().detail;
+    EXPECT_EQ(pem->size(), 2u);
+    auto der = parseCertificateBundle(bytes(readFile("alice.cert.der")));
+    ASSERT_TRUE(der) << der.error().detail;
+    EXPECT_EQ(der->size(), 1u);
+    for (const std::string& input : {std::string(), std::string("garbage"), readFile("alice.key.pem"),
+                                     readFile("alice.p12"), readFile("signed-opaque.eml")}) {
+        auto certs = parseCertificateBundle(bytes(input));
+        ASSERT_FALSE(certs);
+        EXPECT_EQ(certs.error().code, base::ErrorCode::MalformedInput) << certs.error().detail;
+    }
+    EXPECT_EQ(ERR_peek_error(), 0u);
 }
 
 } // namespace

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 #include <openssl/err.h>
+#include <openssl/x509.h>
 
 namespace sealpost::crypto {
 namespace {
@@ -97,6 +98,151 @@ TEST(Pkcs12Test, FileWithoutChainGivesEmptyChain) {
     EXPECT_TRUE(id->certificate == cert);
     EXPECT_EQ(id->key.type(), KeyType::Ec);
     EXPECT_TRUE(id->chain.empty());
+}
+
+// What a written file is protected with: the key bag's encryption, the certificates' encryption,
+// the PBKDF2 PRF (for PBES2) and the MAC digest, as NIDs (NID_undef where absent).
+struct Protection {
+    int keyPbe = NID_undef;
+    int keyCipher = NID_undef; // PBES2 encryption scheme
+    int keyPrf = NID_undef;    // PBES2 PBKDF2 PRF
+    int certPbe = NID_undef;
+    int macDigest = NID_undef;
+};
+
+Protection inspect(const base::Bytes& der) {
+    Protection out;
+    const unsigned char* p = der.data();
+    OsslPtr<PKCS12> p12(d2i_PKCS12(nullptr, &p, static_cast<long>(der.size())));
+    EXPECT_NE(p12, nullptr);
+    if (!p12) {
+        return out;
+    }
+    const X509_ALGOR* macAlg = nullptr;
+    PKCS12_get0_mac(nullptr, &macAlg, nullptr, nullptr, p12.get());
+    if (macAlg != nullptr) {
+        const ASN1_OBJECT* oid = nullptr;
+        X509_ALGOR_get0(&oid, nullptr, nullptr, macAlg);
+        out.macDigest = OBJ_obj2nid(oid);
+    }
+    STACK_OF(PKCS7)* safes = PKCS12_unpack_authsafes(p12.get());
+    for (int i = 0; safes != nullptr && i < sk_PKCS7_num(safes); ++i) {
+        PKCS7* safe = sk_PKCS7_value(safes, i);
+        const int type = OBJ_obj2nid(safe->type);
+        if (type == NID_pkcs7_encrypted) {
+            out.certPbe = OBJ_obj2nid(safe->d.encrypted->enc_data->algorithm->algorithm);
+            continue;
+        }
+        STACK_OF(PKCS12_SAFEBAG)* bags = PKCS12_unpack_p7data(safe);
+        for (int j = 0; bags != nullptr && j < sk_PKCS12_SAFEBAG_num(bags); ++j) {
+            const PKCS12_SAFEBAG* bag = sk_PKCS12_SAFEBAG_value(bags, j);
+            if (PKCS12_SAFEBAG_get_nid(bag) == NID_pkcs8ShroudedKeyBag) {
+                const X509_ALGOR* alg = nullptr;
+                X509_SIG_get0(PKCS12_SAFEBAG_get0_pkcs8(bag), &alg, nullptr);
+                out.keyPbe = OBJ_obj2nid(alg->algorithm);
+                if (out.keyPbe == NID_pbes2) {
+                    std::unique_ptr<PBE2PARAM, decltype(&PBE2PARAM_free)> pbe2(
+                        static_cast<PBE2PARAM*>(ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBE2PARAM), alg->parameter)),
+                        PBE2PARAM_free);
+                    EXPECT_NE(pbe2, nullptr);
+                    if (pbe2) {
+                        out.keyCipher = OBJ_obj2nid(pbe2->encryption->algorithm);
+                        std::unique_ptr<PBKDF2PARAM, decltype(&PBKDF2PARAM_free)> kdf(
+                            static_cast<PBKDF2PARAM*>(
+                                ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBKDF2PARAM), pbe2->keyfunc->parameter)),
+                            PBKDF2PARAM_free);
+                        if (kdf) {
+                            // An absent PRF means the default, HMAC-SHA1 (RFC 8018).
+                            out.keyPrf = kdf->prf != nullptr ? OBJ_obj2nid(kdf->prf->algorithm) : NID_hmacWithSHA1;
+                        }
+                    }
+                }
+            }
+        }
+        sk_PKCS12_SAFEBAG_pop_free(bags, PKCS12_SAFEBAG_free);
+    }
+    sk_PKCS7_pop_free(safes, PKCS7_free);
+    return out;
+}
+
+Identity aliceIdentity() {
+    return Identity{loadKey("alice.key.pem"), loadCert("alice.cert.pem"), {loadCert("intermediate-ca.cert.pem")}};
+}
+
+TEST(Pkcs12Test, WritesModernFileThatParsesBack) {
+    auto der = writePkcs12(aliceIdentity(), "export password", Pkcs12Format::Modern);
+    ASSERT_TRUE(der) << der.error().detail;
+    auto id = parsePkcs12(*der, "export password");
+    ASSERT_TRUE(id) << id.error().detail;
+    expectAliceIdentity(*id);
+    const Protection p = inspect(*der);
+    EXPECT_EQ(p.keyPbe, NID_pbes2);
+    EXPECT_EQ(p.keyCipher, NID_aes_256_cbc);
+    EXPECT_EQ(p.keyPrf, NID_hmacWithSHA256);
+    EXPECT_EQ(p.certPbe, NID_pbes2);
+    EXPECT_EQ(p.macDigest, NID_sha256);
+    EXPECT_EQ(ERR_peek_error(), 0u);
+}
+
+TEST(Pkcs12Test, WritesLegacyFileThatParsesBack) {
+    auto der = writePkcs12(aliceIdentity(), "export password", Pkcs12Format::Legacy);
+    ASSERT_TRUE(der) << der.error().detail;
+    auto id = parsePkcs12(*der, "export password");
+    ASSERT_TRUE(id) << id.error().detail;
+    expectAliceIdentity(*id);
+    const Protection p = inspect(*der);
+    EXPECT_EQ(p.keyPbe, NID_pbe_WithSHA1And3_Key_TripleDES_CBC);
+    EXPECT_EQ(p.certPbe, NID_pbe_WithSHA1And3_Key_TripleDES_CBC);
+    EXPECT_EQ(p.macDigest, NID_sha1);
+    EXPECT_EQ(ERR_peek_error(), 0u);
+}
+
+TEST(Pkcs12Test, WritesEcKeyWithoutChain) {
+    const Identity bob{loadKey("bob.key.pem"), loadCert("bob.cert.pem"), {}};
+    for (const auto format : {Pkcs12Format::Modern, Pkcs12Format::Legacy}) {
+        auto der = writePkcs12(bob, "pw", format);
+        ASSERT_TRUE(der) << der.error().detail;
+        auto id = parsePkcs12(*der, "pw");
+        ASSERT_TRUE(id) << id.error().detail;
+        EXPECT_TRUE(id->certificate == bob.certificate);
+        EXPECT_EQ(EVP_PKEY_eq(id->key.native(), bob.key.native()), 1);
+        EXPECT_TRUE(id->chain.empty());
+    }
+}
+
+TEST(Pkcs12Test, WrittenFileRefusesAnotherPassword) {
+    for (const auto format : {Pkcs12Format::Modern, Pkcs12Format::Legacy}) {
+        auto der = writePkcs12(aliceIdentity(), "right", format);
+        ASSERT_TRUE(der) << der.error().detail;
+        auto id = parsePkcs12(*der, "wrong");
+        ASSERT_FALSE(id);
+        EXPECT_EQ(id.error().code, ErrorCode::WrongPassword);
+    }
+}
+
+TEST(Pkcs12Test, WrittenFileHoldsNoPlaintextKey) {
+    const Identity alice = aliceIdentity();
+    auto pkcs8 = alice.key.pkcs8Der();
+    ASSERT_TRUE(pkcs8);
+    // A stretch from the middle of the private key: the RSA private exponent and primes live there.
+    const std::string needle(reinterpret_cast<const char*>(pkcs8->data()) + pkcs8->size() / 2, 32);
+    for (const auto format : {Pkcs12Format::Modern, Pkcs12Format::Legacy}) {
+        auto der = writePkcs12(alice, "pw", format);
+        ASSERT_TRUE(der);
+        const std::string file(reinterpret_cast<const char*>(der->data()), der->size());
+        EXPECT_EQ(file.find(needle), std::string::npos);
+    }
+}
+
+TEST(Pkcs12Test, WriterRefusesEmptyPasswordAndForeignKey) {
+    auto empty = writePkcs12(aliceIdentity(), "", Pkcs12Format::Modern);
+    ASSERT_FALSE(empty);
+    EXPECT_EQ(empty.error().code, ErrorCode::InvalidArgument);
+    const Identity mismatched{loadKey("carol.key.pem"), loadCert("alice.cert.pem"), {}};
+    auto foreign = writePkcs12(mismatched, "pw", Pkcs12Format::Modern);
+    ASSERT_FALSE(foreign);
+    EXPECT_EQ(foreign.error().code, ErrorCode::InvalidArgument);
+    EXPECT_EQ(ERR_peek_error(), 0u);
 }
 
 } // namespace

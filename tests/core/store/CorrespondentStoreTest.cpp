@@ -8,6 +8,7 @@
 #include "base/Clock.h"
 #include "crypto/Certificate.h"
 
+#include <algorithm>
 #include <chrono>
 #include <gtest/gtest.h>
 #include <memory>
@@ -277,6 +278,68 @@ TEST_F(CorrespondentStoreTest, EventsBelongToTheirAddress) {
     rememberOrFail(harvested("dora@example.org", doraCert(makeKey(false)), testNow(), std::nullopt));
     EXPECT_EQ(eventsOrFail("dora@example.org").size(), 1U);
     EXPECT_TRUE(eventsOrFail("alice@example.org").empty());
+}
+
+TEST_F(CorrespondentStoreTest, ListsEveryAddressInOrder) {
+    const auto carol = loadFixture("carol.cert.pem");
+    const auto alice = loadFixture("alice.cert.pem");
+    const auto dora = doraCert(makeKey(false));
+    rememberOrFail(harvested("carol@example.org", carol, utc(2026, 1, 1), std::nullopt));
+    rememberOrFail(harvested("dora@example.org", dora, utc(2026, 1, 2), std::nullopt));
+    rememberOrFail(harvested("Alice@Example.org", alice, utc(2026, 1, 3), std::nullopt));
+    auto all = m_store.listAll();
+    ASSERT_TRUE(all.ok()) << all.error().detail;
+    ASSERT_EQ(all->size(), 3U);
+    EXPECT_EQ((*all)[0].address, "alice@example.org");
+    EXPECT_TRUE((*all)[0].cert == alice);
+    EXPECT_EQ((*all)[1].address, "carol@example.org");
+    EXPECT_EQ((*all)[2].address, "dora@example.org");
+    EXPECT_EQ((*all)[2].fingerprint, dora.sha256Fingerprint());
+}
+
+TEST_F(CorrespondentStoreTest, ListsNothingForAnEmptyProfile) {
+    auto all = m_store.listAll();
+    ASSERT_TRUE(all.ok());
+    EXPECT_TRUE(all->empty());
+}
+
+TEST_F(CorrespondentStoreTest, FindsByFingerprintPrefix) {
+    std::vector<crypto::Certificate> certs;
+    for (const char* name : {"alice.cert.pem", "carol.cert.pem", "dave-untrusted.cert.pem"}) {
+        certs.push_back(loadFixture(name));
+        const auto address = certs.back().emailAddresses().front();
+        rememberOrFail(harvested(address, certs.back(), testNow(), std::nullopt));
+    }
+    for (const auto& cert : certs) {
+        const std::string fp = cert.sha256Fingerprint();
+        for (const std::string& prefix : {fp, fp.substr(0, 8), fp.substr(0, 12)}) {
+            std::string upper = prefix;
+            std::transform(upper.begin(), upper.end(), upper.begin(),
+                           [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+            auto found = m_store.findByPrefix(upper);
+            ASSERT_TRUE(found.ok()) << found.error().detail;
+            ASSERT_EQ(found->size(), 1U) << prefix;
+            EXPECT_TRUE(found->front().cert == cert);
+        }
+        // A one-character prefix finds exactly the certificates starting with it.
+        auto some = m_store.findByPrefix(fp.substr(0, 1));
+        ASSERT_TRUE(some.ok());
+        const auto expected = std::count_if(certs.begin(), certs.end(), [&](const crypto::Certificate& c) {
+            return c.sha256Fingerprint().front() == fp.front();
+        });
+        EXPECT_EQ(static_cast<long>(some->size()), expected);
+    }
+    auto none = m_store.findByPrefix(std::string(64, '0'));
+    ASSERT_TRUE(none.ok());
+    EXPECT_TRUE(none->empty());
+}
+
+TEST_F(CorrespondentStoreTest, PrefixMustBeHex) {
+    for (const char* bad : {"", "abc%", "ab_d", "xyz12345"}) {
+        auto found = m_store.findByPrefix(bad);
+        ASSERT_FALSE(found.ok()) << bad;
+        EXPECT_EQ(found.error().code, base::ErrorCode::InvalidArgument);
+    }
 }
 
 } // namespace

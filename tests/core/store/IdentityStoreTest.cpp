@@ -127,3 +127,30 @@ TEST_F(IdentityStoreTest, PrivateKeyNeverReachesTheDiskInTheClear) {
         EXPECT_EQ(test::readFile(entry.path()).find(needle), std::string::npos) << entry.path();
     }
 }
+
+TEST_F(IdentityStoreTest, FindsByFingerprintPrefix) {
+    Database db = test::openOrFail(m_file, "pass");
+    IdentityStore store(db, m_clock);
+    const auto alice = identityOf("alice");
+    const auto carol = identityOf("carol");
+    ASSERT_TRUE(store.add(alice, IdentityRole::Both).ok());
+    ASSERT_TRUE(store.add(carol, IdentityRole::Both).ok());
+    const std::string fp = alice.certificate.sha256Fingerprint();
+    for (const std::string& prefix : {fp, fp.substr(0, 8)}) {
+        std::string upper = prefix;
+        std::transform(upper.begin(), upper.end(), upper.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+        auto found = store.withFingerprintPrefix(upper);
+        ASSERT_TRUE(found.ok()) << found.error().detail;
+        ASSERT_EQ(found->size(), 1U);
+        EXPECT_TRUE(found->front().identity.certificate == alice.certificate);
+        EXPECT_TRUE(crypto::checkKeyMatchesCertificate(found->front().identity.key, alice.certificate).ok());
+        EXPECT_EQ(found->front().identity.chain.size(), 1U);
+    }
+    auto none = store.withFingerprintPrefix(std::string(64, '0'));
+    ASSERT_TRUE(none.ok());
+    EXPECT_TRUE(none->empty());
+    auto bad = store.withFingerprintPrefix("not-hex");
+    ASSERT_FALSE(bad.ok());
+    EXPECT_EQ(bad.error().code, base::ErrorCode::InvalidArgument);
+}
