@@ -15,7 +15,7 @@ Commands:
   sign      sign a message (S/MIME, detached or opaque)
   encrypt   encrypt a message to recipient certificates (optionally signing it first)
   open      decrypt and verify a message and report its security status
-  profile   create a profile or change its passphrase (init, passwd)
+  profile   create, re-key or check a profile (init, passwd, check)
   identity  your own keys and certificates in the profile (import, list, export)
   trust     the profile's trust anchors (add, list, remove)
   cert      your correspondents' certificates in the profile (import, list, show, remove)

@@ -7,6 +7,7 @@
 #include "store/Statement.h"
 
 #include <array>
+#include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <string>
@@ -182,13 +183,55 @@ base::Result<void> Database::rekey(const base::SecureString& newPassphrase) {
     if (auto journal = setJournalMode("delete"); !journal) {
         return journal;
     }
+    const char* name = sqlite3_db_filename(m_connection->handle, "main");
+    const fs::path file = name != nullptr ? fs::path(name) : fs::path();
     const std::string_view key = newPassphrase.view();
     const int rc = sqlite3_rekey(m_connection->handle, key.data(), static_cast<int>(key.size()));
-    auto backToWal = setJournalMode("wal");
-    if (rc != SQLITE_OK) {
-        return detail::sqliteError(m_connection->handle, rc, "rekey");
+    const int systemErrno = sqlite3_system_errno(m_connection->handle);
+    // SQLCipher 3.4's sqlite3_rekey returns SQLITE_OK even when writing the pages or committing
+    // failed (disk full), and then encrypts every later write with the new key although the file
+    // is still under the old one: one more write through this connection (even the switch back
+    // to WAL) would leave a file no passphrase opens. So this connection never writes again. It
+    // is closed, and the file itself says what happened: an interrupted commit left a hot
+    // journal, which the next open rolls back, so the file is wholly under one key.
+    m_connection = std::make_unique<detail::Connection>();
+    auto reopened = Database::open(file, newPassphrase, OpenMode::MustExist);
+    if (reopened) {
+        auto checked = queryText(*reopened, "PRAGMA quick_check");
+        if (!checked || *checked != "ok") {
+            return makeError(ErrorCode::MalformedInput, "rekey: " + file.string() +
+                                                            " is under the new passphrase but does not verify: " +
+                                                            (checked ? *checked : checked.error().detail));
+        }
+        *this = std::move(*reopened);
+        return {};
     }
-    return backToWal;
+    // This Database stays closed (every statement fails); the caller opens the profile again.
+    if (reopened.error().code != ErrorCode::WrongPassword) { // the key check may not have run
+        return makeError(reopened.error().code,
+                         "rekey: cannot reopen the profile to verify the new passphrase: " + reopened.error().detail);
+    }
+    std::string detail = "rekey: ";
+    // SQLCipher 3.4 swallowed the error, so errno is usually unknown here; the free space tells.
+    std::error_code spaceError;
+    std::error_code sizeError;
+    const auto space = fs::space(file.parent_path(), spaceError);
+    const std::uintmax_t size = fs::file_size(file, sizeError);
+    const bool noRoom = !spaceError && !sizeError && space.available < size + kPageSize;
+    if (systemErrno == ENOSPC || systemErrno == EDQUOT || (systemErrno == 0 && noRoom)) {
+        detail += "disk full: ";
+    } else if (systemErrno == EFBIG) {
+        detail += "file size limit reached: ";
+    }
+    detail += "cannot write the re-encrypted pages of " + file.string();
+    if (systemErrno != 0) {
+        detail += ": " + std::generic_category().message(systemErrno);
+    }
+    detail += "; its passphrase is unchanged";
+    if (rc != SQLITE_OK) {
+        detail += " (sqlite code " + std::to_string(rc) + ")";
+    }
+    return makeError(ErrorCode::Io, std::move(detail));
 }
 
 base::Result<void> Database::exec(std::string_view sql) {
@@ -199,16 +242,18 @@ base::Result<void> Database::exec(std::string_view sql) {
     return {};
 }
 
+// A Database closed by a failed rekey has no handle: sqlite3_prepare/exec report misuse for it,
+// these three would dereference it.
 std::int64_t Database::lastInsertId() noexcept {
-    return sqlite3_last_insert_rowid(m_connection->handle);
+    return m_connection->handle != nullptr ? sqlite3_last_insert_rowid(m_connection->handle) : 0;
 }
 
 bool Database::inTransaction() noexcept {
-    return sqlite3_get_autocommit(m_connection->handle) == 0;
+    return m_connection->handle != nullptr && sqlite3_get_autocommit(m_connection->handle) == 0;
 }
 
 std::int64_t Database::changes() noexcept {
-    return sqlite3_changes(m_connection->handle);
+    return m_connection->handle != nullptr ? sqlite3_changes(m_connection->handle) : 0;
 }
 
 base::Result<std::int64_t> Database::schemaVersion() {

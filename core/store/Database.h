@@ -41,7 +41,10 @@ public:
     ~Database();
 
     // Re-encrypts every page under a key derived from newPassphrase. Needs exclusive use of the
-    // file: it leaves WAL mode for the rollback journal during the rekey, then returns to WAL.
+    // file: it leaves WAL mode for the rollback journal during the rekey, then reopens the file
+    // with the new passphrase and verifies every page (PRAGMA quick_check). Errors: Io with
+    // "the passphrase ... is unchanged" when the new pages could not be written (disk full); this
+    // Database is then closed (its statements fail) and the profile must be opened again.
     [[nodiscard]] base::Result<void> rekey(const base::SecureString& newPassphrase);
 
     // Runs one or more SQL statements without parameters (schema, pragmas). Never pass values.

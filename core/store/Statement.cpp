@@ -131,6 +131,10 @@ void Statement::reset() noexcept {
     sqlite3_reset(m_statement->handle);
 }
 
+int Statement::columnCount() const {
+    return sqlite3_column_count(m_statement->handle);
+}
+
 bool Statement::columnIsNull(int column) const {
     return sqlite3_column_type(m_statement->handle, column) == SQLITE_NULL;
 }

@@ -41,6 +41,8 @@ public:
     // Makes the statement runnable again; bindings are kept.
     void reset() noexcept;
 
+    // Columns of the current result row.
+    [[nodiscard]] int columnCount() const;
     [[nodiscard]] bool columnIsNull(int column) const;
     [[nodiscard]] std::int64_t columnInt64(int column) const;
     [[nodiscard]] std::string columnText(int column) const;
