@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <optional>
 #include <thread>
-#include <vector>
 #include <utility>
+#include <vector>
 
 namespace sealpost::engine {
 
@@ -53,8 +53,7 @@ std::vector<Assessment> assessChunk(const Harvester& harvester, std::vector<Sour
 base::Result<HarvestSummary> harvestAll(store::Database& db, Harvester& harvester, MessageSource& source,
                                         const HarvestRunOptions& options) {
     using Clock = std::chrono::steady_clock;
-    const unsigned threads =
-        std::max(1U, options.threads != 0 ? options.threads : std::thread::hardware_concurrency());
+    const unsigned threads = std::max(1U, options.threads != 0 ? options.threads : std::thread::hardware_concurrency());
     HarvestSummary summary;
     HarvestProgress progress;
     auto lastReport = Clock::now();
