@@ -16,15 +16,21 @@ namespace sealpost::crypto {
 ChainCheck checkChain(const Certificate& leaf, std::span<const Certificate> untrusted,
                       std::span<const Certificate> anchors, base::TimePoint at, ChainPurpose purpose) {
     ChainCheck result;
-    OsslPtr<X509_STORE> store(X509_STORE_new());
+    // The anchors go in as a trusted stack (what `openssl verify -trusted` does), not into the
+    // X509_STORE: X509_STORE_add_cert() looks for a duplicate in a sorted index that every add
+    // unsorts, so filling a store with the ~140 system anchors costs a sort per anchor, on every
+    // check. A stack of borrowed pointers costs nothing to build; issuers are looked up in it by
+    // a linear scan once per step of the path.
+    OsslPtr<X509_STORE> store(X509_STORE_new()); // empty: only for the context's defaults
+    X509RefStackPtr trusted(sk_X509_new_reserve(nullptr, static_cast<int>(anchors.size())));
     X509RefStackPtr intermediates(sk_X509_new_null());
     OsslPtr<X509_STORE_CTX> ctx(X509_STORE_CTX_new());
-    if (!store || !intermediates || !ctx) {
+    if (!store || !trusted || !intermediates || !ctx) {
         result.detail = openSslError(base::ErrorCode::CryptoFailure, "chain check setup").detail;
         return result;
     }
     for (const Certificate& a : anchors) {
-        X509_STORE_add_cert(store.get(), a.native());
+        sk_X509_push(trusted.get(), a.native());
     }
     for (const Certificate& c : untrusted) {
         sk_X509_push(intermediates.get(), c.native());
@@ -33,6 +39,7 @@ ChainCheck checkChain(const Certificate& leaf, std::span<const Certificate> untr
         result.detail = openSslError(base::ErrorCode::CryptoFailure, "chain check setup").detail;
         return result;
     }
+    X509_STORE_CTX_set0_trusted_stack(ctx.get(), trusted.get()); // borrowed; outlives ctx
     if (purpose == ChainPurpose::SmimeSigning) {
         X509_STORE_CTX_set_purpose(ctx.get(), X509_PURPOSE_SMIME_SIGN);
     }

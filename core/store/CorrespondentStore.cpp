@@ -163,13 +163,10 @@ base::Result<void> insertCert(Database& db, const std::string& address, const Co
     return insert->run();
 }
 
-// Known certificate: last_seen never moves backwards; the message attributes follow the newest
-// signingTime ("newer signingTime wins"), so replaying an old message changes nothing else.
-// What remember() needs to know of a stored certificate. Reading it does not parse the certificate
-// (with OpenSSL 3.0 a certificate parse costs more than the rest of an upsert).
+// What refreshing a known certificate needs of its row: unlike find(), no certificate to parse
+// (harvesting looks up every signer of every message, and most are known).
 struct KnownCert {
-    std::string fingerprint;
-    std::optional<base::TimePoint> signingTime;
+    std::optional<std::int64_t> signingTime;
 };
 
 base::Result<std::optional<KnownCert>> findKnown(Database& db, const std::string& fingerprint) {
@@ -185,24 +182,28 @@ base::Result<std::optional<KnownCert>> findKnown(Database& db, const std::string
         return row.error();
     }
     if (!*row) {
-        return std::optional<KnownCert>();
+        return std::optional<KnownCert>{};
     }
-    KnownCert known{fingerprint, std::nullopt};
+    KnownCert known;
     if (!select->columnIsNull(0)) {
-        known.signingTime = fromSeconds(select->columnInt64(0));
+        known.signingTime = select->columnInt64(0);
     }
-    return std::optional<KnownCert>(std::move(known));
+    return std::optional<KnownCert>{known};
 }
 
-base::Result<UpsertAction> refreshCert(Database& db, const KnownCert& stored, const CorrespondentCert& entry) {
+// Known certificate: last_seen never moves backwards; the message attributes follow the newest
+// signingTime ("newer signingTime wins"), so replaying an old message changes nothing else. A row
+// whose last_seen is already as late is not rewritten (no page to write back for a repeat).
+base::Result<UpsertAction> refreshCert(Database& db, const std::string& fingerprint, const KnownCert& stored,
+                                       const CorrespondentCert& entry) {
     const bool newer =
-        entry.signingTime && (!stored.signingTime || toSeconds(*entry.signingTime) > toSeconds(*stored.signingTime));
-    auto touch = Statement::prepare(db, "UPDATE correspondent_certs SET last_seen = max(last_seen, ?) "
-                                        "WHERE fingerprint = ?");
+        entry.signingTime && (!stored.signingTime || toSeconds(*entry.signingTime) > *stored.signingTime);
+    auto touch = Statement::prepare(
+        db, "UPDATE correspondent_certs SET last_seen = ?1 WHERE fingerprint = ?2 AND last_seen < ?1");
     if (!touch) {
         return touch.error();
     }
-    for (const auto& bound : {touch->bindInt64(1, toSeconds(entry.seenAt)), touch->bindText(2, stored.fingerprint)}) {
+    for (const auto& bound : {touch->bindInt64(1, toSeconds(entry.seenAt)), touch->bindText(2, fingerprint)}) {
         if (!bound) {
             return bound.error();
         }
@@ -220,7 +221,7 @@ base::Result<UpsertAction> refreshCert(Database& db, const KnownCert& stored, co
     }
     for (const auto& bound :
          {bindOptionalTime(*update, 1, entry.signingTime), bindCapabilities(*update, 2, entry.capabilities),
-          bindPreference(*update, 3, entry.encryptionKeyPreference), update->bindText(4, stored.fingerprint)}) {
+          bindPreference(*update, 3, entry.encryptionKeyPreference), update->bindText(4, fingerprint)}) {
         if (!bound) {
             return bound.error();
         }
@@ -343,13 +344,14 @@ base::Result<UpsertOutcome> CorrespondentStore::remember(const CorrespondentCert
     if (!transaction) {
         return transaction.error();
     }
-    auto existing = findKnown(m_db, entry.cert.sha256Fingerprint());
+    const std::string fingerprint = entry.cert.sha256Fingerprint();
+    auto existing = findKnown(m_db, fingerprint);
     if (!existing) {
         return existing.error();
     }
     UpsertOutcome outcome;
     if (*existing) {
-        auto action = refreshCert(m_db, **existing, entry);
+        auto action = refreshCert(m_db, fingerprint, **existing, entry);
         if (!action) {
             return action.error();
         }
