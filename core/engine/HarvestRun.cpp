@@ -3,6 +3,8 @@
 #include "store/Transaction.h"
 
 #include <algorithm>
+#include <functional>
+#include <future>
 #include <optional>
 #include <thread>
 #include <utility>
@@ -85,29 +87,57 @@ base::Result<HarvestSummary> harvestAll(store::Database& db, Harvester& harveste
     };
     const auto cancelled = [&] { return options.cancel != nullptr && options.cancel->load(); };
 
-    bool atEnd = false;
-    while (!atEnd && !cancelled()) {
-        std::vector<SourceMessage> chunk;
-        std::size_t chunkBytes = 0;
-        while (chunk.size() < std::max<std::size_t>(1, options.chunkMessages) && chunkBytes < options.chunkBytes) {
+    // Up to a chunk of messages (false once the source is exhausted).
+    const auto readChunk = [&](std::vector<SourceMessage>& out) -> base::Result<bool> {
+        std::size_t bytes = 0;
+        while (out.size() < std::max<std::size_t>(1, options.chunkMessages) && bytes < options.chunkBytes) {
             auto next = source.next();
             if (!next) {
-                if (auto committed = commitBatch(); !committed) {
-                    return committed.error();
-                }
                 return next.error();
             }
             if (!*next) {
-                atEnd = true;
-                break;
+                return false;
             }
-            chunkBytes += (*next)->data.size();
-            chunk.push_back(std::move(**next));
+            bytes += (*next)->data.size();
+            out.push_back(std::move(**next));
         }
-        std::vector<Assessment> assessed = assessChunk(harvester, chunk, threads);
-        for (std::size_t i = 0; i < chunk.size(); ++i) {
+        return true;
+    };
+
+    // A pipeline of two chunks: while one is assessed on the worker threads, this thread reads the
+    // next one and records the previous one. `current` is declared before `assessing`, so on an
+    // early return the pending assessment finishes before the messages it reads are destroyed.
+    std::vector<SourceMessage> current;
+    auto more = readChunk(current);
+    if (!more) {
+        return more.error();
+    }
+    std::future<std::vector<Assessment>> assessing;
+    if (!current.empty()) {
+        assessing = std::async(std::launch::async, assessChunk, std::cref(harvester), std::ref(current), threads);
+    }
+    while (assessing.valid()) {
+        std::vector<SourceMessage> next;
+        base::Result<bool> nextMore = false;
+        if (*more && !cancelled()) {
+            nextMore = readChunk(next);
+        }
+        std::vector<Assessment> assessed = assessing.get();
+        std::vector<SourceMessage> done = std::move(current);
+        if (!nextMore) {
+            if (auto committed = commitBatch(); !committed) {
+                return committed.error();
+            }
+            return nextMore.error();
+        }
+        more = *nextMore;
+        current = std::move(next);
+        if (!current.empty() && !cancelled()) {
+            assessing = std::async(std::launch::async, assessChunk, std::cref(harvester), std::ref(current), threads);
+        }
+        for (std::size_t i = 0; i < done.size(); ++i) {
             if (cancelled()) {
-                break; // the rest of the chunk was assessed but is not recorded or reported
+                break; // assessed but neither recorded nor reported
             }
             if (!batch) {
                 auto begun = store::Transaction::begin(db);
@@ -128,7 +158,7 @@ base::Result<HarvestSummary> harvestAll(store::Database& db, Harvester& harveste
             ++summary.messages;
             count(summary, *recorded);
             if (options.onMessage) {
-                options.onMessage(chunk[i], *recorded);
+                options.onMessage(done[i], *recorded);
             }
             report(false);
         }
