@@ -169,11 +169,6 @@ int certImport(const std::vector<std::string>& rest, const GlobalOptions& global
             }
             if (outcome->action == store::UpsertAction::Inserted) {
                 std::cout << "imported " << cert.sha256Fingerprint() << " " << address << " " << cert.subject() << "\n";
-            } else if (auto stored = certs.find(cert.sha256Fingerprint());
-                       stored && *stored && (*stored)->address != address) {
-                std::cerr << "sealpost-cli " << command << ": note: " << cert.sha256Fingerprint() << " also names "
-                          << address << ", but the profile files a certificate under one address only ("
-                          << (*stored)->address << ")\n";
             } else {
                 std::cout << "already known " << cert.sha256Fingerprint() << " " << address << "\n";
             }

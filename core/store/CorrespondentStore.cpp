@@ -169,13 +169,18 @@ struct KnownCert {
     std::optional<std::int64_t> signingTime;
 };
 
-base::Result<std::optional<KnownCert>> findKnown(Database& db, const std::string& fingerprint) {
-    auto select = Statement::prepare(db, "SELECT signing_time FROM correspondent_certs WHERE fingerprint = ?");
+// A certificate is filed once per address it is known for (schema v2: unique address+fingerprint).
+base::Result<std::optional<KnownCert>> findKnown(Database& db, const std::string& address,
+                                                 const std::string& fingerprint) {
+    auto select =
+        Statement::prepare(db, "SELECT signing_time FROM correspondent_certs WHERE fingerprint = ? AND address = ?");
     if (!select) {
         return select.error();
     }
-    if (auto b = select->bindText(1, fingerprint); !b) {
-        return b.error();
+    for (const auto& bound : {select->bindText(1, fingerprint), select->bindText(2, address)}) {
+        if (!bound) {
+            return bound.error();
+        }
     }
     auto row = select->step();
     if (!row) {
@@ -194,16 +199,17 @@ base::Result<std::optional<KnownCert>> findKnown(Database& db, const std::string
 // Known certificate: last_seen never moves backwards; the message attributes follow the newest
 // signingTime ("newer signingTime wins"), so replaying an old message changes nothing else. A row
 // whose last_seen is already as late is not rewritten (no page to write back for a repeat).
-base::Result<UpsertAction> refreshCert(Database& db, const std::string& fingerprint, const KnownCert& stored,
-                                       const CorrespondentCert& entry) {
+base::Result<UpsertAction> refreshCert(Database& db, const std::string& address, const std::string& fingerprint,
+                                       const KnownCert& stored, const CorrespondentCert& entry) {
     const bool newer =
         entry.signingTime && (!stored.signingTime || toSeconds(*entry.signingTime) > *stored.signingTime);
     auto touch = Statement::prepare(
-        db, "UPDATE correspondent_certs SET last_seen = ?1 WHERE fingerprint = ?2 AND last_seen < ?1");
+        db, "UPDATE correspondent_certs SET last_seen = ?1 WHERE fingerprint = ?2 AND address = ?3 AND last_seen < ?1");
     if (!touch) {
         return touch.error();
     }
-    for (const auto& bound : {touch->bindInt64(1, toSeconds(entry.seenAt)), touch->bindText(2, fingerprint)}) {
+    for (const auto& bound :
+         {touch->bindInt64(1, toSeconds(entry.seenAt)), touch->bindText(2, fingerprint), touch->bindText(3, address)}) {
         if (!bound) {
             return bound.error();
         }
@@ -215,13 +221,14 @@ base::Result<UpsertAction> refreshCert(Database& db, const std::string& fingerpr
         return UpsertAction::TouchedLastSeen;
     }
     auto update = Statement::prepare(db, "UPDATE correspondent_certs SET signing_time = ?, capabilities = ?, "
-                                         "encryption_key_preference = ? WHERE fingerprint = ?");
+                                         "encryption_key_preference = ? WHERE fingerprint = ? AND address = ?");
     if (!update) {
         return update.error();
     }
     for (const auto& bound :
          {bindOptionalTime(*update, 1, entry.signingTime), bindCapabilities(*update, 2, entry.capabilities),
-          bindPreference(*update, 3, entry.encryptionKeyPreference), update->bindText(4, fingerprint)}) {
+          bindPreference(*update, 3, entry.encryptionKeyPreference), update->bindText(4, fingerprint),
+          update->bindText(5, address)}) {
         if (!bound) {
             return bound.error();
         }
@@ -345,13 +352,13 @@ base::Result<UpsertOutcome> CorrespondentStore::remember(const CorrespondentCert
         return transaction.error();
     }
     const std::string fingerprint = entry.cert.sha256Fingerprint();
-    auto existing = findKnown(m_db, fingerprint);
+    auto existing = findKnown(m_db, *address, fingerprint);
     if (!existing) {
         return existing.error();
     }
     UpsertOutcome outcome;
     if (*existing) {
-        auto action = refreshCert(m_db, fingerprint, **existing, entry);
+        auto action = refreshCert(m_db, *address, fingerprint, **existing, entry);
         if (!action) {
             return action.error();
         }
@@ -529,9 +536,13 @@ base::Result<std::vector<StoredCorrespondentCert>> CorrespondentStore::findByPre
         return base::makeError(base::ErrorCode::InvalidArgument, "a fingerprint is hexadecimal");
     }
     // The parameter is plain hex, so comparing the leading characters needs no LIKE escaping.
-    return queryCerts(
-        m_db, std::string(kSelectColumns) + "WHERE substr(fingerprint, 1, length(?1)) = ?1 ORDER BY fingerprint",
-        lowerAscii(prefix));
+    // One row per certificate (the first address it was filed under), so a certificate known for
+    // two addresses is not "ambiguous".
+    return queryCerts(m_db,
+                      std::string(kSelectColumns) +
+                          "WHERE substr(fingerprint, 1, length(?1)) = ?1 AND id IN (SELECT min(id) FROM "
+                          "correspondent_certs GROUP BY fingerprint) ORDER BY fingerprint",
+                      lowerAscii(prefix));
 }
 
 } // namespace sealpost::store

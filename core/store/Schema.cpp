@@ -59,11 +59,41 @@ base::Result<void> applySchemaV1(Database& db) {
     return db.exec(kSchemaV1);
 }
 
+// v2: a certificate that names several addresses is filed under each of them (v1 had the
+// fingerprint unique, so only the first address could find it). SQLite cannot drop a constraint:
+// the table is rebuilt with the same columns in the same order.
+constexpr const char* kSchemaV2 = R"sql(
+CREATE TABLE correspondent_certs_v2 (
+    id                        INTEGER PRIMARY KEY,
+    address                   TEXT    NOT NULL,
+    cert_der                  BLOB    NOT NULL,
+    fingerprint               TEXT    NOT NULL,
+    provenance_kind           TEXT    NOT NULL,
+    provenance_detail         TEXT    NOT NULL DEFAULT '',
+    first_seen                INTEGER NOT NULL,
+    last_seen                 INTEGER NOT NULL,
+    signing_time              INTEGER,
+    capabilities              TEXT,
+    encryption_key_preference INTEGER,
+    UNIQUE (address, fingerprint)
+);
+INSERT INTO correspondent_certs_v2 SELECT * FROM correspondent_certs;
+DROP TABLE correspondent_certs;
+ALTER TABLE correspondent_certs_v2 RENAME TO correspondent_certs;
+CREATE INDEX correspondent_certs_address ON correspondent_certs (address);
+CREATE INDEX correspondent_certs_fingerprint ON correspondent_certs (fingerprint);
+)sql";
+
+base::Result<void> applySchemaV2(Database& db) {
+    return db.exec(kSchemaV2);
+}
+
 } // namespace
 
 std::span<const Migration> profileMigrations() {
-    static const std::array<Migration, 1> migrations{{
+    static const std::array<Migration, 2> migrations{{
         {"initial schema", applySchemaV1},
+        {"a certificate filed under every address it names", applySchemaV2},
     }};
     return migrations;
 }

@@ -342,5 +342,33 @@ TEST_F(CorrespondentStoreTest, PrefixMustBeHex) {
     }
 }
 
+TEST_F(CorrespondentStoreTest, CertificateNamingTwoAddressesIsFiledUnderEach) {
+    // makeCert writes "email:" + address into subjectAltName, so this names two addresses.
+    const auto both = makeCert({.address = "dora@example.org, email:dora@work.example",
+                                .key = makeKey(false),
+                                .notBefore = utc(2025, 1, 1),
+                                .notAfter = utc(2030, 1, 1),
+                                .keyUsage = "digitalSignature,keyAgreement",
+                                .eku = "emailProtection"});
+    ASSERT_TRUE(both.hasEmailAddress("dora@work.example"));
+    EXPECT_EQ(rememberOrFail(harvested("dora@example.org", both, utc(2026, 1, 15), utc(2026, 1, 15))).action,
+              UpsertAction::Inserted);
+    EXPECT_EQ(rememberOrFail(harvested("dora@work.example", both, utc(2026, 1, 16), utc(2026, 1, 16))).action,
+              UpsertAction::Inserted);
+    EXPECT_EQ(listOrFail("dora@example.org").size(), 1U);
+    EXPECT_EQ(listOrFail("dora@work.example").size(), 1U);
+    auto selected = m_store.selectForEncryption("dora@work.example", utc(2026, 6, 1));
+    ASSERT_TRUE(selected.ok());
+    EXPECT_TRUE(selected->cert.has_value()) << "the second address can be encrypted to";
+    auto byPrefix = m_store.findByPrefix(both.sha256Fingerprint().substr(0, 12));
+    ASSERT_TRUE(byPrefix.ok());
+    EXPECT_EQ(byPrefix->size(), 1U) << "one certificate, not ambiguous";
+    auto removed = m_store.remove(both.sha256Fingerprint());
+    ASSERT_TRUE(removed.ok());
+    EXPECT_TRUE(*removed);
+    EXPECT_TRUE(listOrFail("dora@example.org").empty());
+    EXPECT_TRUE(listOrFail("dora@work.example").empty()) << "remove forgets the certificate under every address";
+}
+
 } // namespace
 } // namespace sealpost::store::test

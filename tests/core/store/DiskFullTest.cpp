@@ -3,6 +3,7 @@
 #include "StoreTestSupport.h"
 #include "store/Database.h"
 #include "store/ProfileCheck.h"
+#include "store/Schema.h"
 #include "store/SqliteError.h"
 #include "store/Statement.h"
 #include "store/Transaction.h"
@@ -198,7 +199,7 @@ TEST_F(DiskFullTest, ProfileCheckCountsAndDigestsContentNotLayout) {
     auto empty = checkProfile(db);
     ASSERT_TRUE(empty.ok()) << empty.error().detail;
     EXPECT_TRUE(empty->ok());
-    EXPECT_EQ(empty->schemaVersion, 1);
+    EXPECT_EQ(empty->schemaVersion, static_cast<std::int64_t>(profileMigrations().size()));
     EXPECT_EQ(empty->identities + empty->correspondentCertificates + empty->trustAnchors + empty->certificateEvents, 0);
     EXPECT_EQ(empty->contentSha256.size(), 64U);
 

@@ -14,9 +14,11 @@ using base::ErrorCode;
 using test::openOrFail;
 using test::queryText;
 
+const auto kLatest = static_cast<std::int64_t>(profileMigrations().size());
+
 class MigrationTest : public ::testing::Test {
 protected:
-    // The real schema followed by test steps 2 and 3, counting how often each runs.
+    // The real schema (kLatest steps) followed by two test steps, counting how often the first runs.
     std::vector<Migration> stepsWithTwoMore(base::Result<void> (*third)(Database&)) {
         std::vector<Migration> steps(profileMigrations().begin(), profileMigrations().end());
         steps.push_back({"v2", [this](Database& db) {
@@ -52,10 +54,11 @@ TEST_F(MigrationTest, NewFileIsMigratedFromZeroToLatest) {
     Database db = openOrFail(m_file, "pw");
     auto version = db.schemaVersion();
     ASSERT_TRUE(version.ok());
-    EXPECT_EQ(*version, static_cast<std::int64_t>(profileMigrations().size()));
+    EXPECT_EQ(*version, kLatest);
     EXPECT_EQ(queryText(db, "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master "
                             "WHERE type IN ('table', 'index') ORDER BY name)"),
-              "cert_events,cert_events_address,correspondent_certs,correspondent_certs_address,"
+              "cert_events,cert_events_address,correspondent_certs,correspondent_certs_address,correspondent_certs_"
+              "fingerprint,"
               "identities,identities_address,sqlite_autoindex_correspondent_certs_1,"
               "sqlite_autoindex_trust_anchors_1,trust_anchors");
 }
@@ -64,7 +67,7 @@ TEST_F(MigrationTest, ReopeningIsIdempotent) {
     { Database db = openOrFail(m_file, "pw"); }
     const std::string before = test::readFile(m_file);
     Database db = openOrFail(m_file, "pw", OpenMode::MustExist);
-    EXPECT_EQ(*db.schemaVersion(), 1);
+    EXPECT_EQ(*db.schemaVersion(), kLatest);
     EXPECT_TRUE(migrate(db, profileMigrations()).ok());
     EXPECT_EQ(test::readFile(m_file), before);
 }
@@ -73,7 +76,7 @@ TEST_F(MigrationTest, AppliesOnlyPendingStepsInOrder) {
     Database db = openOrFail(m_file, "pw");
     const auto steps = stepsWithTwoMore(addV3Table);
     ASSERT_TRUE(migrate(db, steps).ok());
-    EXPECT_EQ(*db.schemaVersion(), 3);
+    EXPECT_EQ(*db.schemaVersion(), kLatest + 2);
     EXPECT_EQ(m_runs, 1);
     ASSERT_TRUE(migrate(db, steps).ok());
     EXPECT_EQ(m_runs, 1);
@@ -85,15 +88,16 @@ TEST_F(MigrationTest, FailedStepRollsBackToThePreviousVersion) {
     auto migrated = migrate(db, stepsWithTwoMore(failHalfway));
     ASSERT_FALSE(migrated.ok());
     EXPECT_EQ(migrated.error().code, ErrorCode::Io);
-    EXPECT_NE(migrated.error().detail.find("version 3"), std::string::npos) << migrated.error().detail;
-    EXPECT_EQ(*db.schemaVersion(), 2);
+    EXPECT_NE(migrated.error().detail.find("version " + std::to_string(kLatest + 2)), std::string::npos)
+        << migrated.error().detail;
+    EXPECT_EQ(*db.schemaVersion(), kLatest + 1);
     EXPECT_EQ(queryText(db, "SELECT count(*) FROM sqlite_master WHERE name = 'v3_table'"), "0");
 }
 
 TEST_F(MigrationTest, ThrowingStepRollsBack) {
     Database db = openOrFail(m_file, "pw");
     EXPECT_THROW((void)migrate(db, stepsWithTwoMore(throwHalfway)), std::runtime_error);
-    EXPECT_EQ(*db.schemaVersion(), 2);
+    EXPECT_EQ(*db.schemaVersion(), kLatest + 1);
     EXPECT_EQ(queryText(db, "SELECT count(*) FROM sqlite_master WHERE name = 'v3_table'"), "0");
 }
 
@@ -102,7 +106,54 @@ TEST_F(MigrationTest, RefusesDatabaseNewerThanTheSteps) {
     auto migrated = migrate(db, profileMigrations().first(0));
     ASSERT_FALSE(migrated.ok());
     EXPECT_EQ(migrated.error().code, ErrorCode::Unsupported);
-    EXPECT_EQ(*db.schemaVersion(), 1);
+    EXPECT_EQ(*db.schemaVersion(), kLatest);
+}
+
+// Takes an open profile back to an empty file at version 0, so a test can build an old schema.
+void resetToEmpty(Database& db) {
+    ASSERT_TRUE(db.exec("DROP TABLE cert_events; DROP TABLE correspondent_certs; DROP TABLE identities; "
+                        "DROP TABLE trust_anchors; PRAGMA user_version = 0")
+                    .ok());
+}
+
+TEST_F(MigrationTest, EveryOlderVersionUpgradesToTheLatest) {
+    Database db = openOrFail(m_file, "pw");
+    for (std::int64_t from = 1; from < kLatest; ++from) {
+        resetToEmpty(db);
+        ASSERT_TRUE(migrate(db, profileMigrations().first(static_cast<std::size_t>(from))).ok());
+        ASSERT_EQ(*db.schemaVersion(), from);
+        ASSERT_TRUE(migrate(db, profileMigrations()).ok()) << "from version " << from;
+        EXPECT_EQ(*db.schemaVersion(), kLatest);
+        EXPECT_EQ(queryText(db, "PRAGMA integrity_check"), "ok");
+    }
+}
+
+TEST_F(MigrationTest, V2KeepsCertificateRowsAndFilesACertificatePerAddress) {
+    Database db = openOrFail(m_file, "pw");
+    resetToEmpty(db);
+    ASSERT_TRUE(migrate(db, profileMigrations().first(1)).ok());
+    ASSERT_TRUE(db.exec("INSERT INTO correspondent_certs (address, cert_der, fingerprint, provenance_kind, "
+                        "provenance_detail, first_seen, last_seen, signing_time, capabilities, "
+                        "encryption_key_preference) VALUES ('a@example.org', x'3000', 'ff01', 'harvested', '<m@x>', "
+                        "10, 20, 15, 'aes-256-gcm', 1)")
+                    .ok());
+    const auto v1 = db.exec("INSERT INTO correspondent_certs (address, cert_der, fingerprint, provenance_kind, "
+                            "first_seen, last_seen) VALUES ('b@example.org', x'3000', 'ff01', 'imported', 1, 1)");
+    EXPECT_FALSE(v1.ok()) << "v1: the fingerprint was unique";
+
+    ASSERT_TRUE(migrate(db, profileMigrations().first(2)).ok());
+    EXPECT_EQ(queryText(db, "SELECT address || '|' || fingerprint || '|' || provenance_detail || '|' || first_seen || "
+                            "'|' || last_seen || '|' || signing_time || '|' || capabilities || '|' || "
+                            "encryption_key_preference FROM correspondent_certs"),
+              "a@example.org|ff01|<m@x>|10|20|15|aes-256-gcm|1");
+    EXPECT_TRUE(db.exec("INSERT INTO correspondent_certs (address, cert_der, fingerprint, provenance_kind, "
+                        "first_seen, last_seen) VALUES ('b@example.org', x'3000', 'ff01', 'imported', 1, 1)")
+                    .ok())
+        << "v2: the same certificate under a second address";
+    EXPECT_FALSE(db.exec("INSERT INTO correspondent_certs (address, cert_der, fingerprint, provenance_kind, "
+                         "first_seen, last_seen) VALUES ('b@example.org', x'3000', 'ff01', 'imported', 1, 1)")
+                     .ok())
+        << "v2: still once per address";
 }
 
 } // namespace
