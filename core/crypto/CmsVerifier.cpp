@@ -130,6 +130,43 @@ void releaseDataChain(BIO* chain, BIO* detached) {
     }
 }
 
+// Parses a SignedData with its certificates taken from `cache`: the certificates field is cut
+// out of the encoding, the rest parsed, and the (cached) certificates added back in their order.
+// The signatures cover signedAttrs or the content, never this field, so nothing else changes.
+// nullptr whenever that is not plainly possible; the caller then parses the input as it is.
+OsslPtr<CMS_ContentInfo> parseWithCachedCertificates(base::ByteView der, CertificateCache& cache) {
+    auto cut = cutSignedDataCertificates(der);
+    if (!cut) {
+        return nullptr;
+    }
+    auto in = memoryBio(cut->der.data(), cut->der.size());
+    OsslPtr<CMS_ContentInfo> cms(in ? d2i_CMS_bio(in.get(), nullptr) : nullptr);
+    if (!cms) {
+        clearOpenSslErrors();
+        return nullptr;
+    }
+    for (const base::ByteView encoded : cut->certificates) {
+        auto cert = cache.get(encoded);
+        // CMS_add1_cert refuses a certificate already present: a bag with duplicates is left to
+        // the ordinary parse, which keeps them.
+        if (!cert || CMS_add1_cert(cms.get(), cert->native()) != 1) {
+            clearOpenSslErrors();
+            return nullptr;
+        }
+    }
+    return cms;
+}
+
+OsslPtr<CMS_ContentInfo> parseSignedData(base::ByteView der, CertificateCache* cache) {
+    if (cache != nullptr) {
+        if (auto cms = parseWithCachedCertificates(der, *cache)) {
+            return cms;
+        }
+    }
+    auto in = memoryBio(der.data(), der.size());
+    return OsslPtr<CMS_ContentInfo>(in ? d2i_CMS_bio(in.get(), nullptr) : nullptr);
+}
+
 } // namespace
 
 base::Result<Verified> verifyCms(base::ByteView der, std::span<const base::ByteView> detachedContent,
@@ -142,8 +179,7 @@ base::Result<Verified> verifyCms(base::ByteView der, std::span<const base::ByteV
         return base::makeError(ErrorCode::MalformedInput,
                                "not a CMS SignedData (content type " + outline->contentTypeOid + ")");
     }
-    auto in = memoryBio(der.data(), der.size());
-    OsslPtr<CMS_ContentInfo> cms(in ? d2i_CMS_bio(in.get(), nullptr) : nullptr);
+    OsslPtr<CMS_ContentInfo> cms = parseSignedData(der, options.certificateCache);
     if (!cms) {
         return openSslError(ErrorCode::MalformedInput, "broken CMS SignedData");
     }
