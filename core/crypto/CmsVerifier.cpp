@@ -10,6 +10,7 @@
 #include <chrono>
 #include <ctime>
 #include <openssl/objects.h>
+#include <vector>
 
 namespace sealpost::crypto {
 
@@ -145,12 +146,25 @@ OsslPtr<CMS_ContentInfo> parseWithCachedCertificates(base::ByteView der, Certifi
         clearOpenSslErrors();
         return nullptr;
     }
+    std::vector<Certificate> certs;
+    certs.reserve(cut->certificates.size());
     for (const base::ByteView encoded : cut->certificates) {
         auto cert = cache.get(encoded);
-        // CMS_add1_cert refuses a certificate already present: a bag with duplicates is left to
-        // the ordinary parse, which keeps them.
         if (!cert || CMS_add1_cert(cms.get(), cert->native()) != 1) {
             clearOpenSslErrors();
+            return nullptr;
+        }
+        certs.push_back(std::move(*cert));
+    }
+    // CMS_add1_cert refuses or skips a certificate already present, depending on the OpenSSL
+    // version; a bag with duplicates is left to the ordinary parse, which keeps them all.
+    const X509StackPtr bag(CMS_get1_certs(cms.get()));
+    if (!bag || static_cast<std::size_t>(sk_X509_num(bag.get())) != certs.size()) {
+        clearOpenSslErrors();
+        return nullptr;
+    }
+    for (std::size_t i = 0; i < certs.size(); ++i) {
+        if (sk_X509_value(bag.get(), static_cast<int>(i)) != certs[i].native()) {
             return nullptr;
         }
     }
