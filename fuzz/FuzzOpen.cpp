@@ -1,6 +1,7 @@
 // libFuzzer target: the whole `open` path (MIME parse, CMS decode, decrypt, verify, report), in
 // memory and streamed (header scan, incremental base64, BER envelope reader, in-place decryption).
 #include "crypto/Certificate.h"
+#include "crypto/CertificateCache.h"
 #include "crypto/PrivateKey.h"
 #include "smime/MessageOpener.h"
 
@@ -61,12 +62,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     options.trustAnchors = keys.anchors;
     options.at = std::chrono::system_clock::from_time_t(1780272000); // 2026-06-01
     const std::string_view input(reinterpret_cast<const char*>(data), size);
-    // The streamed open (header scan, base64 and BER read as they come, decryption in place) must
-    // agree with the in-memory one on every input.
+    // The streamed open (header scan, base64 and BER read as they come, decryption in place, a
+    // certificate cache) must agree with the in-memory one on every input.
     for (int attempt = 0; attempt < 5; ++attempt) {
         auto opened = sealpost::smime::openMessage(input, options);
+        // The streamed open also reuses parsed certificates, which must change nothing either.
+        static sealpost::crypto::CertificateCache cache;
+        sealpost::smime::OpenOptions cached = options;
+        cached.certificateCache = &cache;
         sealpost::base::ViewSource source(input);
-        auto streamed = sealpost::smime::openMessage(source, options);
+        auto streamed = sealpost::smime::openMessage(source, cached);
         if (same(opened, streamed)) {
             return 0;
         }

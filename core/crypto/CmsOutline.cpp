@@ -1,5 +1,9 @@
 #include "crypto/CmsOutline.h"
 
+#include "crypto/Asn1Util.h"
+
+#include <algorithm>
+#include <array>
 #include <openssl/objects.h>
 
 namespace sealpost::crypto {
@@ -197,6 +201,97 @@ base::Result<CmsOutline> inspectCms(base::ByteView der) {
         break;
     }
     return malformed("enveloped data without a content-encryption algorithm");
+}
+
+namespace {
+
+// The complete encoding of OID 1.2.840.113549.1.7.2 (id-signedData).
+constexpr std::array<std::uint8_t, 11> kSignedDataOid = {0x06, 0x09, 0x2A, 0x86, 0x48, 0x86,
+                                                         0xF7, 0x0D, 0x01, 0x07, 0x02};
+
+// A definite-length constructed element at the start of `in` with the given tag.
+std::optional<Element> definite(base::ByteView in, std::uint8_t tag) {
+    auto e = readElement(in);
+    if (!e || e->indefinite || e->tag != tag) {
+        return std::nullopt;
+    }
+    return e;
+}
+
+void append(base::Bytes& out, base::ByteView bytes) {
+    out.insert(out.end(), bytes.begin(), bytes.end());
+}
+
+std::size_t headerLength(std::size_t contentLength) {
+    base::Bytes header;
+    appendDerHeader(header, 0x30, contentLength);
+    return header.size();
+}
+
+} // namespace
+
+std::optional<SignedDataWithoutCertificates> cutSignedDataCertificates(base::ByteView der) {
+    // ContentInfo ::= SEQUENCE { contentType OID, content [0] EXPLICIT SignedData }
+    const auto info = definite(der, 0x30);
+    if (!info) {
+        return std::nullopt;
+    }
+    const base::ByteView infoContent = der.subspan(info->headerLength, info->contentLength);
+    if (infoContent.size() < kSignedDataOid.size() ||
+        !std::equal(kSignedDataOid.begin(), kSignedDataOid.end(), infoContent.begin())) {
+        return std::nullopt;
+    }
+    const base::ByteView afterOid = infoContent.subspan(kSignedDataOid.size());
+    const auto explicitTag = definite(afterOid, 0xA0);
+    if (!explicitTag || explicitTag->totalLength() != afterOid.size()) {
+        return std::nullopt;
+    }
+    const base::ByteView explicitContent = afterOid.subspan(explicitTag->headerLength, explicitTag->contentLength);
+    const auto signedData = definite(explicitContent, 0x30);
+    if (!signedData || signedData->totalLength() != explicitContent.size()) {
+        return std::nullopt;
+    }
+    // SignedData ::= SEQUENCE { version, digestAlgorithms, encapContentInfo,
+    //                           certificates [0] IMPLICIT OPTIONAL, crls [1] IMPLICIT OPTIONAL, signerInfos }
+    const base::ByteView fields = explicitContent.subspan(signedData->headerLength, signedData->contentLength);
+    std::size_t pos = 0;
+    for (int i = 0; i < 3; ++i) {
+        auto field = readElement(fields.subspan(pos));
+        if (!field) {
+            return std::nullopt;
+        }
+        pos += field->totalLength();
+    }
+    const auto certificatesField = definite(fields.subspan(pos), 0xA0);
+    if (!certificatesField) {
+        return std::nullopt;
+    }
+    SignedDataWithoutCertificates out;
+    const base::ByteView set = fields.subspan(pos + certificatesField->headerLength, certificatesField->contentLength);
+    for (std::size_t at = 0; at < set.size();) {
+        auto cert = readElement(set.subspan(at));
+        if (!cert || cert->tag != 0x30) {
+            return std::nullopt; // broken, or a certificate choice other than a plain certificate
+        }
+        out.certificates.push_back(set.subspan(at, cert->totalLength()));
+        at += cert->totalLength();
+    }
+    if (out.certificates.empty()) {
+        return std::nullopt;
+    }
+    const base::ByteView before = fields.first(pos);
+    const base::ByteView after = fields.subspan(pos + certificatesField->totalLength());
+    const std::size_t signedDataLength = before.size() + after.size();
+    const std::size_t explicitLength = headerLength(signedDataLength) + signedDataLength;
+    const std::size_t infoLength = kSignedDataOid.size() + headerLength(explicitLength) + explicitLength;
+    out.der.reserve(headerLength(infoLength) + infoLength);
+    appendDerHeader(out.der, 0x30, infoLength);
+    append(out.der, kSignedDataOid);
+    appendDerHeader(out.der, 0xA0, explicitLength);
+    appendDerHeader(out.der, 0x30, signedDataLength);
+    append(out.der, before);
+    append(out.der, after);
+    return out;
 }
 
 } // namespace sealpost::crypto

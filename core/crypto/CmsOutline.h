@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace sealpost::crypto {
 
@@ -19,5 +20,17 @@ struct CmsOutline {
 
 // MalformedInput when the bytes are not a BER/DER ContentInfo.
 [[nodiscard]] base::Result<CmsOutline> inspectCms(base::ByteView der);
+
+// A SignedData ContentInfo with its `certificates [0] IMPLICIT` field cut out.
+struct SignedDataWithoutCertificates {
+    base::Bytes der;                          // the ContentInfo re-encoded without the field
+    std::vector<base::ByteView> certificates; // each certificate's encoding, in order (views into the input)
+};
+
+// Cuts the certificates out of a SignedData, so that they can be parsed (or looked up) on their
+// own. Only for the plain case: ContentInfo, its [0] EXPLICIT and the SignedData SEQUENCE in
+// definite lengths, and a certificates field holding one or more X.509 certificates and nothing
+// else (no attribute or other certificate choices). nullopt for anything else.
+[[nodiscard]] std::optional<SignedDataWithoutCertificates> cutSignedDataCertificates(base::ByteView der);
 
 } // namespace sealpost::crypto

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <ctime>
 #include <openssl/objects.h>
+#include <vector>
 
 namespace sealpost::crypto {
 
@@ -130,6 +131,56 @@ void releaseDataChain(BIO* chain, BIO* detached) {
     }
 }
 
+// Parses a SignedData with its certificates taken from `cache`: the certificates field is cut
+// out of the encoding, the rest parsed, and the (cached) certificates added back in their order.
+// The signatures cover signedAttrs or the content, never this field, so nothing else changes.
+// nullptr whenever that is not plainly possible; the caller then parses the input as it is.
+OsslPtr<CMS_ContentInfo> parseWithCachedCertificates(base::ByteView der, CertificateCache& cache) {
+    auto cut = cutSignedDataCertificates(der);
+    if (!cut) {
+        return nullptr;
+    }
+    auto in = memoryBio(cut->der.data(), cut->der.size());
+    OsslPtr<CMS_ContentInfo> cms(in ? d2i_CMS_bio(in.get(), nullptr) : nullptr);
+    if (!cms) {
+        clearOpenSslErrors();
+        return nullptr;
+    }
+    std::vector<Certificate> certs;
+    certs.reserve(cut->certificates.size());
+    for (const base::ByteView encoded : cut->certificates) {
+        auto cert = cache.get(encoded);
+        if (!cert || CMS_add1_cert(cms.get(), cert->native()) != 1) {
+            clearOpenSslErrors();
+            return nullptr;
+        }
+        certs.push_back(std::move(*cert));
+    }
+    // CMS_add1_cert refuses or skips a certificate already present, depending on the OpenSSL
+    // version; a bag with duplicates is left to the ordinary parse, which keeps them all.
+    const X509StackPtr bag(CMS_get1_certs(cms.get()));
+    if (!bag || static_cast<std::size_t>(sk_X509_num(bag.get())) != certs.size()) {
+        clearOpenSslErrors();
+        return nullptr;
+    }
+    for (std::size_t i = 0; i < certs.size(); ++i) {
+        if (sk_X509_value(bag.get(), static_cast<int>(i)) != certs[i].native()) {
+            return nullptr;
+        }
+    }
+    return cms;
+}
+
+OsslPtr<CMS_ContentInfo> parseSignedData(base::ByteView der, CertificateCache* cache) {
+    if (cache != nullptr) {
+        if (auto cms = parseWithCachedCertificates(der, *cache)) {
+            return cms;
+        }
+    }
+    auto in = memoryBio(der.data(), der.size());
+    return OsslPtr<CMS_ContentInfo>(in ? d2i_CMS_bio(in.get(), nullptr) : nullptr);
+}
+
 } // namespace
 
 base::Result<Verified> verifyCms(base::ByteView der, std::span<const base::ByteView> detachedContent,
@@ -142,8 +193,7 @@ base::Result<Verified> verifyCms(base::ByteView der, std::span<const base::ByteV
         return base::makeError(ErrorCode::MalformedInput,
                                "not a CMS SignedData (content type " + outline->contentTypeOid + ")");
     }
-    auto in = memoryBio(der.data(), der.size());
-    OsslPtr<CMS_ContentInfo> cms(in ? d2i_CMS_bio(in.get(), nullptr) : nullptr);
+    OsslPtr<CMS_ContentInfo> cms = parseSignedData(der, options.certificateCache);
     if (!cms) {
         return openSslError(ErrorCode::MalformedInput, "broken CMS SignedData");
     }

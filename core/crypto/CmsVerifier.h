@@ -2,6 +2,7 @@
 
 #include "base/Clock.h"
 #include "crypto/Certificate.h"
+#include "crypto/CertificateCache.h"
 #include "crypto/CmsTypes.h"
 
 #include <optional>
@@ -48,6 +49,9 @@ struct SignerResult {
 struct VerifyOptions {
     std::span<const Certificate> trustAnchors; // any certificate may be an anchor (root or intermediate)
     base::TimePoint at;                        // "now" for validity checks
+    // Optional: certificates already parsed, reused instead of parsed again (results are the
+    // same with or without). Kept last so that {anchors, at} initialisations stay valid.
+    CertificateCache* certificateCache = nullptr;
 };
 
 struct Verified {

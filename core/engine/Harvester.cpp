@@ -123,7 +123,8 @@ Assessment Harvester::assess(std::string&& message) const {
     const smime::OpenOptions openOptions{.identities = m_options.identities,
                                          .trustAnchors = m_options.trustAnchors,
                                          .at = now,
-                                         .limits = m_options.limits};
+                                         .limits = m_options.limits,
+                                         .certificateCache = m_certificateCache.get()};
     auto opened = smime::openMessage(std::move(message), openOptions);
     if (!opened) {
         out.verdict = HarvestVerdict::Unreadable;

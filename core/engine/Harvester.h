@@ -3,12 +3,14 @@
 #include "base/Clock.h"
 #include "base/Result.h"
 #include "crypto/Certificate.h"
+#include "crypto/CertificateCache.h"
 #include "crypto/CmsVerifier.h"
 #include "crypto/Identity.h"
 #include "mime/MimeEntity.h"
 #include "store/CorrespondentStore.h"
 #include "store/Database.h"
 
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -98,7 +100,8 @@ public:
     // Borrows the database; every message is written in one transaction (a savepoint when the
     // caller has one open, see harvestAll).
     Harvester(store::Database& db, const base::Clock& clock, HarvestOptions options)
-        : m_db(db), m_store(db, clock), m_clock(clock), m_options(options) {}
+        : m_db(db), m_store(db, clock), m_clock(clock), m_options(options),
+          m_certificateCache(std::make_unique<crypto::CertificateCache>()) {}
 
     // assess() then record(). Message problems are verdicts; an Error means the store failed
     // (nothing of this message was written then).
@@ -119,6 +122,9 @@ private:
     store::CorrespondentStore m_store;
     const base::Clock& m_clock;
     HarvestOptions m_options;
+    // Mail repeats the same signer and intermediate certificates; parsing each only once saves a
+    // large part of the verification. Shared by the assess() threads (it locks itself).
+    std::unique_ptr<crypto::CertificateCache> m_certificateCache;
 };
 
 } // namespace sealpost::engine

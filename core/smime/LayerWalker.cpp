@@ -264,7 +264,7 @@ void LayerWalker::openMultipartSigned(const mime::MimeEntity& e, const std::stri
 }
 
 void LayerWalker::verifyDetached(std::size_t layer, base::ByteView der, std::string_view signedPart) {
-    crypto::VerifyOptions vo{m_options.trustAnchors, m_options.at};
+    crypto::VerifyOptions vo{m_options.trustAnchors, m_options.at, m_options.certificateCache};
     const base::ByteView exact = base::asBytes(signedPart);
     auto verified = crypto::verifyCms(der, std::span(&exact, 1), vo);
     if (!verified) {
@@ -449,7 +449,7 @@ void LayerWalker::recordDecrypted(std::size_t layer, const crypto::Decrypted& de
 
 void LayerWalker::openOpaqueSigned(const mime::MimeEntity& e, base::Bytes der, const std::string& path, Pieces& out) {
     const Saved saved = releaseInput(e);
-    crypto::VerifyOptions vo{m_options.trustAnchors, m_options.at};
+    crypto::VerifyOptions vo{m_options.trustAnchors, m_options.at, m_options.certificateCache};
     auto verified = crypto::verifyCms(der, {}, vo);
     if (!verified) {
         addWarning(m_report, OpenWarning::BrokenSmimePart);

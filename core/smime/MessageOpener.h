@@ -1,6 +1,7 @@
 #pragma once
 
 #include "base/ByteSource.h"
+#include "crypto/CertificateCache.h"
 #include "crypto/Identity.h"
 #include "mime/MimeEntity.h"
 #include "smime/OpenReport.h"
@@ -18,6 +19,8 @@ struct OpenOptions {
     base::TimePoint at;                                // "now" for certificate validity
     mime::ParseLimits limits;
     int maxLayers = 8; // nested S/MIME layers before giving up
+    // Optional: certificates parsed before, reused when verifying (see crypto::VerifyOptions).
+    crypto::CertificateCache* certificateCache = nullptr;
 };
 
 // Decrypts and verifies `message`, however its layers are nested, and reports for every
