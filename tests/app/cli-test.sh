@@ -7,22 +7,9 @@ cli=$1
 data=$2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-passed=0
-failed=0
 at=(--at 2026-06-01T00:00:00Z)
 
-check() { # name, condition (command string evaluated), detail
-    if eval "$2"; then
-        passed=$((passed + 1)); echo "PASS $1"
-    else
-        failed=$((failed + 1)); echo "FAIL $1: ${3:-}"
-    fi
-}
-
-run() { # runs the CLI, capturing exit code and stderr
-    "$cli" "$@" >"$work/stdout" 2>"$work/stderr"
-    rc=$?
-}
+source "$(dirname "$0")/testlib.sh"
 
 printf 'From: Alice <alice@example.org>\r\nTo: Bob <bob@example.org>\r\nSubject: t\r\n\r\nhello\r\n' >"$work/msg.eml"
 
@@ -267,5 +254,4 @@ printf 'From: a@example.org\r\nContent-Type: multipart/signed; protocol="applica
 run open -i "$work/no-closing-boundary.eml" -o "$work/o10.eml" --json "$work/r10.json"
 check "missing-boundaries" '[ $rc -eq 0 ] && ! grep -q "\"signature\": \"valid\"" "$work/r10.json"' "rc=$rc $(cat "$work/stderr")"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish
