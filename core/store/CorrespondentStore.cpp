@@ -99,6 +99,25 @@ base::Result<StoredCorrespondentCert> readCertRow(const Statement& row) {
     return out;
 }
 
+// Steps `select` (kSelectColumns ...) to the end and reads every row.
+base::Result<std::vector<StoredCorrespondentCert>> readCertRows(Statement& select) {
+    std::vector<StoredCorrespondentCert> out;
+    for (;;) {
+        auto row = select.step();
+        if (!row) {
+            return row.error();
+        }
+        if (!*row) {
+            return out;
+        }
+        auto cert = readCertRow(select);
+        if (!cert) {
+            return cert.error();
+        }
+        out.push_back(std::move(cert).value());
+    }
+}
+
 // Runs `sql` (kSelectColumns + a WHERE with one text parameter) and reads every row.
 base::Result<std::vector<StoredCorrespondentCert>> queryCerts(Database& db, const std::string& sql,
                                                               std::string_view param) {
@@ -109,21 +128,7 @@ base::Result<std::vector<StoredCorrespondentCert>> queryCerts(Database& db, cons
     if (auto b = select->bindText(1, param); !b) {
         return b.error();
     }
-    std::vector<StoredCorrespondentCert> out;
-    for (;;) {
-        auto row = select->step();
-        if (!row) {
-            return row.error();
-        }
-        if (!*row) {
-            return out;
-        }
-        auto cert = readCertRow(*select);
-        if (!cert) {
-            return cert.error();
-        }
-        out.push_back(std::move(cert).value());
-    }
+    return readCertRows(*select);
 }
 
 base::Result<void> bindOptionalTime(Statement& s, int index, const std::optional<base::TimePoint>& t) {
@@ -513,21 +518,7 @@ base::Result<std::vector<StoredCorrespondentCert>> CorrespondentStore::listAll()
     if (!select) {
         return select.error();
     }
-    std::vector<StoredCorrespondentCert> out;
-    for (;;) {
-        auto row = select->step();
-        if (!row) {
-            return row.error();
-        }
-        if (!*row) {
-            return out;
-        }
-        auto cert = readCertRow(*select);
-        if (!cert) {
-            return cert.error();
-        }
-        out.push_back(std::move(cert).value());
-    }
+    return readCertRows(*select);
 }
 
 base::Result<std::vector<StoredCorrespondentCert>> CorrespondentStore::findByPrefix(std::string_view prefix) {
