@@ -4,9 +4,13 @@
 #include "crypto/OpenSslError.h"
 #include "crypto/OpenSslHandles.h"
 
+#include <array>
 #include <climits>
+#include <memory>
 #include <openssl/err.h>
+#include <openssl/pkcs12.h>
 #include <openssl/provider.h>
+#include <openssl/x509.h>
 #include <string>
 
 namespace sealpost::crypto {
@@ -105,7 +109,105 @@ private:
     std::string m_value;
 };
 
+// Attempts at a legacy file whose salts gpgsm 2.2 reads right: each fails with probability about
+// 1/100, so 32 all failing is out of the question short of a broken random generator.
+constexpr int kLegacySaltAttempts = 32;
+
+// Whether gpgsm 2.2 derives every 3DES key of this file right (see gpgsmMisderivesTripleDesKey).
+// Only bags protected with pbeWithSHAAnd3-KeyTripleDES-CBC are checked; anything unreadable
+// counts as misderived so the writer tries again.
+bool gpgsmReadsAllSalts(const PKCS12& p12, std::string_view password) {
+    const auto saltOk = [password](const X509_ALGOR* alg) {
+        if (OBJ_obj2nid(alg->algorithm) != NID_pbe_WithSHA1And3_Key_TripleDES_CBC) {
+            return true;
+        }
+        std::unique_ptr<PBEPARAM, decltype(&PBEPARAM_free)> pbe(
+            static_cast<PBEPARAM*>(ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBEPARAM), alg->parameter)), PBEPARAM_free);
+        if (!pbe) {
+            return false;
+        }
+        const base::ByteView salt(ASN1_STRING_get0_data(pbe->salt),
+                                  static_cast<std::size_t>(ASN1_STRING_length(pbe->salt)));
+        const long iterations = ASN1_INTEGER_get(pbe->iter);
+        return iterations > 0 && iterations <= INT_MAX &&
+               !gpgsmMisderivesTripleDesKey(salt, static_cast<int>(iterations), password);
+    };
+    std::unique_ptr<STACK_OF(PKCS7), void (*)(STACK_OF(PKCS7)*)> safes(
+        PKCS12_unpack_authsafes(&p12), [](STACK_OF(PKCS7) * s) { sk_PKCS7_pop_free(s, PKCS7_free); });
+    if (!safes) {
+        return false;
+    }
+    for (int i = 0; i < sk_PKCS7_num(safes.get()); ++i) {
+        PKCS7* safe = sk_PKCS7_value(safes.get(), i);
+        if (OBJ_obj2nid(safe->type) == NID_pkcs7_encrypted) {
+            if (!saltOk(safe->d.encrypted->enc_data->algorithm)) {
+                return false;
+            }
+            continue;
+        }
+        std::unique_ptr<STACK_OF(PKCS12_SAFEBAG), void (*)(STACK_OF(PKCS12_SAFEBAG)*)> bags(
+            PKCS12_unpack_p7data(safe),
+            [](STACK_OF(PKCS12_SAFEBAG) * b) { sk_PKCS12_SAFEBAG_pop_free(b, PKCS12_SAFEBAG_free); });
+        for (int j = 0; bags && j < sk_PKCS12_SAFEBAG_num(bags.get()); ++j) {
+            const PKCS12_SAFEBAG* bag = sk_PKCS12_SAFEBAG_value(bags.get(), j);
+            if (PKCS12_SAFEBAG_get_nid(bag) != NID_pkcs8ShroudedKeyBag) {
+                continue;
+            }
+            const X509_ALGOR* alg = nullptr;
+            X509_SIG_get0(PKCS12_SAFEBAG_get0_pkcs8(bag), &alg, nullptr);
+            if (alg == nullptr || !saltOk(alg)) {
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
 } // namespace
+
+bool gpgsmMisderivesTripleDesKey(base::ByteView salt, int iterations, std::string_view password) {
+    constexpr std::size_t kBlock = 64; // SHA-1's block size: the "v" of RFC 7292 B.2
+    constexpr std::size_t kHash = 20;
+    constexpr std::size_t kMaxPassword = 31; // what gpgsm 2.2 accepts
+    if (salt.empty() || salt.size() > kBlock || iterations < 1 || password.empty() || password.size() > kMaxPassword) {
+        return false;
+    }
+    const WipedString pass(password);
+    // The password as RFC 7292 wants it: BMPString with a terminating zero.
+    unsigned char* uni = nullptr;
+    int uniLen = 0;
+    if (OPENSSL_utf82uni(pass.c_str(), pass.size(), &uni, &uniLen) == nullptr || uniLen <= 0 ||
+        static_cast<std::size_t>(uniLen) > kBlock) {
+        OPENSSL_clear_free(uni, static_cast<std::size_t>(uniLen));
+        clearOpenSslErrors();
+        return false;
+    }
+    // A_1, the first SHA-1 block of the key derivation, is the first 20 bytes of the key.
+    std::array<unsigned char, kHash> a1{};
+    const bool derived = PKCS12_key_gen_utf8(pass.c_str(), pass.size(), const_cast<unsigned char*>(salt.data()),
+                                             static_cast<int>(salt.size()), PKCS12_KEY_ID, iterations,
+                                             static_cast<int>(a1.size()), a1.data(), EVP_sha1()) == 1;
+    // I = S || P, each one 64-byte block here; step 6C sets every block I_j to (I_j + B + 1) mod
+    // 2^512, with B = A_1 repeated. gpgsm goes wrong exactly when the new block starts with 0x00.
+    const auto leadingZeroAfterUpdate = [&a1](const auto& byteAt) {
+        unsigned carry = 1;
+        unsigned sum = 0;
+        for (std::size_t k = kBlock; k-- > 0;) {
+            sum = byteAt(k) + a1[k % kHash] + carry;
+            carry = sum >> 8U;
+        }
+        return (sum & 0xFFU) == 0;
+    };
+    const bool misderived =
+        derived && (leadingZeroAfterUpdate([&salt](std::size_t k) -> unsigned { return salt[k % salt.size()]; }) ||
+                    leadingZeroAfterUpdate([uni, uniLen](std::size_t k) -> unsigned {
+                        return uni[k % static_cast<std::size_t>(uniLen)];
+                    }));
+    OPENSSL_clear_free(uni, static_cast<std::size_t>(uniLen));
+    base::secureWipe(a1.data(), a1.size());
+    clearOpenSslErrors();
+    return misderived;
+}
 
 base::Result<base::Bytes> writePkcs12(const Identity& identity, std::string_view password, Pkcs12Format format) {
     if (password.empty()) {
@@ -133,11 +235,23 @@ base::Result<base::Bytes> writePkcs12(const Identity& identity, std::string_view
     const auto addresses = identity.certificate.emailAddresses();
     const std::string name = addresses.empty() ? std::string() : addresses.front();
     const WipedString pass(password);
-    // mac_iter -1: no MAC yet; it is added below with the digest the format asks for.
-    OsslPtr<PKCS12> p12(PKCS12_create(pass.c_str(), name.empty() ? nullptr : name.c_str(), identity.key.native(),
-                                      identity.certificate.native(), chain.get(), pbe, pbe, iterations, -1, 0));
+    OsslPtr<PKCS12> p12;
+    for (int attempt = 0; attempt < kLegacySaltAttempts; ++attempt) {
+        // mac_iter -1: no MAC yet; it is added below with the digest the format asks for.
+        p12.reset(PKCS12_create(pass.c_str(), name.empty() ? nullptr : name.c_str(), identity.key.native(),
+                                identity.certificate.native(), chain.get(), pbe, pbe, iterations, -1, 0));
+        if (!p12) {
+            return openSslError(ErrorCode::CryptoFailure, "cannot create the PKCS#12 structure");
+        }
+        if (modern || gpgsmReadsAllSalts(*p12, password)) {
+            break;
+        }
+        p12.reset();
+    }
     if (!p12) {
-        return openSslError(ErrorCode::CryptoFailure, "cannot create the PKCS#12 structure");
+        return base::makeError(
+            ErrorCode::CryptoFailure,
+            "every legacy PKCS#12 salt drawn would be misread by gpgsm; is the random generator broken?");
     }
     if (PKCS12_set_mac(p12.get(), pass.c_str(), pass.size(), nullptr, 0, iterations,
                        modern ? EVP_sha256() : EVP_sha1()) != 1) {

@@ -34,6 +34,8 @@ DATA=$2
 
 AT=2026-06-01T00:00:00Z    # the test clock (tests/data/README.md)
 GPGSM_TIME=20260601T000000 # gpgsm --faked-system-time (same instant)
+# shellcheck source=tests/interop/gpgsm-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/gpgsm-lib.sh"
 
 need() { # need TOOL DEBIAN_PACKAGE
     command -v "$1" >/dev/null 2>&1 ||
@@ -238,29 +240,10 @@ nss_sign() { # NAME SIGNER FROM_NAME FROM_ADDRESS
     wrap_detached "$M/$n.eml" "$M/$n.hdr" "$INNER" "$M/$n.p7s"
 }
 
-G() { gpgsm --homedir "$GH" --batch --no-tty --disable-crl-checks --faked-system-time "$GPGSM_TIME" "$@"; }
 gpgsm_setup() {
-    mkdir -m 700 "$GH"
-    echo allow-loopback-pinentry >"$GH/gpg-agent.conf"
-    printf 'disable-crl-checks\nno-common-certs-import\n' >"$GH/gpgsm.conf"
-    G --import "$DATA/root-ca.cert.pem" "$DATA/chain.pem" >"$W/gpgsm-setup.log" 2>&1 || return 1
-    printf '%s S\n' "$(openssl x509 -in "$DATA/root-ca.cert.pem" -noout -fingerprint -sha1 | cut -d= -f2)" >"$GH/trustlist.txt"
-    local u try
-    for u in alice carol; do
-        # gpgsm 2.2 reads only the 3DES/SHA-1 PKCS#12 (see docs/interop.md). Now and then (seen
-        # under load) it fails to decrypt the key bag of such a file with the right passphrase
-        # ("data error at shrouded_key_bag.decrypted-text"), so a fresh file gets three tries.
-        for try in 1 2 3; do
-            openssl pkcs12 -export -in "$DATA/$u.cert.pem" -inkey "$DATA/$u.key.pem" -certfile "$DATA/chain.pem" \
-                -name "$u" -passout "file:$DATA/p12.password.txt" -keypbe PBE-SHA1-3DES -certpbe PBE-SHA1-3DES \
-                -macalg sha1 -out "$W/$u-3des.p12" >>"$W/gpgsm-setup.log" 2>&1 || return 1
-            G --pinentry-mode loopback --passphrase-fd 3 --import "$W/$u-3des.p12" 3<"$DATA/p12.password.txt" \
-                >>"$W/gpgsm-setup.log" 2>&1
-            G --list-secret-keys "$u@example.org" >/dev/null 2>&1 && break
-            [[ $try -lt 3 ]] || return 1
-            echo "gpgsm could not import $u's key (try $try), retrying" >>"$W/gpgsm-setup.log"
-        done
-    done
+    gpgsm_home "$W/gpgsm-setup.log" || return 1
+    gpgsm_import_3des alice "$W/alice-3des.p12" "$W/gpgsm-setup.log" &&
+        gpgsm_import_3des carol "$W/carol-3des.p12" "$W/gpgsm-setup.log"
 }
 gpgsm_sign() { # NAME SIGNER FROM_NAME FROM_ADDRESS
     local n=$1 who=$2

@@ -43,6 +43,8 @@ DATA=$2
 AT=2026-06-01T00:00:00Z   # the test clock (tests/data/README.md)
 AT_EPOCH=1780272000
 GPGSM_TIME=20260601T000000 # gpgsm --faked-system-time (same instant)
+# shellcheck source=tests/interop/gpgsm-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/gpgsm-lib.sh"
 
 # ------------------------------------------------------------ requirements ---
 
@@ -659,17 +661,12 @@ peer_nss() {
 # Peer: gpgsm (GnuPG)
 # ======================================================================
 
-G() { gpgsm --homedir "$GH" --batch --no-tty --disable-crl-checks --faked-system-time "$GPGSM_TIME" "$@"; }
 GPASS() { G --pinentry-mode loopback --passphrase-fd 3 "$@" 3<"$PW"; }
 
 declare -A GPG_CAN=() GPG_WHY=()
 gpgsm_setup() {
-    mkdir -m 700 "$GH"
-    echo allow-loopback-pinentry >"$GH/gpg-agent.conf"
-    printf 'disable-crl-checks\nno-common-certs-import\n' >"$GH/gpgsm.conf"
-    G --import "$TRUST" "$DATA/chain.pem" >"$W/gpgsm-setup.log" 2>&1 ||
+    gpgsm_home "$W/gpgsm-setup.log" ||
         { echo "error: gpgsm cannot import the CA certificates:" >&2; cat "$W/gpgsm-setup.log" >&2; return 1; }
-    printf '%s S\n' "$(openssl x509 -in "$TRUST" -noout -fingerprint -sha1 | cut -d= -f2)" >"$GH/trustlist.txt"
     local u p12
     for u in alice bob carol; do
         G --import "$DATA/$u.cert.pem" >>"$W/gpgsm-setup.log" 2>&1
@@ -681,11 +678,7 @@ gpgsm_setup() {
             continue
         fi
         [[ -f $p12 ]] && GPG_WHY[p12_pbes2]="gpgsm --import $(basename "$p12"): $(firstline "$W/gpgsm-import-$u.log")"
-        openssl pkcs12 -export -in "$DATA/$u.cert.pem" -inkey "$DATA/$u.key.pem" -certfile "$DATA/chain.pem" \
-            -name "$u" -passout "file:$PW" -keypbe PBE-SHA1-3DES -certpbe PBE-SHA1-3DES -macalg sha1 \
-            -out "$W/$u-3des.p12" 2>>"$W/gpgsm-setup.log" || return 1
-        if GPASS --import "$W/$u-3des.p12" >"$W/gpgsm-import-$u.log" 2>&1 &&
-            G --list-secret-keys "$u@example.org" >/dev/null 2>&1; then
+        if gpgsm_import_3des "$u" "$W/$u-3des.p12" "$W/gpgsm-import-$u.log"; then
             GPG_CAN[key_$u]=1
         else
             GPG_WHY[key_$u]="gpgsm --import of $u's PKCS#12: $(firstline "$W/gpgsm-import-$u.log")"
@@ -846,27 +839,34 @@ b_gpgsm_sign_encrypt() {
 
 # b_gpgsm_import_export MODE(legacy|modern): alice's identity goes into a Sealpost profile, out
 # again with `identity export`, and into an empty GNUPGHOME; gpgsm must then hold her secret key.
+# A legacy export is repeated: gpgsm 2.2 misreads about 1 random 3DES salt in 100, which the
+# writer avoids (the unit tests check every salt of 300 files against a model of that bug).
 b_gpgsm_import_export() {
-    local gh="$C/gnupg" flag=() rc=0
-    [[ $1 == legacy ]] && flag=(--legacy)
+    local rounds=1 flag=() k
+    [[ $1 == legacy ]] && flag=(--legacy) rounds=20
     printf 'interop profile passphrase' >"$C/profile-pw"
     "$CLI" --profile "$C/profile" --passphrase-file "$C/profile-pw" profile init >/dev/null 2>"$C/err" ||
         fail "profile init: $(firstline "$C/err")" || return
     "$CLI" --profile "$C/profile" --passphrase-file "$C/profile-pw" identity import "$DATA/alice.p12" \
         --p12-password-file "$PW" >/dev/null 2>"$C/err" || fail "identity import: $(firstline "$C/err")" || return
-    "$CLI" --profile "$C/profile" --passphrase-file "$C/profile-pw" identity export \
-        "$(openssl x509 -in "$DATA/alice.cert.pem" -noout -fingerprint -sha256 | cut -d= -f2)" \
-        -o "$C/alice.p12" --p12-password-file "$PW" "${flag[@]}" >/dev/null 2>"$C/err" ||
-        fail "identity export: $(firstline "$C/err")" || return
+    local gh="$C/gnupg" rc=0
     mkdir -m 700 "$gh"
     echo allow-loopback-pinentry >"$gh/gpg-agent.conf"
-    gpgsm --homedir "$gh" --batch --no-tty --pinentry-mode loopback --passphrase-fd 3 --import "$C/alice.p12" \
-        3<"$PW" >"$C/import.log" 2>&1 || rc=1
+    # One GNUPGHOME for every round: importing the same key again still decrypts the whole file.
+    for ((k = 1; k <= rounds && rc == 0; k++)); do
+        "$CLI" --profile "$C/profile" --passphrase-file "$C/profile-pw" identity export \
+            "$(openssl x509 -in "$DATA/alice.cert.pem" -noout -fingerprint -sha256 | cut -d= -f2)" \
+            -o "$C/alice-$k.p12" --p12-password-file "$PW" "${flag[@]}" >/dev/null 2>"$C/err" ||
+            { fail "identity export: $(firstline "$C/err")"; rc=1; break; }
+        gpgsm --homedir "$gh" --batch --no-tty --pinentry-mode loopback --passphrase-fd 3 --import "$C/alice-$k.p12" \
+            3<"$PW" >"$C/import.log" 2>&1 ||
+            fail "gpgsm --import of exported file $k of $rounds: $(firstline "$C/import.log")" || rc=1
+    done
     if [[ $rc -eq 0 ]] && ! gpgsm --homedir "$gh" --batch --no-tty --list-secret-keys alice@example.org >/dev/null 2>&1; then
-        rc=1
+        fail "gpgsm holds no secret key for alice after the import" || rc=1
     fi
     gpgconf --homedir "$gh" --kill all >/dev/null 2>&1 || true
-    [[ $rc -eq 0 ]] || fail "gpgsm --import of the exported file: $(firstline "$C/import.log")"
+    return "$rc"
 }
 
 peer_gpgsm() {
