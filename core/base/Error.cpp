@@ -14,6 +14,13 @@ std::string_view errorCodeName(ErrorCode code) noexcept {
     case ErrorCode::DecryptionFailed: return "decryption-failed";
     case ErrorCode::CryptoFailure: return "crypto-failure";
     case ErrorCode::Cancelled: return "cancelled";
+    case ErrorCode::Unreachable: return "unreachable";
+    case ErrorCode::UntrustedServer: return "untrusted-server";
+    case ErrorCode::AuthFailed: return "auth-failed";
+    case ErrorCode::TemporaryFailure: return "temporary-failure";
+    case ErrorCode::PermanentFailure: return "permanent-failure";
+    case ErrorCode::ProtocolError: return "protocol-error";
+    case ErrorCode::NotFound: return "not-found";
     }
     return "unknown";
 }

@@ -19,6 +19,14 @@ enum class ErrorCode {
     DecryptionFailed, // the key matched but the content could not be decrypted/authenticated
     CryptoFailure,    // an OpenSSL operation failed unexpectedly
     Cancelled,        // the caller asked to stop
+    // Talking to servers (IMAP, SMTP, HTTP). Each is something a user can act on differently.
+    Unreachable,      // no connection: name not found, connection refused, timed out
+    UntrustedServer,  // TLS: the server's certificate is not trusted (or not the pinned one)
+    AuthFailed,       // the server refused the user name and password (or token)
+    TemporaryFailure, // the server or the network failed for now (4xx, dropped connection): retry later
+    PermanentFailure, // the server refused for good (5xx, e.g. unknown recipient): retrying will not help
+    ProtocolError,    // the server answered something we cannot understand
+    NotFound,         // the named thing (account, folder, message) does not exist
 };
 
 [[nodiscard]] std::string_view errorCodeName(ErrorCode code) noexcept;

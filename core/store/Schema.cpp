@@ -88,12 +88,85 @@ base::Result<void> applySchemaV2(Database& db) {
     return db.exec(kSchemaV2);
 }
 
+// v3: mail accounts, the offline cache of their folders and messages, and the outbox. Secrets
+// (password, OAuth token) live only here, inside the encrypted file. Times are Unix seconds.
+constexpr const char* kSchemaV3 = R"sql(
+CREATE TABLE accounts (
+    id             INTEGER PRIMARY KEY,
+    address        TEXT    NOT NULL UNIQUE,   -- lower-cased addr-spec
+    display_name   TEXT    NOT NULL DEFAULT '',
+    imap_host      TEXT    NOT NULL,
+    imap_port      INTEGER NOT NULL,
+    imap_security  TEXT    NOT NULL,          -- 'tls' | 'starttls' | 'plain'
+    smtp_host      TEXT    NOT NULL,
+    smtp_port      INTEGER NOT NULL,
+    smtp_security  TEXT    NOT NULL,
+    username       TEXT    NOT NULL,
+    auth_method    TEXT    NOT NULL DEFAULT 'plain', -- 'plain' | 'login' | 'xoauth2'
+    secret         BLOB,                      -- password or OAuth token
+    tls_pin_sha256 TEXT,                      -- hex SHA-256 of a server certificate trusted without a CA
+    created        INTEGER NOT NULL
+);
+
+CREATE TABLE folders (
+    id             INTEGER PRIMARY KEY,
+    account_id     INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    name           TEXT    NOT NULL,          -- the server's mailbox name, as sent on the wire
+    delimiter      TEXT,
+    special_use    TEXT,                      -- 'inbox' | 'sent' | 'drafts' | 'trash' | 'junk' | 'archive' | NULL
+    uidvalidity    INTEGER,
+    uidnext        INTEGER,
+    last_sync      INTEGER,
+    UNIQUE (account_id, name)
+);
+
+CREATE TABLE messages (
+    id             INTEGER PRIMARY KEY,
+    folder_id      INTEGER NOT NULL REFERENCES folders (id) ON DELETE CASCADE,
+    uid            INTEGER NOT NULL,
+    flags          TEXT    NOT NULL DEFAULT '', -- space-separated IMAP flags
+    internal_date  INTEGER,
+    size           INTEGER,
+    message_id     TEXT,
+    subject        TEXT,
+    from_addr      TEXT,
+    to_addrs       TEXT,
+    date_header    TEXT,
+    header         BLOB,                      -- the raw header block as fetched
+    body           BLOB,                      -- the whole raw message once fetched, else NULL
+    security       TEXT,                      -- what opening it found (JSON), once opened
+    UNIQUE (folder_id, uid)
+);
+CREATE INDEX messages_message_id ON messages (message_id);
+
+CREATE TABLE outbox (
+    id             INTEGER PRIMARY KEY,
+    account_id     INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    message_id     TEXT    NOT NULL UNIQUE,
+    raw            BLOB    NOT NULL,
+    envelope_from  TEXT    NOT NULL,
+    envelope_to    TEXT    NOT NULL,          -- addresses, one per line
+    state          TEXT    NOT NULL,          -- 'queued' | 'sending' | 'sent' | 'failed' | 'done'
+    attempts       INTEGER NOT NULL DEFAULT 0,
+    next_attempt   INTEGER NOT NULL,
+    last_error     TEXT,
+    queued_at      INTEGER NOT NULL,
+    sent_at        INTEGER
+);
+CREATE INDEX outbox_state ON outbox (state, next_attempt);
+)sql";
+
+base::Result<void> applySchemaV3(Database& db) {
+    return db.exec(kSchemaV3);
+}
+
 } // namespace
 
 std::span<const Migration> profileMigrations() {
-    static const std::array<Migration, 2> migrations{{
+    static const std::array<Migration, 3> migrations{{
         {"initial schema", applySchemaV1},
         {"a certificate filed under every address it names", applySchemaV2},
+        {"mail accounts, folder and message cache, outbox", applySchemaV3},
     }};
     return migrations;
 }

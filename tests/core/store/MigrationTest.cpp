@@ -57,9 +57,10 @@ TEST_F(MigrationTest, NewFileIsMigratedFromZeroToLatest) {
     EXPECT_EQ(*version, kLatest);
     EXPECT_EQ(queryText(db, "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master "
                             "WHERE type IN ('table', 'index') ORDER BY name)"),
-              "cert_events,cert_events_address,correspondent_certs,correspondent_certs_address,correspondent_certs_"
-              "fingerprint,"
-              "identities,identities_address,sqlite_autoindex_correspondent_certs_1,"
+              "accounts,cert_events,cert_events_address,correspondent_certs,correspondent_certs_address,"
+              "correspondent_certs_fingerprint,folders,identities,identities_address,messages,messages_message_id,"
+              "outbox,outbox_state,sqlite_autoindex_accounts_1,sqlite_autoindex_correspondent_certs_1,"
+              "sqlite_autoindex_folders_1,sqlite_autoindex_messages_1,sqlite_autoindex_outbox_1,"
               "sqlite_autoindex_trust_anchors_1,trust_anchors");
 }
 
@@ -111,9 +112,16 @@ TEST_F(MigrationTest, RefusesDatabaseNewerThanTheSteps) {
 
 // Takes an open profile back to an empty file at version 0, so a test can build an old schema.
 void resetToEmpty(Database& db) {
-    ASSERT_TRUE(db.exec("DROP TABLE cert_events; DROP TABLE correspondent_certs; DROP TABLE identities; "
-                        "DROP TABLE trust_anchors; PRAGMA user_version = 0")
-                    .ok());
+    ASSERT_TRUE(db.exec("PRAGMA foreign_keys = OFF").ok());
+    for (;;) {
+        const std::string table =
+            queryText(db, "SELECT coalesce(max(name), '') FROM sqlite_master WHERE type = 'table'");
+        if (table.empty()) {
+            break;
+        }
+        ASSERT_TRUE(db.exec("DROP TABLE \"" + table + "\"").ok()) << table;
+    }
+    ASSERT_TRUE(db.exec("PRAGMA foreign_keys = ON; PRAGMA user_version = 0").ok());
 }
 
 TEST_F(MigrationTest, EveryOlderVersionUpgradesToTheLatest) {
