@@ -256,6 +256,10 @@ std::int64_t Database::changes() noexcept {
     return m_connection->handle != nullptr ? sqlite3_changes(m_connection->handle) : 0;
 }
 
+std::int64_t Database::lastInsertRowId() noexcept {
+    return m_connection->handle != nullptr ? sqlite3_last_insert_rowid(m_connection->handle) : 0;
+}
+
 base::Result<std::int64_t> Database::schemaVersion() {
     auto statement = Statement::prepare(*this, "PRAGMA user_version");
     if (!statement) {

@@ -55,6 +55,8 @@ public:
 
     // Rows inserted, updated or deleted by the most recent such statement on this connection.
     [[nodiscard]] std::int64_t changes() noexcept;
+    // The rowid of the last row this connection inserted.
+    [[nodiscard]] std::int64_t lastInsertRowId() noexcept;
     // True while a transaction is open on this connection (Transaction nests as a savepoint then).
     [[nodiscard]] bool inTransaction() noexcept;
     // The rowid of the most recent successful INSERT on this connection.
