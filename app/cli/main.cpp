@@ -2,6 +2,7 @@
 #include "CertCommands.h"
 #include "Commands.h"
 #include "HarvestCommand.h"
+#include "MailCommands.h"
 #include "ProfileCommands.h"
 
 #include <iostream>
@@ -20,6 +21,9 @@ Commands:
   trust     the profile's trust anchors (add, list, remove)
   cert      your correspondents' certificates in the profile (import, list, show, remove)
   harvest   learn correspondents' certificates from signed mail (.eml, mbox, Maildir)
+  sync      fetch an account's mail into the profile's offline copy (IMAP)
+  list      the messages (or --folders) of the offline copy
+  show      one message from the offline copy (fetched if needed)
   version   print the version
 Run "sealpost-cli COMMAND --help" for the options of a command.
 )";
@@ -62,6 +66,15 @@ int main(int argc, char** argv) {
     }
     if (command == "harvest") {
         return sealpost::cli::runHarvest(args, *global);
+    }
+    if (command == "sync") {
+        return sealpost::cli::runSync(args, *global);
+    }
+    if (command == "list") {
+        return sealpost::cli::runList(args, *global);
+    }
+    if (command == "show") {
+        return sealpost::cli::runShow(args, *global);
     }
     if (command == "version" || command == "--version") {
         std::cout << "sealpost-cli " << SEALPOST_VERSION << "\n";

@@ -6,6 +6,7 @@ binary=$1
 source_dir=$2
 fixture="$source_dir/tests/mail/mailserver.sh"
 dir=$(mktemp -d)
+chmod 755 "$dir" # the servers run as their own users
 trap '"$fixture" stop "$dir" >/dev/null 2>&1 || true; rm -rf "$dir"' EXIT
 rc=0
 "$fixture" start "$dir" || rc=$?
