@@ -72,6 +72,20 @@ curl "${imap[@]}" "$imap_url/INBOX" -X 'EXPUNGE' >/dev/null
 run sync --folder INBOX
 check "sync-flags-expunge" '[ $rc -eq 0 ] && grep -q "^INBOX: 2 messages, 0 new, 1 flags changed, 1 removed" "$work/stdout"' \
     "$(cat "$work/stdout" "$work/stderr")"
+# A folder deleted and created again gets a new UIDVALIDITY: its cache is dropped and refetched.
+curl "${imap[@]}" "$imap_url/Junk" -T "$work/first.eml"
+run sync --folder Junk
+check "sync-junk" '[ $rc -eq 0 ] && grep -q "^Junk: 1 messages, 1 new" "$work/stdout"' "$(cat "$work/stdout" "$work/stderr")"
+curl "${imap[@]}" "$imap_url/" -X 'DELETE Junk' >/dev/null
+sleep 1 # Dovecot derives UIDVALIDITY from the clock
+curl "${imap[@]}" "$imap_url/" -X 'CREATE Junk' >/dev/null
+curl "${imap[@]}" "$imap_url/Junk" -T "$work/first.eml"
+curl "${imap[@]}" "$imap_url/Junk" -T "$work/first.eml"
+run sync --folder Junk
+check "sync-uidvalidity-changed" '[ $rc -eq 0 ] && grep -q "^Junk: 2 messages, 2 new, 0 flags changed, 0 removed (the server renumbered" "$work/stdout"' \
+    "$(cat "$work/stdout" "$work/stderr")"
+run list --folder Junk
+check "list-after-renumbering" '[ $rc -eq 0 ] && [ "$(wc -l <"$work/stdout")" -eq 2 ]' "$(cat "$work/stdout")"
 run sync --folder NoSuchFolder
 check "sync-unknown-folder" '[ $rc -eq 2 ] && grep -q not-found "$work/stderr"'
 
