@@ -16,7 +16,7 @@ namespace {
 
 constexpr std::size_t kMaxLine = 1U << 20U;              // a response line without its literals
 constexpr std::uint64_t kMaxMemoryLiteral = 256U << 20U; // a literal held in memory (headers)
-constexpr std::size_t kChunk = 64U * 1024U;
+constexpr std::size_t kChunk = std::size_t{64} * 1024U;
 constexpr int kPollSliceMs = 200;
 
 bool endsWithIgnoreCase(std::string_view s, std::string_view suffix) noexcept {

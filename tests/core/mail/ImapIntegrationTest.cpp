@@ -11,7 +11,6 @@
 #include <fstream>
 #include <gtest/gtest.h>
 #include <map>
-#include <random>
 
 using namespace sealpost;
 using base::ErrorCode;
@@ -160,11 +159,12 @@ TEST_F(ImapIntegration, AppendFetchFlagsMoveRemoveRoundTrip) {
 TEST_F(ImapIntegration, LargeMessageRoundTripsByteIdentical) {
     std::string body;
     body.reserve(26U << 20U);
-    std::mt19937 rng(7);
+    std::uint32_t state = 7; // a fixed, cheap pseudo-random text (LCG): reproducible runs
     static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     while (body.size() < (25U << 20U)) {
         for (int i = 0; i < 76; ++i) {
-            body.push_back(kAlphabet[rng() % 64]);
+            state = state * 1664525U + 1013904223U;
+            body.push_back(kAlphabet[(state >> 24U) % 64U]);
         }
         body += "\r\n";
     }
@@ -220,6 +220,7 @@ TEST_F(ImapIntegration, SyncAddsUpdatesExpungesAndResumes) {
     mail::ImapClient c(settings("bob"));
     emptyFolder(c, "INBOX");
     std::vector<std::uint64_t> uids;
+    uids.reserve(35);
     for (int i = 0; i < 35; ++i) {
         uids.push_back(appendOrFail(c, "INBOX", message("sync-" + std::to_string(i))));
     }

@@ -45,7 +45,7 @@ TEST(ImapResponseTest, ListEntries) {
     auto inbox = listEntry(*parseImapResponse(R"(* LIST () "." "inbox")"));
     ASSERT_TRUE(inbox);
     EXPECT_EQ(inbox->specialUse, "inbox");
-    auto quoted = listEntry(*parseImapResponse("* LIST (\\Noselect) NIL \"a \\\"b\\\" &AOQ-\""));
+    auto quoted = listEntry(*parseImapResponse(R"(* LIST (\Noselect) NIL "a \"b\" &AOQ-")"));
     ASSERT_TRUE(quoted);
     EXPECT_EQ(quoted->name, "a \"b\" &AOQ-"); // modified UTF-7 passed through unchanged
     EXPECT_EQ(quoted->delimiter, "");
