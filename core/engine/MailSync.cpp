@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <unordered_map>
 
 namespace sealpost::engine {
@@ -159,12 +160,24 @@ base::Result<SyncResult> syncFolder(mail::ImapClient& client, store::Database& d
         if (!missing) {
             return missing.error();
         }
+        // Bodies are committed in groups (a commit per message would cost a disk sync each).
+        constexpr std::uint64_t kGroupBytes = std::uint64_t{64} << 20U;
+        std::optional<store::Transaction> group;
+        std::uint64_t groupMessages = 0;
+        std::uint64_t groupBytes = 0;
         std::uint64_t done = 0;
         for (const std::uint64_t uid : *missing) {
             if (cancelled(options)) {
                 return base::makeError(ErrorCode::Cancelled, "sync cancelled");
             }
             report(options, folder.name, "bodies", done++, missing->size());
+            if (!group) {
+                auto tx = store::Transaction::begin(db);
+                if (!tx) {
+                    return tx.error();
+                }
+                group.emplace(std::move(tx).value());
+            }
             std::string body;
             base::StringSink sink(body);
             if (auto f = client.fetchMessage(folder.name, uid, sink); !f) {
@@ -173,11 +186,26 @@ base::Result<SyncResult> syncFolder(mail::ImapClient& client, store::Database& d
                 }
                 return f.error();
             }
+            groupBytes += body.size();
             if (auto s = storeBody(cache, *folderId, uid, std::move(body), options); !s) {
                 return s.error();
             }
             ++result.bodiesFetched;
+            if (++groupMessages >= batch || groupBytes >= kGroupBytes) {
+                if (auto c = group->commit(); !c) {
+                    return c.error();
+                }
+                group.reset();
+                groupMessages = 0;
+                groupBytes = 0;
+            }
         }
+        if (group) {
+            if (auto c = group->commit(); !c) {
+                return c.error();
+            }
+        }
+        report(options, folder.name, "bodies", missing->size(), missing->size());
     }
 
     if (auto s = cache.setFolderState(*folderId, status->uidValidity, status->uidNext, nowSeconds(options)); !s) {

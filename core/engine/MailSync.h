@@ -29,7 +29,8 @@ struct SyncOptions {
     const std::atomic<bool>* cancel = nullptr;
     bool fetchBodies = false;
     std::size_t batchSize = 500; // UIDs per header FETCH and per transaction
-    // Called for every body fetched (on the calling thread, outside any transaction); returns the
+    // Called for every body fetched (on the calling thread, inside the transaction of its group of
+    // bodies, so a Harvester's writes become savepoints in it); returns the
     // JSON summary stored in messages.security, or "" for none. A failure is kept as the summary
     // of that message, it does not stop the sync.
     std::function<base::Result<std::string>(std::string&& raw)> inspect;
