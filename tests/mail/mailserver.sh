@@ -136,12 +136,18 @@ make_dir() {
         chmod 755 "$d"
     done
     [ -z "$(ls -A "$dir")" ] || die "$dir is not empty"
-    # Every existing ancestor must be searchable by others (e.g. not under a 0700 home).
+    # Every ancestor must be searchable by the service users. Directories below the temp directory
+    # (e.g. a test's 0700 mktemp -d) get o+x (search, not listing); anything else is an error.
+    local tmp
+    tmp=$(cd "${TMPDIR:-/tmp}" && pwd -P)
     d=$dir
     while [ "$d" != / ]; do
         d=$(dirname "$d")
-        case $(stat -c %A "$d") in *x | *t) ;; *) false ;; esac ||
-            die "$d is not searchable by other users; postfix/dovecot could not reach $dir"
+        case $(stat -c %A "$d") in *x | *t) continue ;; esac
+        case $(cd "$d" && pwd -P)/ in
+            "$tmp"/?*) chmod o+x "$d" ;;
+            *) die "$d is not searchable by other users; postfix/dovecot could not reach $dir" ;;
+        esac
     done
 }
 
@@ -171,20 +177,16 @@ wait_gone() { # pid, seconds
 }
 
 # Processes belonging to this fixture: Postfix daemons run in the queue directory, Dovecot's in its
-# base_dir (login processes chrooted below it).
-fixture_pids() { # [postfix|dovecot|all]
-    local p cwd root sub
-    case ${1:-all} in
-        postfix) sub=$dir/postfix ;;
-        dovecot) sub=$dir/dovecot ;;
-        *) sub=$dir ;;
-    esac
-    for p in /proc/[0-9]*; do
-        cwd=$(readlink "$p/cwd" 2>/dev/null) || continue
-        root=$(readlink "$p/root" 2>/dev/null) || continue
-        case "$cwd/" in "$sub"/*) echo "${p#/proc/}"; continue ;; esac
-        case "$root/" in "$sub"/*) echo "${p#/proc/}" ;; esac
+# base_dir (login processes chrooted below it) or, for imap processes, in the user's home.
+fixture_pids() { # postfix|dovecot|all
+    local dirs=() d expr=()
+    case $1 in postfix | all) dirs+=("$dir/postfix/queue") ;; esac
+    case $1 in dovecot | all) dirs+=("$dir/dovecot/run" "$dir/home") ;; esac
+    for d in "${dirs[@]}"; do
+        expr+=(-o -lname "$d" -o -lname "$d/*")
     done
+    find /proc -mindepth 2 -maxdepth 2 \( -name cwd -o -name root \) \( "${expr[@]:1}" \) 2>/dev/null |
+        cut -d/ -f3 | sort -u || true
 }
 
 show_logs() {
@@ -257,6 +259,8 @@ last_valid_uid = 8
 first_valid_gid = 8
 last_valid_gid = 8
 mail_location = maildir:$dir/maildirs/%n
+# Store messages exactly as received on the wire (CRLF), so tests can compare bytes.
+mail_save_crlf = yes
 namespace inbox {
   inbox = yes
   separator = /
@@ -462,24 +466,30 @@ wait_ports() { # kind:port ...
     }
 }
 
-stop_postfix() {
+# Both masters take 1-3 s to wind down their children, so signal first and wait afterwards.
+term_postfix() {
     local pid
-    pid=$(pf_master_pid) || pid=""
-    if [ -n "$pid" ]; then
-        postfix -c "$dir/postfix/conf" stop >/dev/null 2>&1 || kill -TERM "$pid" 2>/dev/null || true
-        wait_gone "$pid" 10 || kill -KILL "$pid" 2>/dev/null || true
-    fi
-    kill_leftovers postfix
+    pid=$(pf_master_pid) || return 0
+    # Not "postfix stop": its postfix-script polls with sleep 1; the master handles SIGTERM itself.
+    kill -TERM "$pid" 2>/dev/null || true
+    echo "$pid"
 }
 
-stop_dovecot() {
+term_dovecot() {
     local pid
-    pid=$(dc_master_pid) || pid=""
-    if [ -n "$pid" ]; then
-        kill -TERM "$pid" 2>/dev/null || true
+    pid=$(dc_master_pid) || return 0
+    kill -TERM "$pid" 2>/dev/null || true
+    echo "$pid"
+}
+
+reap() { # which pid...: waits for the masters, then kills children that outlived them
+    local which=$1 pid
+    shift
+    for pid in "$@"; do
+        [ -n "$pid" ] || continue
         wait_gone "$pid" 10 || kill -KILL "$pid" 2>/dev/null || true
-    fi
-    kill_leftovers dovecot
+    done
+    kill_leftovers "$which"
 }
 
 kill_leftovers() { # postfix|dovecot: children that outlived their master
@@ -542,13 +552,14 @@ EOF
     stop)
         [ -d "$dir" ] || exit 0
         [ "$(id -u)" -eq 0 ] || skip "must run as root"
-        stop_postfix
-        stop_dovecot
+        pids="$(term_postfix) $(term_dovecot)"
+        # shellcheck disable=SC2086
+        reap all $pids
         ;;
     stop-smtp)
         require_root_and_tools
         load_env
-        stop_postfix
+        reap postfix "$(term_postfix)"
         ;;
     start-smtp)
         require_root_and_tools
