@@ -20,6 +20,10 @@ trap cleanup EXIT
 # shellcheck source=tests/app/testlib.sh
 source "$here/../app/testlib.sh"
 
+if [ "$(id -u)" -ne 0 ]; then
+    echo "SKIP: the mail fixture needs root (Postfix and Dovecot drop privileges to their own users)"
+    exit 77
+fi
 if ! command -v curl >/dev/null; then
     echo "SKIP: curl missing (scripts/install-deps.sh installs it)"
     exit 77

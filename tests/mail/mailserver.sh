@@ -450,13 +450,20 @@ postlog   unix-dgram n  -       n       -       1       postlogd
 EOF
 }
 
+# These return 0 when started, 2 when a port was taken meanwhile (the caller retries with new
+# ports) and 1 otherwise.
 start_postfix() {
     local p=$dir/postfix
-    postfix -c "$p/conf" start >"$p/start.log" 2>&1 || { show_logs; die "postfix start failed"; }
+    postfix -c "$p/conf" start >"$p/start.log" 2>&1 && return 0
+    grep -qs "Address already in use" "$p/log" "$p/start.log" && return 2
+    return 1
 }
 
 start_dovecot() {
-    dovecot -c "$dir/dovecot/dovecot.conf" >"$dir/dovecot/start.log" 2>&1 || { show_logs; die "dovecot failed to start"; }
+    local d=$dir/dovecot
+    dovecot -c "$d/dovecot.conf" >"$d/start.log" 2>&1 && return 0
+    grep -qs "Address already in use" "$d/log" "$d/start.log" && return 2
+    return 1
 }
 
 wait_ports() { # kind:port ...
@@ -509,20 +516,34 @@ case $cmd in
     start)
         require_root_and_tools
         make_dir
-        read -r port_imap port_imaps port_smtp port_submission port_submissions < <(pyhelper ports 5)
-        cat >"$dir/ports" <<EOF
+        # Ports are picked free but only bound later by the servers, so another fixture starting
+        # at the same moment can take one first: then start afresh with new ports.
+        for attempt in 1 2 3; do
+            read -r port_imap port_imaps port_smtp port_submission port_submissions < <(pyhelper ports 5)
+            cat >"$dir/ports" <<EOF
 port_imap=$port_imap
 port_imaps=$port_imaps
 port_smtp=$port_smtp
 port_submission=$port_submission
 port_submissions=$port_submissions
 EOF
-        write_certificate
-        MAIL_CERT_SHA256=$cert_sha256
-        write_dovecot
-        write_postfix
-        start_dovecot
-        start_postfix
+            write_certificate
+            MAIL_CERT_SHA256=$cert_sha256
+            write_dovecot
+            write_postfix
+            rc=0
+            start_dovecot || rc=$?
+            [ $rc -ne 0 ] || start_postfix || rc=$?
+            [ $rc -eq 0 ] && break
+            if [ $rc -eq 2 ] && [ $attempt -lt 3 ]; then
+                echo "$me: a port was taken meanwhile, retrying with other ports" >&2
+                reap all "$(term_postfix)" "$(term_dovecot)"
+                find "$dir" -mindepth 1 -delete
+                continue
+            fi
+            show_logs
+            die "could not start the servers (exit code $rc)"
+        done
         wait_ports "imap:$port_imap" "tls:$port_imaps" "smtp:$port_smtp" "smtp:$port_submission" "tls:$port_submissions"
         {
             echo "# Sourced by tests; written by tests/mail/mailserver.sh start."
@@ -566,7 +587,7 @@ EOF
         load_env
         pf_master_pid >/dev/null && exit 0
         MAIL_CERT_SHA256=$(openssl x509 -in "$dir/tls/cert.pem" -outform DER | openssl dgst -sha256 -r | cut -d' ' -f1)
-        start_postfix
+        start_postfix || { show_logs; die "postfix failed to start"; }
         wait_ports "smtp:$port_smtp" "smtp:$port_submission" "tls:$port_submissions"
         ;;
     flush)
