@@ -380,7 +380,8 @@ local_recipient_maps =
 local_transport = error:5.1.1 no local delivery in the test fixture
 relay_domains =
 relayhost =
-# Mail for other domains is bounced at once instead of reaching out to the network.
+# Nothing leaves the machine: smtpd refuses recipients in other domains at RCPT time with 550
+# (they resolve to the error transport), also for authenticated users.
 default_transport = error:5.7.1 no outbound delivery from the test fixture
 relay_transport = \$default_transport
 
