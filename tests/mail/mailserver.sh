@@ -131,11 +131,11 @@ make_dir() {
         created+=("$d")
         d=$(dirname "$d")
     done
+    [ ! -e "$dir" ] || [ -z "$(ls -A "$dir")" ] || die "$dir is not empty"
     mkdir -p "$dir"
     for d in "${created[@]}" "$dir"; do
         chmod 755 "$d"
     done
-    [ -z "$(ls -A "$dir")" ] || die "$dir is not empty"
     # Every ancestor must be searchable by the service users. Directories below the temp directory
     # (e.g. a test's 0700 mktemp -d) get o+x (search, not listing); anything else is an error.
     local tmp
@@ -151,21 +151,16 @@ make_dir() {
     done
 }
 
-pf_conf() { echo "$dir/postfix"; }
-pf_master_pid() { # prints the Postfix master pid if it runs
-    local f pid
-    f=$dir/postfix/queue/pid/master.pid
-    [ -r "$f" ] || return 1
-    pid=$(tr -dc 0-9 <"$f")
-    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "$pid"
+# Master pids from the pid files, only if that process still runs in this fixture's directory (a
+# stale pid file must not make "stop" signal an unrelated process that got the same pid).
+master_pid() { # pid file, the master's working directory
+    local pid
+    [ -r "$1" ] || return 1
+    pid=$(tr -dc 0-9 <"$1")
+    [ -n "$pid" ] && [ "$(readlink "/proc/$pid/cwd" 2>/dev/null)" = "$2" ] && echo "$pid"
 }
-dc_master_pid() {
-    local f pid
-    f=$dir/dovecot/run/master.pid
-    [ -r "$f" ] || return 1
-    pid=$(tr -dc 0-9 <"$f")
-    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "$pid"
-}
+pf_master_pid() { master_pid "$dir/postfix/queue/pid/master.pid" "$dir/postfix/queue"; }
+dc_master_pid() { master_pid "$dir/dovecot/run/master.pid" "$dir/dovecot/run"; }
 
 wait_gone() { # pid, seconds
     local i
