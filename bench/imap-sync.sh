@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2154 # MAIL_* come from the fixture's env file
 # Header sync of a large mailbox: `sealpost-cli sync` (headers, flags, summaries into the
 # encrypted profile) against curl's own IMAP fetch of every header (imaps://.../INBOX;UID=[1-N];
 # SECTION=HEADER: one FETCH per message over one connection; curl stores nothing). A single

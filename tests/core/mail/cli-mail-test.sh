@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2034,SC2154,SC2016,SC1091 # cli is used by testlib.sh, MAIL_* come from the env file
 # End-to-end test of sync, list and show against throwaway mail servers (tests/mail/mailserver.sh).
 # Usage: cli-mail-test.sh SEALPOST_CLI IMAP_TEST_ACCOUNT SOURCE_DIR. Exits 77 (skip) without them.
 set -uo pipefail
-# cli is used by testlib.sh; MAIL_* come from the sourced env file; check takes single-quoted code.
-# shellcheck disable=SC2034,SC2154,SC2016,SC1091
 cli=$1
 helper=$2
 source_dir=$3
