@@ -179,6 +179,10 @@ private:
                     records.error().code == ErrorCode::NotFound ? StepOutcome::NotFound : StepOutcome::Failed;
                 step.error = records.error();
             } else {
+                // The most preferred usable record: lowest priority, then highest weight (RFC 2782).
+                std::stable_sort(records->begin(), records->end(), [](const SrvRecord& a, const SrvRecord& b) {
+                    return a.priority != b.priority ? a.priority < b.priority : a.weight > b.weight;
+                });
                 const auto usable = std::find_if(records->begin(), records->end(),
                                                  [](const SrvRecord& r) { return !r.target.empty() && r.port != 0; });
                 if (usable == records->end()) {

@@ -1,6 +1,5 @@
 #include "mail/SrvResolver.h"
 
-#include <algorithm>
 #include <arpa/nameser.h>
 #include <array>
 #include <netdb.h>
@@ -57,9 +56,6 @@ base::Result<std::vector<SrvRecord>> SystemSrvResolver::lookup(const std::string
     if (out.empty()) {
         return base::makeError(ErrorCode::NotFound, "DNS: no SRV record for " + name);
     }
-    std::stable_sort(out.begin(), out.end(), [](const SrvRecord& a, const SrvRecord& b) {
-        return a.priority != b.priority ? a.priority < b.priority : a.weight > b.weight;
-    });
     return out;
 }
 

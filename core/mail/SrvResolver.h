@@ -26,8 +26,7 @@ public:
     SrvResolver(SrvResolver&&) = delete;
     SrvResolver& operator=(SrvResolver&&) = delete;
 
-    // The records of `name` (e.g. "_imaps._tcp.example.org"), ordered by priority then weight
-    // (highest first).
+    // The records of `name` (e.g. "_imaps._tcp.example.org"), in any order.
     [[nodiscard]] virtual base::Result<std::vector<SrvRecord>> lookup(const std::string& name) = 0;
 };
 
