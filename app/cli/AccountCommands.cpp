@@ -252,6 +252,11 @@ int accountAdd(const std::vector<std::string>& rest, const GlobalOptions& global
     json out = {{"address", req.address}};
     auto servers = serversFor(req, out);
     if (!servers) {
+        if (req.json) {
+            out["error"] = std::string(base::errorCodeName(servers.error().code));
+            out["detail"] = servers.error().detail;
+            std::cout << out.dump(2) << "\n";
+        }
         return failServer(command, servers.error());
     }
     auto password = accountPassword(req);
