@@ -160,8 +160,12 @@ base::Result<std::string> fetchHttps(const std::string& url, const FetchOptions&
 
 base::Result<void> probeServer(const ServerSettings& server, std::string_view scheme,
                                const std::vector<std::string>& connectTo) {
+    // No user name: libcurl then skips the login and only runs NOOP after the greeting (and STARTTLS).
+    ServerSettings anonymous = server;
+    anonymous.username.clear();
+    anonymous.secret.clear();
     CurlHandle handle;
-    if (auto configured = handle.configure(server, scheme); !configured) {
+    if (auto configured = handle.configure(anonymous, scheme); !configured) {
         return configured.error();
     }
     auto list = connectToList(connectTo);
