@@ -269,6 +269,10 @@ int accountAdd(const std::vector<std::string>& rest, const GlobalOptions& global
     account.imap = std::move(servers->first);
     account.smtp = std::move(servers->second);
     for (auto* s : {&account.imap, &account.smtp}) {
+        // The CLI has no OAuth flow: what it is given is a password, whatever the document preferred.
+        if (s->auth == mail::AuthMethod::XOAuth2) {
+            s->auth = mail::AuthMethod::Plain;
+        }
         s->secret = std::string(password->view());
         s->pinnedSha256 = pin;
     }
