@@ -6,7 +6,7 @@ packages=(
     # toolchain
     build-essential cmake ninja-build ccache pkg-config clang clang-tidy clang-format libclang-rt-14-dev git
     # libraries
-    libssl-dev libmimetic-dev libcurl4-openssl-dev libsqlcipher-dev nlohmann-json3-dev
+    libssl-dev libmimetic-dev libcurl4-openssl-dev libexpat1-dev libsqlcipher-dev nlohmann-json3-dev
     qt6-base-dev qt6-base-dev-tools
     libgtest-dev libgmock-dev libbenchmark-dev
     # interop peers and test tools
