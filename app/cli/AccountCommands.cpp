@@ -50,22 +50,9 @@ Exit status: 0 ok, 2 usage or profile error, 3 login refused, 4 server unreachab
 certificate not trusted, 6 other server error, 7 no such account / no server found.
 )";
 
-int exitCodeFor(ErrorCode code) {
-    switch (code) {
-    case ErrorCode::AuthFailed: return kExitAuthFailed;
-    case ErrorCode::Unreachable: return kExitUnreachable;
-    case ErrorCode::UntrustedServer: return kExitUntrustedServer;
-    case ErrorCode::NotFound: return kExitNotFound;
-    case ErrorCode::ProtocolError:
-    case ErrorCode::TemporaryFailure:
-    case ErrorCode::PermanentFailure: return kExitServerError;
-    default: return kExitUsage;
-    }
-}
-
 // The one-line error with the exit code of its kind.
 int failServer(const std::string& command, const base::Error& e) {
-    return fail(command, std::string(base::errorCodeName(e.code)) + ": " + e.detail, exitCodeFor(e.code));
+    return fail(command, std::string(base::errorCodeName(e.code)) + ": " + e.detail, serverExitCode(e.code));
 }
 
 // What the user can do about a failed login, in one sentence.
@@ -208,7 +195,7 @@ int verify(const store::Account& account, const std::string& command, bool asJso
                       << base::errorCodeName(check.error->code) << ": " << advice(check) << " (" << check.error->detail
                       << ")\n";
             if (rc == kExitOk) {
-                rc = exitCodeFor(check.error->code);
+                rc = serverExitCode(check.error->code);
             }
         }
         checks[name] = entry;

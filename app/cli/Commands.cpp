@@ -14,6 +14,20 @@
 
 namespace sealpost::cli {
 
+int serverExitCode(base::ErrorCode code) noexcept {
+    using base::ErrorCode;
+    switch (code) {
+    case ErrorCode::AuthFailed: return kExitAuthFailed;
+    case ErrorCode::Unreachable: return kExitUnreachable;
+    case ErrorCode::UntrustedServer: return kExitUntrustedServer;
+    case ErrorCode::NotFound: return kExitNotFound;
+    case ErrorCode::ProtocolError:
+    case ErrorCode::TemporaryFailure:
+    case ErrorCode::PermanentFailure: return kExitServerError;
+    default: return kExitUsage;
+    }
+}
+
 namespace {
 
 const char* const kSignHelp = R"(Usage: sealpost-cli sign (--from EMAIL | --key KEY --cert CERT | --p12 FILE) [options]

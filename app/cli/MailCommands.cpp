@@ -89,20 +89,12 @@ int fail(std::string_view command, const std::string& message, int code = kExitU
     return code;
 }
 
-bool isServerError(base::ErrorCode code) {
-    using base::ErrorCode;
-    return code == ErrorCode::Unreachable || code == ErrorCode::UntrustedServer || code == ErrorCode::AuthFailed ||
-           code == ErrorCode::TemporaryFailure || code == ErrorCode::PermanentFailure ||
-           code == ErrorCode::ProtocolError;
-}
-
 int fail(std::string_view command, const base::Error& e) {
     if (e.code == base::ErrorCode::Cancelled) {
         std::cerr << "sealpost-cli " << command << ": interrupted; what was fetched is kept\n";
         return kExitInterrupted;
     }
-    return fail(command, std::string(base::errorCodeName(e.code)) + ": " + e.detail,
-                isServerError(e.code) ? kExitServerFailure : kExitUsage);
+    return fail(command, std::string(base::errorCodeName(e.code)) + ": " + e.detail, serverExitCode(e.code));
 }
 
 base::Result<store::Account> chooseAccount(store::Database& db, const Args& args) {

@@ -88,7 +88,7 @@ check "sync-uidvalidity-changed" '[ $rc -eq 0 ] && grep -q "^Junk: 2 messages, 2
 run list --folder Junk
 check "list-after-renumbering" '[ $rc -eq 0 ] && [ "$(wc -l <"$work/stdout")" -eq 2 ]' "$(cat "$work/stdout")"
 run sync --folder NoSuchFolder
-check "sync-unknown-folder" '[ $rc -eq 2 ] && grep -q not-found "$work/stderr"'
+check "sync-unknown-folder" '[ $rc -eq 7 ] && grep -q not-found "$work/stderr"'
 
 # Offline: list and show of a cached body work with the servers stopped.
 "$fixture" stop "$mail" >/dev/null 2>&1
@@ -97,7 +97,7 @@ check "list-offline" '[ $rc -eq 0 ] && [ "$(wc -l <"$work/stdout")" -eq 2 ] && g
 run show 1
 check "show-offline" '[ $rc -eq 0 ] && cmp -s "$work/stdout" "$work/first.eml"'
 run sync
-check "sync-unreachable" '[ $rc -eq 3 ] && grep -q "unreachable" "$work/stderr"' "$(cat "$work/stderr")"
+check "sync-unreachable" '[ $rc -eq 4 ] && grep -q "unreachable" "$work/stderr"' "$(cat "$work/stderr")"
 
 # Errors a user can act on: a wrong password, an unpinned self-signed certificate.
 mail="$work/mail2"
@@ -108,7 +108,7 @@ export SEALPOST_PROFILE="$work/carol"
 run profile init
 "$helper" "$SEALPOST_PROFILE" "$SEALPOST_PASSPHRASE" "$mail/env" carol nopin
 run sync
-check "sync-untrusted" '[ $rc -eq 3 ] && grep -q "untrusted-server" "$work/stderr" && grep -q "$MAIL_CERT_SHA256" "$work/stderr"' \
+check "sync-untrusted" '[ $rc -eq 5 ] && grep -q "untrusted-server" "$work/stderr" && grep -q "$MAIL_CERT_SHA256" "$work/stderr"' \
     "$(cat "$work/stderr")"
 export SEALPOST_PROFILE="$work/bob"
 run profile init
