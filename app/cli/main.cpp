@@ -2,6 +2,7 @@
 #include "CertCommands.h"
 #include "Commands.h"
 #include "HarvestCommand.h"
+#include "OutboxCommands.h"
 #include "ProfileCommands.h"
 
 #include <iostream>
@@ -20,6 +21,8 @@ Commands:
   trust     the profile's trust anchors (add, list, remove)
   cert      your correspondents' certificates in the profile (import, list, show, remove)
   harvest   learn correspondents' certificates from signed mail (.eml, mbox, Maildir)
+  send      submit a message through the outbox to the account's SMTP server
+  outbox    the messages on their way out (list, flush)
   version   print the version
 Run "sealpost-cli COMMAND --help" for the options of a command.
 )";
@@ -62,6 +65,12 @@ int main(int argc, char** argv) {
     }
     if (command == "harvest") {
         return sealpost::cli::runHarvest(args, *global);
+    }
+    if (command == "send") {
+        return sealpost::cli::runSend(args, *global);
+    }
+    if (command == "outbox") {
+        return sealpost::cli::runOutbox(args, *global);
     }
     if (command == "version" || command == "--version") {
         std::cout << "sealpost-cli " << SEALPOST_VERSION << "\n";
