@@ -175,7 +175,7 @@ base::Result<void> OutboxRunner::sendAccount(std::int64_t accountId, const std::
                                             }};
             sent = client.send(submission);
         }
-        if (auto recorded = record(*message, sent, endOfDataSent, client.lastReply(), r); !recorded) {
+        if (auto recorded = record(*message, sent, endOfDataSent, client.lastRefusal(), r); !recorded) {
             return recorded.error();
         }
         if (!sent && connectionWide(sent.error().code)) {
@@ -187,7 +187,7 @@ base::Result<void> OutboxRunner::sendAccount(std::int64_t accountId, const std::
 }
 
 base::Result<void> OutboxRunner::record(const store::OutboxMessage& message, const base::Result<void>& sent,
-                                        bool endOfDataSent, const std::string& lastReply, DeliveryResult& r) {
+                                        bool endOfDataSent, const std::string& lastRefusal, DeliveryResult& r) {
     const auto id = message.id;
     if (sent) {
         if (auto marked = m_outbox.markSent(id); !marked) {
@@ -211,7 +211,7 @@ base::Result<void> OutboxRunner::record(const store::OutboxMessage& message, con
         return m_outbox.fail(id, sent.error().detail);
     }
     // After the end of data, only a 4xx/5xx reply proves the server did not take the message.
-    const bool definiteRefusal = !lastReply.empty() && (lastReply[0] == '4' || lastReply[0] == '5');
+    const bool definiteRefusal = !lastRefusal.empty();
     r.outcome = DeliveryOutcome::RetryLater;
     if (auto retried = m_outbox.retryLater(id, sent.error().detail, endOfDataSent && !definiteRefusal); !retried) {
         return retried;

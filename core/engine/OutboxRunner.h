@@ -70,7 +70,7 @@ private:
                                                  FlushReport& report);
 
     [[nodiscard]] base::Result<void> record(const store::OutboxMessage& message, const base::Result<void>& sent,
-                                            bool endOfDataSent, const std::string& lastReply, DeliveryResult& r);
+                                            bool endOfDataSent, const std::string& lastRefusal, DeliveryResult& r);
 
     store::Database& m_db;
     store::Outbox m_outbox;

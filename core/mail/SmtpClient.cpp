@@ -15,6 +15,7 @@ namespace detail {
 struct SmtpTransfer {
     const SmtpSubmission* submission = nullptr;
     std::string reply;          // the server's last reply
+    std::string refusal;        // its last 4xx or 5xx reply (QUIT's 221 may follow it)
     bool replyComplete = true;  // the next reply line starts a new reply
     bool endOfData = false;     // beforeEndOfData ran
     std::string abortReason;    // why a callback stopped the transfer
@@ -57,6 +58,9 @@ int noteServerReply(CURL* /*curl*/, curl_infotype type, char* data, std::size_t 
     while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) {
         line.remove_suffix(1);
     }
+    if (line.empty()) {
+        return 0;
+    }
     if (t->replyComplete) {
         t->reply.clear();
     } else {
@@ -65,6 +69,9 @@ int noteServerReply(CURL* /*curl*/, curl_infotype type, char* data, std::size_t 
     t->reply += line;
     // "250-..." continues, "250 ..." ends a reply.
     t->replyComplete = !(line.size() >= 4 && line[3] == '-');
+    if (t->replyComplete && (t->reply.front() == '4' || t->reply.front() == '5')) {
+        t->refusal = t->reply;
+    }
     return 0;
 }
 
@@ -76,8 +83,8 @@ SmtpClient::SmtpClient(ServerSettings settings)
 
 SmtpClient::~SmtpClient() = default;
 
-const std::string& SmtpClient::lastReply() const noexcept {
-    return m_transfer->reply;
+const std::string& SmtpClient::lastRefusal() const noexcept {
+    return m_transfer->refusal;
 }
 
 base::Result<void> SmtpClient::send(const SmtpSubmission& submission) {
@@ -131,12 +138,14 @@ base::Result<void> SmtpClient::send(const SmtpSubmission& submission) {
         // Our own callback stopped it: not the server's doing, so the caller decides.
         return base::makeError(ErrorCode::Cancelled, "SMTP submission stopped: " + m_transfer->abortReason);
     }
-    if (!m_transfer->reply.empty() && m_transfer->reply.size() >= 3 &&
-        (m_transfer->reply[0] == '4' || m_transfer->reply[0] == '5')) {
-        error.detail += "; the server said: " + m_transfer->reply;
+    const std::string& refusal = m_transfer->refusal;
+    if (!refusal.empty()) {
+        error.detail += "; the server said: " + refusal;
         // libcurl maps some SMTP refusals to codes without the reply number; the reply decides.
-        if (error.code == ErrorCode::TemporaryFailure && m_transfer->reply[0] == '5') {
+        if (error.code == ErrorCode::TemporaryFailure && refusal[0] == '5') {
             error.code = ErrorCode::PermanentFailure;
+        } else if (error.code == ErrorCode::PermanentFailure && refusal[0] == '4') {
+            error.code = ErrorCode::TemporaryFailure;
         }
     }
     return error;

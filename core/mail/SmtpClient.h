@@ -48,8 +48,9 @@ public:
     //   InvalidArgument   no recipient, or settings that cannot be used
     [[nodiscard]] base::Result<void> send(const SmtpSubmission& submission);
 
-    // The server's last reply (all lines, CRLF removed), for showing to the user.
-    [[nodiscard]] const std::string& lastReply() const noexcept;
+    // The server's last 4xx or 5xx reply during the last send() (all lines joined, CRLF removed),
+    // empty when it refused nothing.
+    [[nodiscard]] const std::string& lastRefusal() const noexcept;
 
 private:
     ServerSettings m_settings;

@@ -1,0 +1,102 @@
+// Test helper for outbox-test.sh: sets up what the CLI cannot yet (the account) and queues many
+// generated messages in one process (opening the profile once instead of a hundred times).
+//   outbox-helper add-account DB PASSPHRASE_FILE   reads MAIL_HOST, MAIL_SUBMISSION_PORT (or
+//                                                  MAIL_SUBMISSIONS_PORT with TLS=implicit),
+//                                                  MAIL_CERT_SHA256, MAIL_PASSWORD_alice from the
+//                                                  environment; adds alice@example.org
+//   outbox-helper queue DB PASSPHRASE_FILE PREFIX N   queues N messages alice -> bob with
+//                                                  Message-IDs <PREFIX-i@example.org>
+#include "base/Clock.h"
+#include "base/SecureBuffer.h"
+#include "mail/Envelope.h"
+#include "store/AccountStore.h"
+#include "store/Database.h"
+#include "store/Outbox.h"
+#include "store/Transaction.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <string>
+
+using namespace sealpost;
+
+namespace {
+
+std::string env(const char* name) {
+    const char* v = std::getenv(name); // NOLINT(concurrency-mt-unsafe): single-threaded test tool
+    return v == nullptr ? std::string() : std::string(v);
+}
+
+int die(const std::string& what) {
+    std::cerr << "outbox-helper: " << what << "\n";
+    return 1;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 4) {
+        return die("usage: add-account DB PASSFILE | queue DB PASSFILE PREFIX N");
+    }
+    const std::string command = argv[1];
+    std::ifstream pw(argv[3]);
+    std::string pass((std::istreambuf_iterator<char>(pw)), std::istreambuf_iterator<char>());
+    while (!pass.empty() && (pass.back() == '\n' || pass.back() == '\r')) {
+        pass.pop_back();
+    }
+    auto db = store::Database::open(argv[2], base::SecureString(pass), store::OpenMode::MustExist);
+    if (!db) {
+        return die(db.error().detail);
+    }
+    if (command == "add-account") {
+        store::Account a;
+        a.address = "alice@example.org";
+        mail::ServerSettings s;
+        s.host = env("MAIL_HOST");
+        const bool implicit = env("TLS") == "implicit";
+        s.port = std::atoi(env(implicit ? "MAIL_SUBMISSIONS_PORT" : "MAIL_SUBMISSION_PORT").c_str());
+        s.security = implicit ? mail::Security::ImplicitTls : mail::Security::StartTls;
+        s.username = a.address;
+        s.secret = env("MAIL_PASSWORD_alice");
+        s.pinnedSha256 = env("MAIL_CERT_SHA256");
+        a.smtp = s;
+        a.imap = s;
+        a.imap.port = std::atoi(env("MAIL_IMAPS_PORT").c_str());
+        a.imap.security = mail::Security::ImplicitTls;
+        auto added = store::AccountStore(*db).add(a);
+        return added ? 0 : die(added.error().detail);
+    }
+    if (command == "queue" && argc == 6) {
+        const std::string prefix = argv[4];
+        const int n = std::atoi(argv[5]);
+        auto account = store::AccountStore(*db).find("alice@example.org");
+        if (!account) {
+            return die(account.error().detail);
+        }
+        const base::SystemClock clock;
+        store::Outbox outbox(*db, clock);
+        auto tx = store::Transaction::begin(*db);
+        if (!tx) {
+            return die(tx.error().detail);
+        }
+        for (int i = 0; i < n; ++i) {
+            const std::string id = "<" + prefix + "-" + std::to_string(i) + "@example.org>";
+            const std::string message = "From: Alice <alice@example.org>\nTo: bob@example.org\nSubject: " + prefix +
+                                        " " + std::to_string(i) + "\nDate: Tue, 24 Nov 2026 00:00:00 +0000\n" +
+                                        "Message-ID: " + id + "\n\nmessage " + std::to_string(i) + "\n";
+            auto envelope = mail::envelopeOf(message);
+            if (!envelope) {
+                return die(envelope.error().detail);
+            }
+            auto queued = outbox.queue(account->id, id, message, envelope->from, envelope->recipients);
+            if (!queued) {
+                return die(queued.error().detail);
+            }
+        }
+        auto committed = tx->commit();
+        return committed ? 0 : die(committed.error().detail);
+    }
+    return die("unknown command " + command);
+}
