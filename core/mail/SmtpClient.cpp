@@ -111,15 +111,14 @@ base::Result<void> SmtpClient::send(const SmtpSubmission& submission) {
     const std::string from = "<" + std::string(submission.envelopeFrom) + ">";
     *m_transfer = detail::SmtpTransfer{};
     m_transfer->submission = &submission;
-    const auto size = submission.message->size();
     bool ok = curl_easy_setopt(c, CURLOPT_URL, m_curl->baseUrl().c_str()) == CURLE_OK;
     ok = ok && curl_easy_setopt(c, CURLOPT_MAIL_FROM, from.c_str()) == CURLE_OK;
     ok = ok && curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt) == CURLE_OK;
     ok = ok && curl_easy_setopt(c, CURLOPT_UPLOAD, 1L) == CURLE_OK;
     ok = ok && curl_easy_setopt(c, CURLOPT_READFUNCTION, readMessage) == CURLE_OK;
     ok = ok && curl_easy_setopt(c, CURLOPT_READDATA, m_transfer.get()) == CURLE_OK;
-    ok = ok && curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE,
-                                static_cast<curl_off_t>(size ? *size : 1U)) == CURLE_OK; // 0 would mean "empty"
+    // No CURLOPT_INFILESIZE: with a known size libcurl ends the data without asking the read
+    // callback for more, and beforeEndOfData would never run.
     ok = ok && curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, noteServerReply) == CURLE_OK;
     ok = ok && curl_easy_setopt(c, CURLOPT_DEBUGDATA, m_transfer.get()) == CURLE_OK;
     ok = ok && curl_easy_setopt(c, CURLOPT_VERBOSE, 1L) == CURLE_OK;
