@@ -76,8 +76,8 @@ json resultJson(const engine::DeliveryResult& r) {
             {"message_id", r.messageId},
             {"outcome", std::string(outcomeName(r.outcome))},
             {"filed_in_sent", r.filed},
-            {"next_attempt", r.outcome == engine::DeliveryOutcome::RetryLater ? json(timeText(r.nextAttempt))
-                                                                               : json(nullptr)},
+            {"next_attempt",
+             r.outcome == engine::DeliveryOutcome::RetryLater ? json(timeText(r.nextAttempt)) : json(nullptr)},
             {"error_code", r.error ? json(std::string(base::errorCodeName(r.error->code))) : json(nullptr)},
             {"error", r.error ? json(r.error->detail) : json(nullptr)}};
 }
@@ -219,7 +219,7 @@ int runSend(const std::vector<std::string>& args, const GlobalOptions& global) {
                           << "; nothing sent again\n";
             }
             const auto s = existing->state;
-            return s == store::OutboxState::Failed ? kExitSendRefused
+            return s == store::OutboxState::Failed    ? kExitSendRefused
                    : s == store::OutboxState::Sending ? kExitSendQueued
                                                       : kExitOk;
         }

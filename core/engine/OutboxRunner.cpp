@@ -4,10 +4,11 @@
 #include "mail/SmtpClient.h"
 #include "store/AccountStore.h"
 
+#include <cerrno>
+#include <csignal>
 #include <fstream>
 #include <iterator>
 #include <map>
-#include <signal.h>
 #include <sstream>
 #include <unistd.h>
 

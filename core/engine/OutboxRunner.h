@@ -23,8 +23,8 @@ struct FlushOptions {
     // Called before each message is sent: (index from 0, number of due messages, Message-ID).
     std::function<void(std::size_t, std::size_t, const std::string&)> progress;
     const std::atomic<bool>* cancel = nullptr;
-    bool force = false;                        // ignore next_attempt: send every queued message now
-    std::optional<std::int64_t> onlyMessage;   // just this outbox row (send -i)
+    bool force = false;                      // ignore next_attempt: send every queued message now
+    std::optional<std::int64_t> onlyMessage; // just this outbox row (send -i)
 };
 
 enum class DeliveryOutcome {

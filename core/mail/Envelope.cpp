@@ -15,7 +15,7 @@ using base::ErrorCode;
 
 namespace {
 
-constexpr mime::HeaderBlockLimits kHeaderLimits{1024U * 1024U, 4096U};
+constexpr mime::HeaderBlockLimits kHeaderLimits{std::size_t{1024} * 1024U, 4096U};
 
 base::Result<mime::HeaderBlock> scanHeader(std::string_view message) {
     auto block = mime::scanHeaderBlock(message, kHeaderLimits);
@@ -41,7 +41,8 @@ base::Result<std::vector<std::string>> addressesOf(const mime::HeaderBlock& bloc
         }
         auto list = mime::parseAddressList(value);
         if (list.empty()) {
-            return base::makeError(ErrorCode::MalformedInput, "the " + std::string(name) + " field is not a valid address list");
+            return base::makeError(ErrorCode::MalformedInput,
+                                   "the " + std::string(name) + " field is not a valid address list");
         }
         out.insert(out.end(), list.begin(), list.end());
     }
@@ -173,7 +174,8 @@ SubmissionSource::SubmissionSource(std::string_view message) {
             }
             cursor = end;
         }
-        appendCrlf(m_header, std::string_view(cursor, static_cast<std::size_t>(header.data() + header.size() - cursor)));
+        appendCrlf(m_header,
+                   std::string_view(cursor, static_cast<std::size_t>(header.data() + header.size() - cursor)));
     } else {
         m_body = message; // envelopeOf() refused such a message already; send it unchanged
     }

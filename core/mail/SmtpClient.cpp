@@ -14,11 +14,11 @@ namespace detail {
 // State the curl callbacks share with send().
 struct SmtpTransfer {
     const SmtpSubmission* submission = nullptr;
-    std::string reply;          // the server's last reply
-    std::string refusal;        // its last 4xx or 5xx reply (QUIT's 221 may follow it)
-    bool replyComplete = true;  // the next reply line starts a new reply
-    bool endOfData = false;     // beforeEndOfData ran
-    std::string abortReason;    // why a callback stopped the transfer
+    std::string reply;         // the server's last reply
+    std::string refusal;       // its last 4xx or 5xx reply (QUIT's 221 may follow it)
+    bool replyComplete = true; // the next reply line starts a new reply
+    bool endOfData = false;    // beforeEndOfData ran
+    std::string abortReason;   // why a callback stopped the transfer
 };
 
 } // namespace detail
@@ -30,8 +30,8 @@ std::size_t readMessage(char* buffer, std::size_t size, std::size_t count, void*
     if (t->endOfData) {
         return 0;
     }
-    auto n = t->submission->message->read(
-        std::span<std::uint8_t>(reinterpret_cast<std::uint8_t*>(buffer), size * count));
+    auto n =
+        t->submission->message->read(std::span<std::uint8_t>(reinterpret_cast<std::uint8_t*>(buffer), size * count));
     if (!n) {
         t->abortReason = "reading the message: " + n.error().detail;
         return CURL_READFUNC_ABORT;

@@ -120,8 +120,8 @@ base::Result<OutboxMessage> readRow(const Statement& st) {
 
 base::Result<std::vector<OutboxMessage>> queryMessages(Database& db, std::string_view where,
                                                        std::initializer_list<Value> values, bool withRaw) {
-    const std::string sql = "SELECT " + std::string(kColumns) + (withRaw ? ", raw" : "") + " FROM outbox " +
-                            std::string(where);
+    const std::string sql =
+        "SELECT " + std::string(kColumns) + (withRaw ? ", raw" : "") + " FROM outbox " + std::string(where);
     auto st = prepareBound(db, sql, values);
     if (!st) {
         return st.error();
@@ -148,7 +148,8 @@ base::Result<std::vector<OutboxMessage>> queryMessages(Database& db, std::string
     return out;
 }
 
-base::Result<std::vector<std::int64_t>> queryIds(Database& db, std::string_view sql, std::initializer_list<Value> values) {
+base::Result<std::vector<std::int64_t>> queryIds(Database& db, std::string_view sql,
+                                                 std::initializer_list<Value> values) {
     auto st = prepareBound(db, sql, values);
     if (!st) {
         return st.error();
@@ -335,8 +336,8 @@ Outbox::recover(const std::function<bool(std::string_view owner)>& ownerAlive) {
     if (!tx) {
         return tx.error();
     }
-    auto st = Statement::prepare(m_db,
-                                 "SELECT id, message_id, claimed_by, data_complete FROM outbox WHERE state = 'sending'");
+    auto st = Statement::prepare(
+        m_db, "SELECT id, message_id, claimed_by, data_complete FROM outbox WHERE state = 'sending'");
     if (!st) {
         return st.error();
     }

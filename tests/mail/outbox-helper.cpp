@@ -29,6 +29,14 @@ std::string env(const char* name) {
     return v == nullptr ? std::string() : std::string(v);
 }
 
+int toInt(const std::string& text) {
+    try {
+        return std::stoi(text);
+    } catch (...) {
+        return 0;
+    }
+}
+
 int die(const std::string& what) {
     std::cerr << "outbox-helper: " << what << "\n";
     return 1;
@@ -56,21 +64,21 @@ int main(int argc, char** argv) {
         mail::ServerSettings s;
         s.host = env("MAIL_HOST");
         const bool implicit = env("TLS") == "implicit";
-        s.port = std::atoi(env(implicit ? "MAIL_SUBMISSIONS_PORT" : "MAIL_SUBMISSION_PORT").c_str());
+        s.port = toInt(env(implicit ? "MAIL_SUBMISSIONS_PORT" : "MAIL_SUBMISSION_PORT"));
         s.security = implicit ? mail::Security::ImplicitTls : mail::Security::StartTls;
         s.username = a.address;
         s.secret = env("MAIL_PASSWORD_alice");
         s.pinnedSha256 = env("MAIL_CERT_SHA256");
         a.smtp = s;
         a.imap = s;
-        a.imap.port = std::atoi(env("MAIL_IMAPS_PORT").c_str());
+        a.imap.port = toInt(env("MAIL_IMAPS_PORT"));
         a.imap.security = mail::Security::ImplicitTls;
         auto added = store::AccountStore(*db).add(a);
         return added ? 0 : die(added.error().detail);
     }
     if (command == "queue" && argc == 6) {
         const std::string prefix = argv[4];
-        const int n = std::atoi(argv[5]);
+        const int n = toInt(argv[5]);
         auto account = store::AccountStore(*db).find("alice@example.org");
         if (!account) {
             return die(account.error().detail);
@@ -83,9 +91,11 @@ int main(int argc, char** argv) {
         }
         for (int i = 0; i < n; ++i) {
             const std::string id = "<" + prefix + "-" + std::to_string(i) + "@example.org>";
-            const std::string message = "From: Alice <alice@example.org>\nTo: bob@example.org\nSubject: " + prefix +
-                                        " " + std::to_string(i) + "\nDate: Tue, 24 Nov 2026 00:00:00 +0000\n" +
-                                        "Message-ID: " + id + "\n\nmessage " + std::to_string(i) + "\n";
+            std::string message = "From: Alice <alice@example.org>\nTo: bob@example.org\nSubject: ";
+            message += prefix + " " + std::to_string(i);
+            message += "\nDate: Tue, 24 Nov 2026 00:00:00 +0000\nMessage-ID: ";
+            message += id;
+            message += "\n\nmessage " + std::to_string(i) + "\n";
             auto envelope = mail::envelopeOf(message);
             if (!envelope) {
                 return die(envelope.error().detail);

@@ -21,8 +21,9 @@ std::string drain(base::ByteSource& source, std::size_t chunk) {
 }
 
 TEST(EnvelopeTest, FromToCcBccDeduplicatedCaseInsensitively) {
-    const auto e = envelopeOf("From: Alice <alice@example.org>\r\nTo: Bob <bob@example.org>, carol@example.org\r\n"
-                              "Cc: BOB@Example.org\r\nBcc: dave@example.org\r\nMessage-ID: <1@example.org>\r\n\r\nhi\r\n");
+    const auto e =
+        envelopeOf("From: Alice <alice@example.org>\r\nTo: Bob <bob@example.org>, carol@example.org\r\n"
+                   "Cc: BOB@Example.org\r\nBcc: dave@example.org\r\nMessage-ID: <1@example.org>\r\n\r\nhi\r\n");
     ASSERT_TRUE(e.ok()) << e.error().detail;
     EXPECT_EQ(e->from, "alice@example.org");
     EXPECT_EQ(e->recipients, (std::vector<std::string>{"bob@example.org", "carol@example.org", "dave@example.org"}));
@@ -47,8 +48,7 @@ TEST(EnvelopeTest, Errors) {
               base::ErrorCode::InvalidArgument); // several From, no Sender
     EXPECT_EQ(envelopeOf("From: a@example.org\nSubject: x\n\n").error().code,
               base::ErrorCode::InvalidArgument); // no recipient
-    EXPECT_EQ(envelopeOf("From: a@example.org\nTo: not an address\n\n").error().code,
-              base::ErrorCode::MalformedInput);
+    EXPECT_EQ(envelopeOf("From: a@example.org\nTo: not an address\n\n").error().code, base::ErrorCode::MalformedInput);
     EXPECT_EQ(envelopeOf("").error().code, base::ErrorCode::MalformedInput);
     EXPECT_TRUE(envelopeOf("From: a@example.org\nTo: b@example.org\nBcc:\n\n").ok()); // empty Bcc is allowed
 }

@@ -39,7 +39,8 @@ std::int64_t addAccount(Database& db) {
 }
 
 const std::vector<std::string> kTo{"bob@example.org", "carol@example.org"};
-const std::string kRaw = "From: alice@example.org\nTo: bob@example.org\nBcc: carol@example.org\nMessage-ID: <m1@x>\n\nhi\n";
+const std::string kRaw =
+    "From: alice@example.org\nTo: bob@example.org\nBcc: carol@example.org\nMessage-ID: <m1@x>\n\nhi\n";
 
 class OutboxTest : public ::testing::Test {
 protected:
@@ -47,7 +48,7 @@ protected:
         m_db.emplace(test::openOrFail(m_dir.path() / "profile.db", "pass"));
         m_account = addAccount(*m_db);
     }
-    Outbox outbox() { return Outbox(*m_db, m_clock); }
+    Outbox outbox() { return {*m_db, m_clock}; }
     std::int64_t queueOne(const std::string& messageId = "<m1@x>") {
         auto q = outbox().queue(m_account, messageId, kRaw, "alice@example.org", kTo);
         EXPECT_TRUE(q) << (q ? "" : q.error().detail);
@@ -145,9 +146,9 @@ TEST_F(OutboxTest, PermanentFailureKeepsTheReplyAndCanBeRequeued) {
 }
 
 TEST_F(OutboxTest, RecoveryOfDeadOwners) {
-    const auto before = queueOne("<before@x>");  // died before the end of data
-    const auto after = queueOne("<after@x>");    // died after it: outcome unknown
-    const auto alive = queueOne("<alive@x>");    // still being sent by a live process
+    const auto before = queueOne("<before@x>"); // died before the end of data
+    const auto after = queueOne("<after@x>");   // died after it: outcome unknown
+    const auto alive = queueOne("<alive@x>");   // still being sent by a live process
     ASSERT_TRUE(*outbox().claim(before, "dead"));
     ASSERT_TRUE(*outbox().claim(after, "dead"));
     ASSERT_TRUE(outbox().markDataComplete(after));
