@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every fuzz target for a few seconds from the checked-in seed corpus (tests/data/*.eml).
+# Runs every fuzz target for a few seconds from the checked-in seed corpus (tests/data/*.eml, fuzz/seeds/*.xml).
 # Usage: run-smoke.sh FUZZ_BUILD_DIR SECONDS
 set -euo pipefail
 dir=$1
@@ -7,11 +7,11 @@ seconds=${2:-20}
 here=$(cd "$(dirname "$0")" && pwd)
 seeds=$(mktemp -d)
 trap 'rm -rf "$seeds"' EXIT
-cp "$here"/../tests/data/*.eml "$seeds"/
+cp "$here"/../tests/data/*.eml "$here"/seeds/*.xml "$seeds"/
 failed=0
-for target in fuzz-mime-parse fuzz-open; do
+for target in fuzz-mime-parse fuzz-open fuzz-autoconfig-xml; do
     corpus=$(mktemp -d -p "$seeds")
-    cp "$seeds"/*.eml "$corpus"/
+    cp "$seeds"/*.eml "$seeds"/*.xml "$corpus"/
     echo "fuzz: $target for ${seconds}s"
     if ! "$dir/$target" -max_total_time="$seconds" -rss_limit_mb=2048 -max_len=262144 -print_final_stats=1 \
         "$corpus" >"$seeds/$target.log" 2>&1; then

@@ -6,11 +6,13 @@ packages=(
     # toolchain
     build-essential cmake ninja-build ccache pkg-config clang clang-tidy clang-format libclang-rt-14-dev git
     # libraries
-    libssl-dev libmimetic-dev libcurl4-openssl-dev libsqlcipher-dev nlohmann-json3-dev
+    libssl-dev libmimetic-dev libcurl4-openssl-dev libexpat1-dev libsqlcipher-dev nlohmann-json3-dev
     qt6-base-dev qt6-base-dev-tools
     libgtest-dev libgmock-dev libbenchmark-dev
     # interop peers and test tools
     openssl libnss3-tools gpgsm gnupg jq faketime time xvfb xauth
+    # throwaway mail servers for the transport's integration tests (tests/mail)
+    dovecot-imapd dovecot-lmtpd postfix curl python3
 )
 
 missing=()
@@ -27,5 +29,8 @@ if [ "$(id -u)" -ne 0 ]; then
     sudo="sudo"
 fi
 echo "install-deps: installing ${missing[*]}"
+# Postfix's debconf would otherwise ask how to configure the system's mail setup; the tests run
+# their own instances from a temporary directory and leave the system's configuration alone.
+echo "postfix postfix/main_mailer_type select No configuration" | $sudo debconf-set-selections
 $sudo apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,4 +1,5 @@
 // sealpost-cli: wiring only; the work happens in core/.
+#include "AccountCommands.h"
 #include "CertCommands.h"
 #include "Commands.h"
 #include "HarvestCommand.h"
@@ -20,6 +21,7 @@ Commands:
   identity  your own keys and certificates in the profile (import, list, export)
   trust     the profile's trust anchors (add, list, remove)
   cert      your correspondents' certificates in the profile (import, list, show, remove)
+  account   mail accounts: find servers, check logins, store (add, list, test, remove)
   harvest   learn correspondents' certificates from signed mail (.eml, mbox, Maildir)
   send      submit a message through the outbox to the account's SMTP server
   outbox    the messages on their way out (list, flush)
@@ -62,6 +64,9 @@ int main(int argc, char** argv) {
     }
     if (command == "cert") {
         return sealpost::cli::runCert(args, *global);
+    }
+    if (command == "account") {
+        return sealpost::cli::runAccount(args, *global);
     }
     if (command == "harvest") {
         return sealpost::cli::runHarvest(args, *global);

@@ -131,35 +131,36 @@ make_dir() {
         created+=("$d")
         d=$(dirname "$d")
     done
+    [ ! -e "$dir" ] || [ -z "$(ls -A "$dir")" ] || die "$dir is not empty"
     mkdir -p "$dir"
     for d in "${created[@]}" "$dir"; do
         chmod 755 "$d"
     done
-    [ -z "$(ls -A "$dir")" ] || die "$dir is not empty"
-    # Every existing ancestor must be searchable by others (e.g. not under a 0700 home).
+    # Every ancestor must be searchable by the service users. Directories below the temp directory
+    # (e.g. a test's 0700 mktemp -d) get o+x (search, not listing); anything else is an error.
+    local tmp
+    tmp=$(cd "${TMPDIR:-/tmp}" && pwd -P)
     d=$dir
     while [ "$d" != / ]; do
         d=$(dirname "$d")
-        case $(stat -c %A "$d") in *x | *t) ;; *) false ;; esac ||
-            die "$d is not searchable by other users; postfix/dovecot could not reach $dir"
+        case $(stat -c %A "$d") in *x | *t) continue ;; esac
+        case $(cd "$d" && pwd -P)/ in
+            "$tmp"/?*) chmod o+x "$d" ;;
+            *) die "$d is not searchable by other users; postfix/dovecot could not reach $dir" ;;
+        esac
     done
 }
 
-pf_conf() { echo "$dir/postfix"; }
-pf_master_pid() { # prints the Postfix master pid if it runs
-    local f pid
-    f=$dir/postfix/queue/pid/master.pid
-    [ -r "$f" ] || return 1
-    pid=$(tr -dc 0-9 <"$f")
-    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "$pid"
+# Master pids from the pid files, only if that process still runs in this fixture's directory (a
+# stale pid file must not make "stop" signal an unrelated process that got the same pid).
+master_pid() { # pid file, the master's working directory
+    local pid
+    [ -r "$1" ] || return 1
+    pid=$(tr -dc 0-9 <"$1")
+    [ -n "$pid" ] && [ "$(readlink "/proc/$pid/cwd" 2>/dev/null)" = "$2" ] && echo "$pid"
 }
-dc_master_pid() {
-    local f pid
-    f=$dir/dovecot/run/master.pid
-    [ -r "$f" ] || return 1
-    pid=$(tr -dc 0-9 <"$f")
-    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "$pid"
-}
+pf_master_pid() { master_pid "$dir/postfix/queue/pid/master.pid" "$dir/postfix/queue"; }
+dc_master_pid() { master_pid "$dir/dovecot/run/master.pid" "$dir/dovecot/run"; }
 
 wait_gone() { # pid, seconds
     local i
@@ -171,20 +172,16 @@ wait_gone() { # pid, seconds
 }
 
 # Processes belonging to this fixture: Postfix daemons run in the queue directory, Dovecot's in its
-# base_dir (login processes chrooted below it).
-fixture_pids() { # [postfix|dovecot|all]
-    local p cwd root sub
-    case ${1:-all} in
-        postfix) sub=$dir/postfix ;;
-        dovecot) sub=$dir/dovecot ;;
-        *) sub=$dir ;;
-    esac
-    for p in /proc/[0-9]*; do
-        cwd=$(readlink "$p/cwd" 2>/dev/null) || continue
-        root=$(readlink "$p/root" 2>/dev/null) || continue
-        case "$cwd/" in "$sub"/*) echo "${p#/proc/}"; continue ;; esac
-        case "$root/" in "$sub"/*) echo "${p#/proc/}" ;; esac
+# base_dir (login processes chrooted below it) or, for imap processes, in the user's home.
+fixture_pids() { # postfix|dovecot|all
+    local dirs=() d expr=()
+    case $1 in postfix | all) dirs+=("$dir/postfix/queue") ;; esac
+    case $1 in dovecot | all) dirs+=("$dir/dovecot/run" "$dir/home") ;; esac
+    for d in "${dirs[@]}"; do
+        expr+=(-o -lname "$d" -o -lname "$d/*")
     done
+    find /proc -mindepth 2 -maxdepth 2 \( -name cwd -o -name root \) \( "${expr[@]:1}" \) 2>/dev/null |
+        cut -d/ -f3 | sort -u || true
 }
 
 show_logs() {
@@ -257,6 +254,8 @@ last_valid_uid = 8
 first_valid_gid = 8
 last_valid_gid = 8
 mail_location = maildir:$dir/maildirs/%n
+# Store messages exactly as received on the wire (CRLF), so tests can compare bytes.
+mail_save_crlf = yes
 namespace inbox {
   inbox = yes
   separator = /
@@ -376,7 +375,8 @@ local_recipient_maps =
 local_transport = error:5.1.1 no local delivery in the test fixture
 relay_domains =
 relayhost =
-# Mail for other domains is bounced at once instead of reaching out to the network.
+# Nothing leaves the machine: smtpd refuses recipients in other domains at RCPT time with 550
+# (they resolve to the error transport), also for authenticated users.
 default_transport = error:5.7.1 no outbound delivery from the test fixture
 relay_transport = \$default_transport
 
@@ -446,13 +446,20 @@ postlog   unix-dgram n  -       n       -       1       postlogd
 EOF
 }
 
+# These return 0 when started, 2 when a port was taken meanwhile (the caller retries with new
+# ports) and 1 otherwise.
 start_postfix() {
     local p=$dir/postfix
-    postfix -c "$p/conf" start >"$p/start.log" 2>&1 || { show_logs; die "postfix start failed"; }
+    postfix -c "$p/conf" start >"$p/start.log" 2>&1 && return 0
+    grep -qs "Address already in use" "$p/log" "$p/start.log" && return 2
+    return 1
 }
 
 start_dovecot() {
-    dovecot -c "$dir/dovecot/dovecot.conf" >"$dir/dovecot/start.log" 2>&1 || { show_logs; die "dovecot failed to start"; }
+    local d=$dir/dovecot
+    dovecot -c "$d/dovecot.conf" >"$d/start.log" 2>&1 && return 0
+    grep -qs "Address already in use" "$d/log" "$d/start.log" && return 2
+    return 1
 }
 
 wait_ports() { # kind:port ...
@@ -462,24 +469,30 @@ wait_ports() { # kind:port ...
     }
 }
 
-stop_postfix() {
+# Both masters take 1-3 s to wind down their children, so signal first and wait afterwards.
+term_postfix() {
     local pid
-    pid=$(pf_master_pid) || pid=""
-    if [ -n "$pid" ]; then
-        postfix -c "$dir/postfix/conf" stop >/dev/null 2>&1 || kill -TERM "$pid" 2>/dev/null || true
-        wait_gone "$pid" 10 || kill -KILL "$pid" 2>/dev/null || true
-    fi
-    kill_leftovers postfix
+    pid=$(pf_master_pid) || return 0
+    # Not "postfix stop": its postfix-script polls with sleep 1; the master handles SIGTERM itself.
+    kill -TERM "$pid" 2>/dev/null || true
+    echo "$pid"
 }
 
-stop_dovecot() {
+term_dovecot() {
     local pid
-    pid=$(dc_master_pid) || pid=""
-    if [ -n "$pid" ]; then
-        kill -TERM "$pid" 2>/dev/null || true
+    pid=$(dc_master_pid) || return 0
+    kill -TERM "$pid" 2>/dev/null || true
+    echo "$pid"
+}
+
+reap() { # which pid...: waits for the masters, then kills children that outlived them
+    local which=$1 pid
+    shift
+    for pid in "$@"; do
+        [ -n "$pid" ] || continue
         wait_gone "$pid" 10 || kill -KILL "$pid" 2>/dev/null || true
-    fi
-    kill_leftovers dovecot
+    done
+    kill_leftovers "$which"
 }
 
 kill_leftovers() { # postfix|dovecot: children that outlived their master
@@ -499,20 +512,34 @@ case $cmd in
     start)
         require_root_and_tools
         make_dir
-        read -r port_imap port_imaps port_smtp port_submission port_submissions < <(pyhelper ports 5)
-        cat >"$dir/ports" <<EOF
+        # Ports are picked free but only bound later by the servers, so another fixture starting
+        # at the same moment can take one first: then start afresh with new ports.
+        for attempt in 1 2 3; do
+            read -r port_imap port_imaps port_smtp port_submission port_submissions < <(pyhelper ports 5)
+            cat >"$dir/ports" <<EOF
 port_imap=$port_imap
 port_imaps=$port_imaps
 port_smtp=$port_smtp
 port_submission=$port_submission
 port_submissions=$port_submissions
 EOF
-        write_certificate
-        MAIL_CERT_SHA256=$cert_sha256
-        write_dovecot
-        write_postfix
-        start_dovecot
-        start_postfix
+            write_certificate
+            MAIL_CERT_SHA256=$cert_sha256
+            write_dovecot
+            write_postfix
+            rc=0
+            start_dovecot || rc=$?
+            [ $rc -ne 0 ] || start_postfix || rc=$?
+            [ $rc -eq 0 ] && break
+            if [ $rc -eq 2 ] && [ $attempt -lt 3 ]; then
+                echo "$me: a port was taken meanwhile, retrying with other ports" >&2
+                reap all "$(term_postfix)" "$(term_dovecot)"
+                find "$dir" -mindepth 1 -delete
+                continue
+            fi
+            show_logs
+            die "could not start the servers (exit code $rc)"
+        done
         wait_ports "imap:$port_imap" "tls:$port_imaps" "smtp:$port_smtp" "smtp:$port_submission" "tls:$port_submissions"
         {
             echo "# Sourced by tests; written by tests/mail/mailserver.sh start."
@@ -542,20 +569,21 @@ EOF
     stop)
         [ -d "$dir" ] || exit 0
         [ "$(id -u)" -eq 0 ] || skip "must run as root"
-        stop_postfix
-        stop_dovecot
+        pids="$(term_postfix) $(term_dovecot)"
+        # shellcheck disable=SC2086
+        reap all $pids
         ;;
     stop-smtp)
         require_root_and_tools
         load_env
-        stop_postfix
+        reap postfix "$(term_postfix)"
         ;;
     start-smtp)
         require_root_and_tools
         load_env
         pf_master_pid >/dev/null && exit 0
         MAIL_CERT_SHA256=$(openssl x509 -in "$dir/tls/cert.pem" -outform DER | openssl dgst -sha256 -r | cut -d' ' -f1)
-        start_postfix
+        start_postfix || { show_logs; die "postfix failed to start"; }
         wait_ports "smtp:$port_smtp" "smtp:$port_submission" "tls:$port_submissions"
         ;;
     flush)
