@@ -1,9 +1,5 @@
-// Test helper for outbox-test.sh: sets up what the CLI cannot yet (the account) and queues many
-// generated messages in one process (opening the profile once instead of a hundred times).
-//   outbox-helper add-account DB PASSPHRASE_FILE   reads MAIL_HOST, MAIL_SUBMISSION_PORT (or
-//                                                  MAIL_SUBMISSIONS_PORT with TLS=implicit),
-//                                                  MAIL_CERT_SHA256, MAIL_PASSWORD_alice from the
-//                                                  environment; adds alice@example.org
+// Test helper for outbox-test.sh: queues many generated messages in one process (opening the
+// profile once instead of a hundred times, as a hundred `send` runs would).
 //   outbox-helper queue DB PASSPHRASE_FILE PREFIX N   queues N messages alice -> bob with
 //                                                  Message-IDs <PREFIX-i@example.org>
 #include "base/Clock.h"
@@ -14,7 +10,6 @@
 #include "store/Outbox.h"
 #include "store/Transaction.h"
 
-#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -23,11 +18,6 @@
 using namespace sealpost;
 
 namespace {
-
-std::string env(const char* name) {
-    const char* v = std::getenv(name); // NOLINT(concurrency-mt-unsafe): single-threaded test tool
-    return v == nullptr ? std::string() : std::string(v);
-}
 
 int toInt(const std::string& text) {
     try {
@@ -46,7 +36,7 @@ int die(const std::string& what) {
 
 int main(int argc, char** argv) {
     if (argc < 4) {
-        return die("usage: add-account DB PASSFILE | queue DB PASSFILE PREFIX N");
+        return die("usage: queue DB PASSFILE PREFIX N");
     }
     const std::string command = argv[1];
     std::ifstream pw(argv[3]);
@@ -57,24 +47,6 @@ int main(int argc, char** argv) {
     auto db = store::Database::open(argv[2], base::SecureString(pass), store::OpenMode::MustExist);
     if (!db) {
         return die(db.error().detail);
-    }
-    if (command == "add-account") {
-        store::Account a;
-        a.address = "alice@example.org";
-        mail::ServerSettings s;
-        s.host = env("MAIL_HOST");
-        const bool implicit = env("TLS") == "implicit";
-        s.port = toInt(env(implicit ? "MAIL_SUBMISSIONS_PORT" : "MAIL_SUBMISSION_PORT"));
-        s.security = implicit ? mail::Security::ImplicitTls : mail::Security::StartTls;
-        s.username = a.address;
-        s.secret = env("MAIL_PASSWORD_alice");
-        s.pinnedSha256 = env("MAIL_CERT_SHA256");
-        a.smtp = s;
-        a.imap = s;
-        a.imap.port = toInt(env("MAIL_IMAPS_PORT"));
-        a.imap.security = mail::Security::ImplicitTls;
-        auto added = store::AccountStore(*db).add(a);
-        return added ? 0 : die(added.error().detail);
     }
     if (command == "queue" && argc == 6) {
         const std::string prefix = argv[4];

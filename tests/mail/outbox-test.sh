@@ -3,6 +3,9 @@
 # delivery byte for byte, Bcc, idempotent re-send, a permanent refusal, 100 messages queued while
 # Postfix is down, SIGKILL at random moments during a flush, and a 25 MB message.
 # Usage: outbox-test.sh SEALPOST_CLI OUTBOX_HELPER. Exit 77 (skip) without root or the servers.
+# shellcheck disable=SC2016 # check() evaluates its condition later
+# shellcheck disable=SC2154 # MAIL_* come from the fixture's env file
+# shellcheck disable=SC2034 # variables read by check()'s conditions
 set -u
 cli=$1
 helper=$2
@@ -32,11 +35,16 @@ p=(--profile "$work/p" --passphrase-file "$work/pw")
 db=$work/p/profile.db
 run "${p[@]}" profile init
 check "profile init" '[ $rc -eq 0 ]' "$(cat "$work/stderr")"
-"$helper" add-account "$db" "$work/pw"
-check "account added (test helper)" '[ $? -eq 0 ]'
+printf '%s\n' "$MAIL_PASSWORD_alice" >"$work/alice.pw"
+run "${p[@]}" account add alice@example.org --password-file "$work/alice.pw" \
+    --imap "imaps://$MAIL_HOST:$MAIL_IMAPS_PORT" --smtp "smtp://$MAIL_HOST:$MAIL_SUBMISSION_PORT" \
+    --allow-self-signed-fingerprint "$MAIL_CERT_SHA256"
+check "account add (submission with STARTTLS)" '[ $rc -eq 0 ]' "$(cat "$work/stdout" "$work/stderr")"
 
 # Maildir files (new and cur) of a user holding Message-ID $2 (header line match).
-delivered() { grep -l -F -x "Message-ID: $2" "$1"/new/* "$1"/cur/* 2>/dev/null; }
+delivered() { grep -l -F -x -e "Message-ID: $2" -e "Message-ID: $2"$'\r' "$1"/new/* "$1"/cur/* 2>/dev/null; }
+# The message as it goes on the wire (CRLF), which is how Dovecot stores it.
+crlf() { sed 's/\r*$/\r/' "$1"; }
 count_delivered() { delivered "$1" "$2" | wc -l; }
 # Waits until the user's Maildir holds at least $2 files (Postfix hands on to LMTP asynchronously).
 wait_files() {
@@ -48,7 +56,8 @@ wait_files() {
     done
     sleep 0.5 # and a moment for any (wrong) duplicate to arrive too
 }
-# The delivered file without the trace fields the servers prepend (Return-Path, Received).
+# The delivered file without the trace fields the servers prepend (Return-Path, Delivered-To,
+# Received).
 strip_trace() {
     awk 'h == 0 && /^(Return-Path|Received|Delivered-To):/ { skip = 1; next }
          h == 0 && skip && /^[ \t]/ { next }
@@ -78,7 +87,7 @@ check "send: exit 0" '[ $rc -eq 0 ]' "rc=$rc $(cat "$work/stdout" "$work/stderr"
 wait_files "$MAIL_MAILDIR_bob" 1
 wait_files "$MAIL_MAILDIR_carol" 1
 bobfile=$(delivered "$MAIL_MAILDIR_bob" "<outbox-first@example.org>" | head -1)
-grep -v '^Bcc:' "$work/m1.eml" >"$work/m1.expected"
+grep -v '^Bcc:' "$work/m1.eml" | sed 's/$/\r/' >"$work/m1.expected"
 check "send: bob's copy byte-identical after trace fields" \
     '[ -n "$bobfile" ] && strip_trace "$bobfile" | cmp -s - "$work/m1.expected"' \
     "$(strip_trace "$bobfile" | diff - "$work/m1.expected" | head -5)"
@@ -89,6 +98,22 @@ run "${p[@]}" send -i "$work/m1.eml"
 check "send again: nothing sent twice" '[ $rc -eq 0 ] && grep -q "nothing sent again" "$work/stdout"' "$(cat "$work/stdout")"
 sleep 1
 check "send again: bob still has one copy" '[ "$(count_delivered "$MAIL_MAILDIR_bob" "<outbox-first@example.org>")" -eq 1 ]'
+
+# --- 1b. the same over implicit TLS (submissions port), from a second profile
+q=(--profile "$work/q" --passphrase-file "$work/pw")
+run "${q[@]}" profile init
+run "${q[@]}" account add alice@example.org --password-file "$work/alice.pw" \
+    --imap "imaps://$MAIL_HOST:$MAIL_IMAPS_PORT" --smtp "smtps://$MAIL_HOST:$MAIL_SUBMISSIONS_PORT" \
+    --allow-self-signed-fingerprint "$MAIL_CERT_SHA256"
+check "account add (submissions, implicit TLS)" '[ $rc -eq 0 ]' "$(cat "$work/stdout" "$work/stderr")"
+printf 'From: alice@example.org\r\nTo: bob@example.org\r\nSubject: tls\r\nDate: Tue, 24 Nov 2026 00:00:00 +0000\r\n\r\nover implicit TLS\r\n' \
+    >"$work/m1b.eml"
+run "${q[@]}" send -i "$work/m1b.eml" --json
+check "implicit TLS: sent, Message-ID generated" '[ $rc -eq 0 ] && grep -q "\"outcome\": \"sent\"" "$work/stdout"' \
+    "rc=$rc $(cat "$work/stdout" "$work/stderr")"
+genid=$("$cli" "${q[@]}" outbox list --json | python3 -c "import json,sys; print(json.load(sys.stdin)['messages'][0]['message_id'])")
+wait_files "$MAIL_MAILDIR_bob" 2
+check "implicit TLS: delivered once with the generated Message-ID" '[ "$(count_delivered "$MAIL_MAILDIR_bob" "$genid")" -eq 1 ]' "$genid"
 
 # --- 2. an unknown recipient: refused for good, with the server's reply, and nobody gets it
 printf 'From: alice@example.org\nTo: bob@example.org, nobody@example.org\nSubject: x\nMessage-ID: <outbox-unknown@example.org>\n\nx\n' \
@@ -135,14 +160,14 @@ check "smtp up: each of the 100 delivered exactly once" '[ $bad -eq 0 ] && [ "$(
 before=$(files "$MAIL_MAILDIR_bob")
 kills=0
 : >"$work/kill.log"
-for round in $(seq 1 8); do
+for _ in $(seq 1 8); do
     "$cli" "${p[@]}" outbox flush --force >>"$work/kill.log" 2>&1 &
     pid=$!
     sleep "0.$(printf '%03d' $((RANDOM % 400 + 20)))"
     if kill -9 "$pid" 2>/dev/null; then kills=$((kills + 1)); fi
     wait "$pid" 2>/dev/null
 done
-for round in $(seq 1 5); do # then to the end, without interruption
+for _ in $(seq 1 5); do # then to the end, without interruption
     "$cli" "${p[@]}" outbox flush --force >>"$work/kill.log" 2>&1
     "$cli" "${p[@]}" outbox list --json >"$work/list.json"
     python3 -c "import json,sys; m=json.load(open(sys.argv[1]))['messages']; sys.exit(0 if all(x['state'] in ('done','sent','failed') for x in m if x['message_id'].startswith('<kill-')) else 1)" \
@@ -190,7 +215,7 @@ for i in $(seq 1 100); do
     [ -n "$bigfile" ] && break
     sleep 0.2
 done
-check "25 MB: byte-identical after trace fields" '[ -n "$bigfile" ] && strip_trace "$bigfile" | cmp -s - "$work/big.eml"'
+check "25 MB: byte-identical after trace fields" '[ -n "$bigfile" ] && strip_trace "$bigfile" | cmp -s - <(crlf "$work/big.eml")'
 got=$(python3 -c "
 import email, hashlib, sys
 m = email.message_from_binary_file(open(sys.argv[1], 'rb'))
