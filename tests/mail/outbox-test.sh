@@ -157,6 +157,22 @@ done
 check "smtp up: each of the 100 delivered exactly once" '[ $bad -eq 0 ] && [ "$(files "$MAIL_MAILDIR_bob")" -eq $((before + 100)) ]' \
     "$bad wrong, $(files "$MAIL_MAILDIR_bob") files"
 
+# --- 3b. two flushes at once send each message once
+"$helper" queue "$db" "$work/pw" pair 60
+before=$(files "$MAIL_MAILDIR_bob")
+"$cli" "${p[@]}" outbox flush --force >"$work/pair1.log" 2>&1 &
+pid1=$!
+"$cli" "${p[@]}" outbox flush --force >"$work/pair2.log" 2>&1
+wait "$pid1"
+echo "two flushes: $(grep -c ": sent" "$work/pair1.log") and $(grep -c ": sent" "$work/pair2.log") sent"
+check "two flushes: 60 sent between them" '[ $(($(grep -c ": sent" "$work/pair1.log") + $(grep -c ": sent" "$work/pair2.log"))) -eq 60 ]'
+wait_files "$MAIL_MAILDIR_bob" $((before + 60))
+bad=0
+for i in $(seq 0 59); do
+    [ "$(count_delivered "$MAIL_MAILDIR_bob" "<pair-$i@example.org>")" -eq 1 ] || bad=$((bad + 1))
+done
+check "two flushes: each message delivered exactly once" '[ $bad -eq 0 ] && [ "$(files "$MAIL_MAILDIR_bob")" -eq $((before + 60)) ]' "$bad wrong"
+
 # --- 4. SIGKILL at random moments during flushes of 100 messages
 "$helper" queue "$db" "$work/pw" kill 100
 before=$(files "$MAIL_MAILDIR_bob")
