@@ -115,6 +115,19 @@ genid=$("$cli" "${q[@]}" outbox list --json | python3 -c "import json,sys; print
 wait_files "$MAIL_MAILDIR_bob" 2
 check "implicit TLS: delivered once with the generated Message-ID" '[ "$(count_delivered "$MAIL_MAILDIR_bob" "$genid")" -eq 1 ]' "$genid"
 
+# --- 1c. a wrong password: the message is not at fault, so it waits (exit 3, auth-failed)
+r=(--profile "$work/r" --passphrase-file "$work/pw")
+run "${r[@]}" profile init
+echo "not the password" >"$work/wrong.pw"
+run "${r[@]}" account add alice@example.org --password-file "$work/wrong.pw" --no-verify \
+    --imap "imaps://$MAIL_HOST:$MAIL_IMAPS_PORT" --smtp "smtp://$MAIL_HOST:$MAIL_SUBMISSION_PORT" \
+    --allow-self-signed-fingerprint "$MAIL_CERT_SHA256"
+run "${r[@]}" send -i "$work/m1b.eml" --json
+check "wrong password: exit 3, auth-failed, queued for a retry" \
+    '[ $rc -eq 3 ] && grep -q "\"error_code\": \"auth-failed\"" "$work/stdout" && grep -q "\"outcome\": \"retry\"" "$work/stdout"' \
+    "rc=$rc $(cat "$work/stdout" "$work/stderr")"
+check "wrong password: the password is not printed" '! grep -q "not the password" "$work/stdout" "$work/stderr"'
+
 # --- 2. an unknown recipient: refused for good, with the server's reply, and nobody gets it
 printf 'From: alice@example.org\nTo: bob@example.org, nobody@example.org\nSubject: x\nMessage-ID: <outbox-unknown@example.org>\n\nx\n' \
     >"$work/m2.eml"
