@@ -171,8 +171,9 @@ base::Result<void> OutboxRunner::sendAccount(std::int64_t accountId, const std::
             mail::SubmissionSource source(message->raw);
             mail::SmtpSubmission submission{message->envelopeFrom, &message->envelopeTo, &source,
                                             [&]() -> base::Result<void> {
-                                                endOfDataSent = true;
-                                                return m_outbox.markDataComplete(id);
+                                                auto marked = m_outbox.markDataComplete(id);
+                                                endOfDataSent = marked.ok(); // else curl aborts first
+                                                return marked;
                                             }};
             sent = client.send(submission);
         }
