@@ -3,6 +3,7 @@
 #include "CertCommands.h"
 #include "Commands.h"
 #include "HarvestCommand.h"
+#include "MailCommands.h"
 #include "OutboxCommands.h"
 #include "ProfileCommands.h"
 
@@ -23,6 +24,9 @@ Commands:
   cert      your correspondents' certificates in the profile (import, list, show, remove)
   account   mail accounts: find servers, check logins, store (add, list, test, remove)
   harvest   learn correspondents' certificates from signed mail (.eml, mbox, Maildir)
+  sync      fetch an account's mail into the profile's offline copy (IMAP)
+  list      the messages (or --folders) of the offline copy
+  show      one message from the offline copy (fetched if needed)
   send      submit a message through the outbox to the account's SMTP server
   outbox    the messages on their way out (list, flush)
   version   print the version
@@ -70,6 +74,15 @@ int main(int argc, char** argv) {
     }
     if (command == "harvest") {
         return sealpost::cli::runHarvest(args, *global);
+    }
+    if (command == "sync") {
+        return sealpost::cli::runSync(args, *global);
+    }
+    if (command == "list") {
+        return sealpost::cli::runList(args, *global);
+    }
+    if (command == "show") {
+        return sealpost::cli::runShow(args, *global);
     }
     if (command == "send") {
         return sealpost::cli::runSend(args, *global);

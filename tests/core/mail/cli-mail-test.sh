@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# shellcheck disable=SC2034,SC2154,SC2016,SC1091 # cli is used by testlib.sh, MAIL_* come from the env file
+# End-to-end test of sync, list and show against throwaway mail servers (tests/mail/mailserver.sh).
+# Usage: cli-mail-test.sh SEALPOST_CLI IMAP_TEST_ACCOUNT SOURCE_DIR. Exits 77 (skip) without them.
+set -uo pipefail
+cli=$1
+helper=$2
+source_dir=$3
+data="$source_dir/tests/data"
+fixture="$source_dir/tests/mail/mailserver.sh"
+work=$(mktemp -d)
+chmod 755 "$work" # the servers run as their own users
+mail="$work/mail"
+mkdir -p "$mail"
+trap '"$fixture" stop "$mail" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+source "$source_dir/tests/app/testlib.sh"
+rc=0
+"$fixture" start "$mail" >"$work/fixture.log" 2>&1 || rc=$?
+if [ "$rc" -ne 0 ]; then
+    cat "$work/fixture.log" >&2
+    exit "$rc"
+fi
+# shellcheck disable=SC1091
+source "$mail/env"
+imap=(--cacert "$MAIL_CERT" --resolve "localhost:$MAIL_IMAPS_PORT:127.0.0.1" -s -u "alice@example.org:$MAIL_PASSWORD_alice")
+imap_url="imaps://localhost:$MAIL_IMAPS_PORT"
+
+export SEALPOST_PROFILE="$work/alice" SEALPOST_PASSPHRASE=alice-profile
+run profile init
+run trust add "$data/root-ca.cert.pem"
+"$helper" "$SEALPOST_PROFILE" "$SEALPOST_PASSPHRASE" "$mail/env" alice
+check "setup" '[ $? -eq 0 ]'
+
+# Mail arrives both ways: appended over IMAP (curl), and delivered over SMTP by Postfix.
+printf 'From: Bob <bob@example.org>\r\nTo: alice@example.org\r\nSubject: first\r\nMessage-ID: <first@example.org>\r\n\r\nHello Alice.\r\n' >"$work/first.eml"
+curl "${imap[@]}" "$imap_url/INBOX" -T "$work/first.eml"
+curl "${imap[@]}" "$imap_url/INBOX" -T "$data/signed-detached.eml"
+curl -s "smtp://127.0.0.1:$MAIL_SMTP_PORT" --mail-from bob@example.org --mail-rcpt alice@example.org \
+    -T - <<<$'From: bob@example.org\r\nTo: alice@example.org\r\nSubject: via smtp\r\n\r\nDelivered.\r' >/dev/null
+"$fixture" flush "$mail" >/dev/null 2>&1 || true
+for _ in $(seq 50); do
+    [ "$(find "$MAIL_MAILDIR_alice" -path '*new/*' -o -path '*cur/*' -type f 2>/dev/null | wc -l)" -ge 3 ] && break
+    sleep 0.2
+done
+
+run sync
+check "sync" '[ $rc -eq 0 ] && grep -q "^INBOX: 3 messages, 3 new" "$work/stdout" && grep -q "^Sent: 0 messages" "$work/stdout"' \
+    "$(cat "$work/stdout" "$work/stderr")"
+run sync
+check "sync-again-is-a-no-op" '[ $rc -eq 0 ] && grep -q "^INBOX: 3 messages, 0 new, 0 flags changed, 0 removed" "$work/stdout"'
+run list --json
+check "list-json" '[ $rc -eq 0 ] && [ "$(jq -r "[.[].subject] | sort | join(\",\")" "$work/stdout")" = "Signed (detached),first,via smtp" ]' \
+    "$(cat "$work/stdout")"
+check "list-json-fields" '[ "$(jq -r ".[0].from" "$work/stdout")" = bob@example.org ] && [ "$(jq -r ".[0].message_id" "$work/stdout")" = "<first@example.org>" ] &&
+    [ "$(jq -r ".[0].body_cached" "$work/stdout")" = false ]' "$(cat "$work/stdout")"
+run list --folders
+check "list-folders" '[ $rc -eq 0 ] && grep -q "^Sent	(sent)$" "$work/stdout" && [ "$(head -1 "$work/stdout")" = "INBOX	(inbox)" ]' "$(cat "$work/stdout")"
+
+# show: fetched on demand, byte-identical to what was appended, then kept.
+run show 1
+check "show-fetches" '[ $rc -eq 0 ] && cmp -s "$work/stdout" "$work/first.eml"' "$(cat "$work/stderr")"
+run sync --bodies
+check "sync-bodies" '[ $rc -eq 0 ] && grep -q "^INBOX: 3 messages, 0 new, 0 flags changed, 0 removed, 2 bodies fetched" "$work/stdout"' \
+    "$(cat "$work/stdout" "$work/stderr")"
+run show 2 --json
+check "show-json-security" '[ $rc -eq 0 ] && [ "$(jq -r ".security.signature" "$work/stdout")" != null ] &&
+    [ "$(jq -r ".security.harvest" "$work/stdout")" != null ]' "$(cat "$work/stdout" "$work/stderr")"
+
+# Flags and expunges made elsewhere show up on the next sync.
+curl "${imap[@]}" "$imap_url/INBOX" -X 'UID STORE 1 +FLAGS (\Flagged)' >/dev/null
+curl "${imap[@]}" "$imap_url/INBOX" -X 'UID STORE 3 +FLAGS (\Deleted)' >/dev/null
+curl "${imap[@]}" "$imap_url/INBOX" -X 'EXPUNGE' >/dev/null
+run sync --folder INBOX
+check "sync-flags-expunge" '[ $rc -eq 0 ] && grep -q "^INBOX: 2 messages, 0 new, 1 flags changed, 1 removed" "$work/stdout"' \
+    "$(cat "$work/stdout" "$work/stderr")"
+# A folder deleted and created again gets a new UIDVALIDITY: its cache is dropped and refetched.
+curl "${imap[@]}" "$imap_url/Junk" -T "$work/first.eml"
+run sync --folder Junk
+check "sync-junk" '[ $rc -eq 0 ] && grep -q "^Junk: 1 messages, 1 new" "$work/stdout"' "$(cat "$work/stdout" "$work/stderr")"
+curl "${imap[@]}" "$imap_url/" -X 'DELETE Junk' >/dev/null
+sleep 1 # Dovecot derives UIDVALIDITY from the clock
+curl "${imap[@]}" "$imap_url/" -X 'CREATE Junk' >/dev/null
+curl "${imap[@]}" "$imap_url/Junk" -T "$work/first.eml"
+curl "${imap[@]}" "$imap_url/Junk" -T "$work/first.eml"
+run sync --folder Junk
+check "sync-uidvalidity-changed" '[ $rc -eq 0 ] && grep -q "^Junk: 2 messages, 2 new, 0 flags changed, 0 removed (the server renumbered" "$work/stdout"' \
+    "$(cat "$work/stdout" "$work/stderr")"
+run list --folder Junk
+check "list-after-renumbering" '[ $rc -eq 0 ] && [ "$(wc -l <"$work/stdout")" -eq 2 ]' "$(cat "$work/stdout")"
+run sync --folder NoSuchFolder
+check "sync-unknown-folder" '[ $rc -eq 2 ] && grep -q not-found "$work/stderr"'
+
+# Offline: list and show of a cached body work with the servers stopped.
+"$fixture" stop "$mail" >/dev/null 2>&1
+run list
+check "list-offline" '[ $rc -eq 0 ] && [ "$(wc -l <"$work/stdout")" -eq 2 ] && grep -q "^1	\\\\Flagged \\\\Seen	" "$work/stdout"' "$(cat "$work/stdout")"
+run show 1
+check "show-offline" '[ $rc -eq 0 ] && cmp -s "$work/stdout" "$work/first.eml"'
+run sync
+check "sync-unreachable" '[ $rc -eq 3 ] && grep -q "unreachable" "$work/stderr"' "$(cat "$work/stderr")"
+
+# Errors a user can act on: a wrong password, an unpinned self-signed certificate.
+mail="$work/mail2"
+mkdir -p "$mail"
+"$fixture" start "$mail" >/dev/null 2>&1
+source "$mail/env"
+export SEALPOST_PROFILE="$work/carol"
+run profile init
+"$helper" "$SEALPOST_PROFILE" "$SEALPOST_PASSPHRASE" "$mail/env" carol nopin
+run sync
+check "sync-untrusted" '[ $rc -eq 3 ] && grep -q "untrusted-server" "$work/stderr" && grep -q "$MAIL_CERT_SHA256" "$work/stderr"' \
+    "$(cat "$work/stderr")"
+export SEALPOST_PROFILE="$work/bob"
+run profile init
+sed "s/^MAIL_PASSWORD_bob=.*/MAIL_PASSWORD_bob=wrong/" "$mail/env" >"$work/wrong.env"
+"$helper" "$SEALPOST_PROFILE" "$SEALPOST_PASSPHRASE" "$work/wrong.env" bob
+run sync
+check "sync-auth-failed" '[ $rc -eq 3 ] && grep -q "auth-failed" "$work/stderr" && ! grep -q wrong "$work/stderr"' "$(cat "$work/stderr")"
+finish
