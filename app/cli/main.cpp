@@ -4,6 +4,7 @@
 #include "Commands.h"
 #include "HarvestCommand.h"
 #include "MailCommands.h"
+#include "OutboxCommands.h"
 #include "ProfileCommands.h"
 
 #include <iostream>
@@ -26,6 +27,8 @@ Commands:
   sync      fetch an account's mail into the profile's offline copy (IMAP)
   list      the messages (or --folders) of the offline copy
   show      one message from the offline copy (fetched if needed)
+  send      submit a message through the outbox to the account's SMTP server
+  outbox    the messages on their way out (list, flush)
   version   print the version
 Run "sealpost-cli COMMAND --help" for the options of a command.
 )";
@@ -80,6 +83,12 @@ int main(int argc, char** argv) {
     }
     if (command == "show") {
         return sealpost::cli::runShow(args, *global);
+    }
+    if (command == "send") {
+        return sealpost::cli::runSend(args, *global);
+    }
+    if (command == "outbox") {
+        return sealpost::cli::runOutbox(args, *global);
     }
     if (command == "version" || command == "--version") {
         std::cout << "sealpost-cli " << SEALPOST_VERSION << "\n";

@@ -160,13 +160,26 @@ base::Result<void> applySchemaV3(Database& db) {
     return db.exec(kSchemaV3);
 }
 
+// Outbox delivery guarantees (docs/mail.md): which process holds a message in 'sending', whether
+// the end of its data may have reached the server, and how many attempts ended without knowing.
+constexpr const char* kSchemaOutboxAttempts = R"sql(
+ALTER TABLE outbox ADD COLUMN claimed_by TEXT;                                 -- owner of a 'sending' row
+ALTER TABLE outbox ADD COLUMN data_complete INTEGER NOT NULL DEFAULT 0;       -- 1: end of data may be sent
+ALTER TABLE outbox ADD COLUMN unknown_outcomes INTEGER NOT NULL DEFAULT 0;    -- attempts with unknown outcome
+)sql";
+
+base::Result<void> applySchemaOutboxAttempts(Database& db) {
+    return db.exec(kSchemaOutboxAttempts);
+}
+
 } // namespace
 
 std::span<const Migration> profileMigrations() {
-    static const std::array<Migration, 3> migrations{{
+    static const std::array<Migration, 4> migrations{{
         {"initial schema", applySchemaV1},
         {"a certificate filed under every address it names", applySchemaV2},
         {"mail accounts, folder and message cache, outbox", applySchemaV3},
+        {"outbox: claim owner, end-of-data marker, attempts with unknown outcome", applySchemaOutboxAttempts},
     }};
     return migrations;
 }

@@ -1,0 +1,321 @@
+#include "OutboxCommands.h"
+
+#include "Args.h"
+#include "Commands.h"
+#include "Io.h"
+#include "ProfileCommands.h"
+#include "ReportJson.h"
+#include "base/Clock.h"
+#include "engine/OutboxRunner.h"
+#include "mail/Envelope.h"
+#include "mime/Address.h"
+#include "store/AccountStore.h"
+#include "store/Outbox.h"
+
+#include <chrono>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+namespace sealpost::cli {
+
+namespace {
+
+using json = nlohmann::ordered_json;
+
+const char* const kSendHelp =
+    R"(Usage: sealpost-cli [--profile DIR] [--passphrase-file F] send -i MSG.eml [--account ADDR] [--json]
+Submits a message through the outbox: it is stored in the profile first, then sent to the
+account's SMTP server. The envelope comes from the message: MAIL FROM is the Sender (else the
+From) address, the recipients are every To, Cc and Bcc address; the Bcc field is not transmitted.
+A message without a Message-ID gets one. Sending the same Message-ID again sends nothing twice.
+  --account ADDR  the account to send with (default: the account of the From address, or the
+                  only account)
+Exit status: 0 the server accepted the message; 3 a temporary failure, the message stays queued
+for a retry (see outbox list); 4 the server refused it (its reply is printed); 2 other errors.
+)";
+
+const char* const kOutboxHelp =
+    R"(Usage: sealpost-cli [--profile DIR] [--passphrase-file F] outbox list [--json]
+       sealpost-cli [--profile DIR] [--passphrase-file F] outbox flush [--force] [--json]
+The messages on their way out (see docs/mail.md, "Outbox and delivery guarantees").
+  list    every message with its state (queued, sending, sent, failed, done), attempts, next
+          attempt, last error, Message-ID and recipients
+  flush   send every queued message whose next attempt is due (--force: every queued message)
+)";
+
+std::string timeText(std::int64_t unixSeconds) {
+    return formatTime(base::TimePoint(std::chrono::seconds(unixSeconds)));
+}
+
+json messageJson(const store::OutboxMessage& m) {
+    return {{"id", m.id},
+            {"message_id", m.messageId},
+            {"state", std::string(store::outboxStateName(m.state))},
+            {"attempts", m.attempts},
+            {"next_attempt", m.state == store::OutboxState::Queued ? json(timeText(m.nextAttempt)) : json(nullptr)},
+            {"last_error", m.lastError.empty() ? json(nullptr) : json(m.lastError)},
+            {"unknown_outcomes", m.unknownOutcomes},
+            {"envelope_from", m.envelopeFrom},
+            {"recipients", m.envelopeTo},
+            {"queued_at", timeText(m.queuedAt)},
+            {"sent_at", m.sentAt ? json(timeText(*m.sentAt)) : json(nullptr)}};
+}
+
+std::string_view outcomeName(engine::DeliveryOutcome o) {
+    switch (o) {
+    case engine::DeliveryOutcome::Sent: return "sent";
+    case engine::DeliveryOutcome::RetryLater: return "retry";
+    case engine::DeliveryOutcome::Failed: return "failed";
+    case engine::DeliveryOutcome::NotClaimed: return "busy";
+    }
+    return "busy";
+}
+
+json resultJson(const engine::DeliveryResult& r) {
+    return {{"id", r.id},
+            {"message_id", r.messageId},
+            {"outcome", std::string(outcomeName(r.outcome))},
+            {"filed_in_sent", r.filed},
+            {"next_attempt",
+             r.outcome == engine::DeliveryOutcome::RetryLater ? json(timeText(r.nextAttempt)) : json(nullptr)},
+            {"error_code", r.error ? json(std::string(base::errorCodeName(r.error->code))) : json(nullptr)},
+            {"error", r.error ? json(r.error->detail) : json(nullptr)}};
+}
+
+void printResult(const engine::DeliveryResult& r) {
+    std::cout << r.messageId << ": ";
+    switch (r.outcome) {
+    case engine::DeliveryOutcome::Sent:
+        std::cout << "sent" << (r.filed ? " and filed in Sent" : "");
+        if (r.error) {
+            std::cout << " (not filed in Sent yet: " << r.error->detail << ")";
+        }
+        break;
+    case engine::DeliveryOutcome::RetryLater:
+        std::cout << "not sent, retry at " << timeText(r.nextAttempt) << ": " << r.error->detail;
+        break;
+    case engine::DeliveryOutcome::Failed: std::cout << "REFUSED: " << r.error->detail; break;
+    case engine::DeliveryOutcome::NotClaimed: std::cout << "being sent by another process"; break;
+    }
+    std::cout << "\n";
+}
+
+void printReport(const engine::FlushReport& report) {
+    for (const auto& r : report.recovered) {
+        std::cout << r.messageId << ": an interrupted attempt was found"
+                  << (r.outcomeUnknown ? " after the end of the message had been sent (the server may have it; "
+                                         "it is sent again and may arrive twice)"
+                                       : " before the end of the message (nothing was delivered)")
+                  << "\n";
+    }
+    for (const auto& r : report.filedLater) {
+        printResult(r);
+    }
+    for (const auto& r : report.results) {
+        printResult(r);
+    }
+}
+
+json reportJson(const engine::FlushReport& report) {
+    json recovered = json::array();
+    for (const auto& r : report.recovered) {
+        recovered.push_back({{"message_id", r.messageId}, {"outcome_unknown", r.outcomeUnknown}});
+    }
+    json results = json::array();
+    for (const auto& r : report.filedLater) {
+        results.push_back(resultJson(r));
+    }
+    for (const auto& r : report.results) {
+        results.push_back(resultJson(r));
+    }
+    return {{"recovered", recovered}, {"results", results}};
+}
+
+base::Result<store::Account> chooseAccount(store::Database& db, const std::optional<std::string>& named,
+                                           const std::string& from) {
+    store::AccountStore accounts(db);
+    if (named) {
+        return accounts.find(*named);
+    }
+    auto all = accounts.list();
+    if (!all) {
+        return all.error();
+    }
+    for (const auto& a : *all) {
+        if (mime::sameAddress(a.address, from)) {
+            return a;
+        }
+    }
+    if (all->size() == 1) {
+        return all->front();
+    }
+    return base::makeError(base::ErrorCode::InvalidArgument,
+                           all->empty() ? "no mail account in the profile (see account add)"
+                                        : "no account for " + from + "; name one with --account");
+}
+
+int exitFor(const engine::DeliveryResult& r) {
+    switch (r.outcome) {
+    case engine::DeliveryOutcome::Sent: return kExitOk;
+    case engine::DeliveryOutcome::Failed: return kExitSendRefused;
+    case engine::DeliveryOutcome::RetryLater:
+    case engine::DeliveryOutcome::NotClaimed: return kExitSendQueued;
+    }
+    return kExitSendQueued;
+}
+
+} // namespace
+
+int runSend(const std::vector<std::string>& args, const GlobalOptions& global) {
+    const std::string command = "send";
+    if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
+        std::cout << kSendHelp;
+        return kExitOk;
+    }
+    std::string error;
+    auto opts = Args::parse(args, {"-i", "--account"}, {"--json"}, error);
+    if (!opts) {
+        return fail(command, error);
+    }
+    const auto input = opts->value("-i");
+    if (!input) {
+        return fail(command, "give the message with -i MSG.eml (see --help)");
+    }
+    auto data = readInput(*input);
+    if (!data) {
+        return fail(command, data.error().detail);
+    }
+    auto prepared = mail::prepareForSubmission(std::move(data).value());
+    if (!prepared) {
+        return fail(command, *input + ": " + prepared.error().detail);
+    }
+    auto db = openProfileDatabase(global, store::OpenMode::MustExist, false);
+    if (!db) {
+        return fail(command, db.error());
+    }
+    auto account = chooseAccount(*db, opts->value("--account"), prepared->envelope.from);
+    if (!account) {
+        return fail(command, account.error());
+    }
+    const base::SystemClock clock;
+    store::Outbox outbox(*db, clock);
+    const auto& env = prepared->envelope;
+    auto queued = outbox.queue(account->id, env.messageId, prepared->raw, env.from, env.recipients);
+    if (!queued) {
+        return fail(command, queued.error());
+    }
+    const bool json = opts->has("--json");
+    if (!queued->added) {
+        auto existing = outbox.get(queued->id);
+        if (!existing) {
+            return fail(command, existing.error());
+        }
+        if (existing->state != store::OutboxState::Queued) {
+            if (json) {
+                std::cout << json::object({{"already_queued", true}, {"message", messageJson(*existing)}}).dump(2)
+                          << "\n";
+            } else {
+                std::cout << env.messageId << ": queued before, now " << store::outboxStateName(existing->state)
+                          << "; nothing sent again\n";
+            }
+            const auto s = existing->state;
+            return s == store::OutboxState::Failed    ? kExitSendRefused
+                   : s == store::OutboxState::Sending ? kExitSendQueued
+                                                      : kExitOk;
+        }
+    }
+    engine::OutboxRunner runner(*db, clock);
+    engine::FlushOptions options;
+    options.onlyMessage = queued->id;
+    auto report = runner.flush(options);
+    if (!report) {
+        return fail(command, report.error());
+    }
+    if (json) {
+        std::cout << reportJson(*report).dump(2) << "\n";
+    } else {
+        printReport(*report);
+    }
+    for (const auto& r : report->results) {
+        if (r.id == queued->id) {
+            return exitFor(r);
+        }
+    }
+    return kExitSendQueued; // not due (cannot happen with onlyMessage) or claimed elsewhere
+}
+
+int runOutbox(const std::vector<std::string>& args, const GlobalOptions& global) {
+    if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+        std::cout << kOutboxHelp;
+        return args.empty() ? kExitUsage : kExitOk;
+    }
+    const std::string command = "outbox " + args[0];
+    const std::vector<std::string> rest(args.begin() + 1, args.end());
+    std::string error;
+    auto opts = Args::parse(rest, {}, {"--json", "--force"}, error);
+    if (!opts) {
+        return fail(command, error);
+    }
+    if (args[0] != "list" && args[0] != "flush") {
+        return fail("outbox", "unknown subcommand \"" + args[0] + "\" (see --help)");
+    }
+    auto db = openProfileDatabase(global, store::OpenMode::MustExist, false);
+    if (!db) {
+        return fail(command, db.error());
+    }
+    const base::SystemClock clock;
+    const bool json = opts->has("--json");
+    if (args[0] == "list") {
+        store::Outbox outbox(*db, clock);
+        auto messages = outbox.list();
+        if (!messages) {
+            return fail(command, messages.error());
+        }
+        if (json) {
+            json::array_t out;
+            for (const auto& m : *messages) {
+                out.push_back(messageJson(m));
+            }
+            std::cout << json::object({{"messages", out}}).dump(2) << "\n";
+            return kExitOk;
+        }
+        for (const auto& m : *messages) {
+            std::cout << store::outboxStateName(m.state) << " " << m.messageId << "\n"
+                      << "  from " << m.envelopeFrom << " to";
+            for (const auto& r : m.envelopeTo) {
+                std::cout << " " << r;
+            }
+            std::cout << "\n  attempts " << m.attempts;
+            if (m.state == store::OutboxState::Queued) {
+                std::cout << ", next attempt " << timeText(m.nextAttempt);
+            }
+            if (m.sentAt) {
+                std::cout << ", sent " << timeText(*m.sentAt);
+            }
+            std::cout << "\n";
+            if (m.unknownOutcomes > 0) {
+                std::cout << "  " << m.unknownOutcomes
+                          << " attempt(s) broke off after the end of the message: it may arrive more than once\n";
+            }
+            if (!m.lastError.empty()) {
+                std::cout << "  last error: " << m.lastError << "\n";
+            }
+        }
+        return kExitOk;
+    }
+    engine::OutboxRunner runner(*db, clock);
+    engine::FlushOptions options;
+    options.force = opts->has("--force");
+    auto report = runner.flush(options);
+    if (!report) {
+        return fail(command, report.error());
+    }
+    if (json) {
+        std::cout << reportJson(*report).dump(2) << "\n";
+    } else {
+        printReport(*report);
+    }
+    return kExitOk;
+}
+
+} // namespace sealpost::cli

@@ -1,0 +1,118 @@
+#pragma once
+
+#include "base/Clock.h"
+#include "base/Result.h"
+#include "store/Database.h"
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sealpost::store {
+
+// Where a message is on its way out. The transitions and what a crash in each state means are in
+// docs/mail.md, "Outbox and delivery guarantees".
+enum class OutboxState {
+    Queued,  // waiting for its (next) attempt at next_attempt
+    Sending, // claimed by one process for an SMTP transaction
+    Sent,    // the server accepted it (final 250); not yet filed in Sent
+    Failed,  // the server refused it for good; last_error holds its reply
+    Done,    // sent and filed in Sent
+};
+
+[[nodiscard]] std::string_view outboxStateName(OutboxState s) noexcept; // "queued", "sending", ...
+
+struct OutboxMessage {
+    std::int64_t id = 0;
+    std::int64_t accountId = 0;
+    std::string messageId; // with angle brackets, as in the header
+    std::string raw;       // the stored copy (Bcc kept); empty in list()
+    std::string envelopeFrom;
+    std::vector<std::string> envelopeTo;
+    OutboxState state = OutboxState::Queued;
+    int attempts = 0;
+    std::int64_t nextAttempt = 0; // Unix seconds
+    std::string lastError;
+    std::int64_t queuedAt = 0;
+    std::optional<std::int64_t> sentAt;
+    bool dataComplete = false; // 'sending': the end of data may have reached the server
+    int unknownOutcomes = 0;   // attempts interrupted after the end of data (possible duplicates)
+};
+
+struct QueueOutcome {
+    std::int64_t id = 0;
+    bool added = false; // false: a message with this Message-ID was queued before, nothing changed
+};
+
+// A 'sending' message whose owner died, and what recovery did with it.
+struct RecoveredMessage {
+    std::int64_t id = 0;
+    std::string messageId;
+    bool outcomeUnknown = false; // the end of data may have reached the server
+};
+
+// How long to wait after the n-th failed attempt (temporary failure): 1 min, 10 min, 100 min,
+// then every hour.
+[[nodiscard]] std::chrono::seconds retryDelay(int attempts) noexcept;
+
+// The outbox table of the profile. Every method is one transaction; each transition is
+// conditional on the state it leaves, so two processes never move the same message at once.
+class Outbox {
+public:
+    Outbox(Database& db, const base::Clock& clock) : m_db(db), m_clock(clock) {}
+
+    // Stores a message for sending now. Idempotent by Message-ID: queueing a Message-ID that is
+    // in the outbox (whatever its state) changes nothing and says so.
+    [[nodiscard]] base::Result<QueueOutcome> queue(std::int64_t accountId, std::string_view messageId,
+                                                   std::string_view raw, std::string_view envelopeFrom,
+                                                   const std::vector<std::string>& envelopeTo);
+
+    // Every message, oldest first, without the raw bytes.
+    [[nodiscard]] base::Result<std::vector<OutboxMessage>> list() const;
+    // One message with its raw bytes. NotFound when absent.
+    [[nodiscard]] base::Result<OutboxMessage> get(std::int64_t id) const;
+    [[nodiscard]] base::Result<OutboxMessage> findByMessageId(std::string_view messageId) const;
+
+    // The queued messages whose next attempt is due (all queued ones when `ignoreSchedule`), by
+    // account and then oldest first, without the raw bytes.
+    [[nodiscard]] base::Result<std::vector<OutboxMessage>> due(bool ignoreSchedule) const;
+    // Ids of the messages in 'sent' (accepted by the server, not yet filed in Sent).
+    [[nodiscard]] base::Result<std::vector<std::int64_t>> unfiled() const;
+
+    // queued -> sending, attempts + 1, owned by `owner`. false when the message is not queued
+    // (another process took it, or it is gone): the caller must not send it.
+    [[nodiscard]] base::Result<bool> claim(std::int64_t id, std::string_view owner);
+    // Marks that the end of data is about to be sent (still 'sending').
+    [[nodiscard]] base::Result<void> markDataComplete(std::int64_t id);
+    // sending -> sent, sent_at = now.
+    [[nodiscard]] base::Result<void> markSent(std::int64_t id);
+    // sent -> done.
+    [[nodiscard]] base::Result<void> markFiled(std::int64_t id);
+    // sending -> queued with next_attempt = now + retryDelay(attempts); keeps the error.
+    // `outcomeUnknown`: the attempt broke off after the end of data, before the server's answer,
+    // so the server may have the message (counted in unknown_outcomes).
+    [[nodiscard]] base::Result<void> retryLater(std::int64_t id, std::string_view error, bool outcomeUnknown = false);
+    // sending -> failed with the server's reply.
+    [[nodiscard]] base::Result<void> fail(std::int64_t id, std::string_view error);
+    // failed -> queued, due now (the user fixed the address, or wants another try).
+    [[nodiscard]] base::Result<void> requeue(std::int64_t id);
+
+    // Messages left in 'sending' by owners that are gone (`ownerAlive` says false) go back to
+    // 'queued', due now. One whose end of data may have reached the server is counted in
+    // unknown_outcomes and its last_error says so; it is still sent again (never lost), and the
+    // report lets the caller show that the recipients may get it twice.
+    [[nodiscard]] base::Result<std::vector<RecoveredMessage>>
+    recover(const std::function<bool(std::string_view owner)>& ownerAlive);
+
+private:
+    [[nodiscard]] std::int64_t now() const;
+
+    Database& m_db;
+    const base::Clock& m_clock;
+};
+
+} // namespace sealpost::store

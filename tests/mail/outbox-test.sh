@@ -1,0 +1,256 @@
+#!/usr/bin/env bash
+# The outbox against real servers (mailserver.sh: Postfix submission + Dovecot LMTP/Maildir):
+# delivery byte for byte, Bcc, idempotent re-send, a permanent refusal, 100 messages queued while
+# Postfix is down, SIGKILL at random moments during a flush, and a 25 MB message.
+# Usage: outbox-test.sh SEALPOST_CLI OUTBOX_HELPER. Exit 77 (skip) without root or the servers.
+# shellcheck disable=SC2016 # check() evaluates its condition later
+# shellcheck disable=SC2154 # MAIL_* come from the fixture's env file
+# shellcheck disable=SC2034 # variables read by check()'s conditions
+set -u
+cli=$1
+helper=$2
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d)
+chmod 755 "$work" # the servers run as their own users
+fixture=$work/mail
+mkdir -p "$fixture"
+"$here/mailserver.sh" start "$fixture" >"$work/fixture.log" 2>&1
+rc=$?
+if [ $rc -ne 0 ]; then
+    cat "$work/fixture.log"
+    rm -rf "$work"
+    [ $rc -eq 77 ] && exit 77
+    exit 1
+fi
+trap '"$here/mailserver.sh" stop "$fixture" >/dev/null 2>&1; rm -rf "$work"' EXIT
+set -a
+# shellcheck disable=SC1091
+. "$fixture/env"
+set +a
+# shellcheck source=../app/testlib.sh
+. "$here/../app/testlib.sh"
+
+echo "test passphrase" >"$work/pw"
+p=(--profile "$work/p" --passphrase-file "$work/pw")
+db=$work/p/profile.db
+run "${p[@]}" profile init
+check "profile init" '[ $rc -eq 0 ]' "$(cat "$work/stderr")"
+printf '%s\n' "$MAIL_PASSWORD_alice" >"$work/alice.pw"
+run "${p[@]}" account add alice@example.org --password-file "$work/alice.pw" \
+    --imap "imaps://$MAIL_HOST:$MAIL_IMAPS_PORT" --smtp "smtp://$MAIL_HOST:$MAIL_SUBMISSION_PORT" \
+    --allow-self-signed-fingerprint "$MAIL_CERT_SHA256"
+check "account add (submission with STARTTLS)" '[ $rc -eq 0 ]' "$(cat "$work/stdout" "$work/stderr")"
+
+# Maildir files (new and cur) of a user holding Message-ID $2 (header line match).
+delivered() { grep -l -F -x -e "Message-ID: $2" -e "Message-ID: $2"$'\r' "$1"/new/* "$1"/cur/* 2>/dev/null; }
+# The message as it goes on the wire (CRLF), which is how Dovecot stores it.
+crlf() { sed 's/\r*$/\r/' "$1"; }
+count_delivered() { delivered "$1" "$2" | wc -l; }
+# Waits until the user's Maildir holds at least $2 files (Postfix hands on to LMTP asynchronously).
+wait_files() {
+    local i
+    for i in $(seq 1 100); do
+        [ "$(find "$1/new" "$1/cur" -type f | wc -l)" -ge "$2" ] && break
+        [ $((i % 10)) -eq 0 ] && "$here/mailserver.sh" flush "$fixture" >/dev/null 2>&1
+        sleep 0.2
+    done
+    sleep 0.5 # and a moment for any (wrong) duplicate to arrive too
+}
+# The delivered file without the trace fields the servers prepend (Return-Path, Delivered-To,
+# Received).
+strip_trace() {
+    awk 'h == 0 && /^(Return-Path|Received|Delivered-To):/ { skip = 1; next }
+         h == 0 && skip && /^[ \t]/ { next }
+         { h = 1; print }' "$1"
+}
+files() { find "$1/new" "$1/cur" -type f | wc -l; }
+
+# --- 1. alice -> bob (Cc none, Bcc carol): byte-identical after the trace fields; Bcc not sent
+cat >"$work/m1.eml" <<'MSG'
+From: Alice <alice@example.org>
+To: Bob <bob@example.org>
+Bcc: carol@example.org
+Subject: first
+Date: Tue, 24 Nov 2026 00:00:00 +0000
+Message-ID: <outbox-first@example.org>
+MIME-Version: 1.0
+Content-Type: text/plain; charset=utf-8
+
+Hello Bob.
+.a line starting with a dot
+..and two
+.
+last line
+MSG
+run "${p[@]}" send -i "$work/m1.eml"
+check "send: exit 0" '[ $rc -eq 0 ]' "rc=$rc $(cat "$work/stdout" "$work/stderr")"
+wait_files "$MAIL_MAILDIR_bob" 1
+wait_files "$MAIL_MAILDIR_carol" 1
+bobfile=$(delivered "$MAIL_MAILDIR_bob" "<outbox-first@example.org>" | head -1)
+grep -v '^Bcc:' "$work/m1.eml" | sed 's/$/\r/' >"$work/m1.expected"
+check "send: bob's copy byte-identical after trace fields" \
+    '[ -n "$bobfile" ] && strip_trace "$bobfile" | cmp -s - "$work/m1.expected"' \
+    "$(strip_trace "$bobfile" | diff - "$work/m1.expected" | head -5)"
+check "send: the Bcc recipient got it" '[ "$(count_delivered "$MAIL_MAILDIR_carol" "<outbox-first@example.org>")" -eq 1 ]'
+check "send: no Bcc field on the wire" '! grep -q "^Bcc:" "$bobfile" "$(delivered "$MAIL_MAILDIR_carol" "<outbox-first@example.org>")"'
+
+run "${p[@]}" send -i "$work/m1.eml"
+check "send again: nothing sent twice" '[ $rc -eq 0 ] && grep -q "nothing sent again" "$work/stdout"' "$(cat "$work/stdout")"
+sleep 1
+check "send again: bob still has one copy" '[ "$(count_delivered "$MAIL_MAILDIR_bob" "<outbox-first@example.org>")" -eq 1 ]'
+
+# --- 1b. the same over implicit TLS (submissions port), from a second profile
+q=(--profile "$work/q" --passphrase-file "$work/pw")
+run "${q[@]}" profile init
+run "${q[@]}" account add alice@example.org --password-file "$work/alice.pw" \
+    --imap "imaps://$MAIL_HOST:$MAIL_IMAPS_PORT" --smtp "smtps://$MAIL_HOST:$MAIL_SUBMISSIONS_PORT" \
+    --allow-self-signed-fingerprint "$MAIL_CERT_SHA256"
+check "account add (submissions, implicit TLS)" '[ $rc -eq 0 ]' "$(cat "$work/stdout" "$work/stderr")"
+printf 'From: alice@example.org\r\nTo: bob@example.org\r\nSubject: tls\r\nDate: Tue, 24 Nov 2026 00:00:00 +0000\r\n\r\nover implicit TLS\r\n' \
+    >"$work/m1b.eml"
+run "${q[@]}" send -i "$work/m1b.eml" --json
+check "implicit TLS: sent, Message-ID generated" '[ $rc -eq 0 ] && grep -q "\"outcome\": \"sent\"" "$work/stdout"' \
+    "rc=$rc $(cat "$work/stdout" "$work/stderr")"
+genid=$("$cli" "${q[@]}" outbox list --json | python3 -c "import json,sys; print(json.load(sys.stdin)['messages'][0]['message_id'])")
+wait_files "$MAIL_MAILDIR_bob" 2
+check "implicit TLS: delivered once with the generated Message-ID" '[ "$(count_delivered "$MAIL_MAILDIR_bob" "$genid")" -eq 1 ]' "$genid"
+
+# --- 1c. a wrong password: the message is not at fault, so it waits (exit 3, auth-failed)
+r=(--profile "$work/r" --passphrase-file "$work/pw")
+run "${r[@]}" profile init
+echo "not the password" >"$work/wrong.pw"
+run "${r[@]}" account add alice@example.org --password-file "$work/wrong.pw" --no-verify \
+    --imap "imaps://$MAIL_HOST:$MAIL_IMAPS_PORT" --smtp "smtp://$MAIL_HOST:$MAIL_SUBMISSION_PORT" \
+    --allow-self-signed-fingerprint "$MAIL_CERT_SHA256"
+run "${r[@]}" send -i "$work/m1b.eml" --json
+check "wrong password: exit 3, auth-failed, queued for a retry" \
+    '[ $rc -eq 3 ] && grep -q "\"error_code\": \"auth-failed\"" "$work/stdout" && grep -q "\"outcome\": \"retry\"" "$work/stdout"' \
+    "rc=$rc $(cat "$work/stdout" "$work/stderr")"
+check "wrong password: the password is not printed" '! grep -q "not the password" "$work/stdout" "$work/stderr"'
+
+# --- 2. an unknown recipient: refused for good, with the server's reply, and nobody gets it
+printf 'From: alice@example.org\nTo: bob@example.org, nobody@example.org\nSubject: x\nMessage-ID: <outbox-unknown@example.org>\n\nx\n' \
+    >"$work/m2.eml"
+run "${p[@]}" send -i "$work/m2.eml"
+check "unknown recipient: exit 4 with the 550 reply" '[ $rc -eq 4 ] && grep -q "550 5.1.1 <nobody@example.org>" "$work/stdout"' \
+    "rc=$rc $(cat "$work/stdout" "$work/stderr")"
+run "${p[@]}" outbox list --json
+check "unknown recipient: failed in outbox list with the reply" \
+    'python3 -c "import json,sys; m=[x for x in json.load(open(sys.argv[1]))[\"messages\"] if x[\"message_id\"]==\"<outbox-unknown@example.org>\"][0]; sys.exit(0 if m[\"state\"]==\"failed\" and \"550\" in m[\"last_error\"] else 1)" "$work/stdout"'
+sleep 0.5
+check "unknown recipient: no partial delivery to bob" '[ "$(count_delivered "$MAIL_MAILDIR_bob" "<outbox-unknown@example.org>")" -eq 0 ]'
+
+# --- 3. Postfix down while 100 messages wait, then up again: each delivered exactly once
+"$here/mailserver.sh" stop-smtp "$fixture" >/dev/null 2>&1
+"$helper" queue "$db" "$work/pw" down 100
+run "${p[@]}" outbox flush --json
+check "smtp down: flush exits 0" '[ $rc -eq 0 ]' "$(cat "$work/stderr")"
+check "smtp down: 100 results, all retry" \
+    'python3 -c "import json,sys; r=json.load(open(sys.argv[1]))[\"results\"]; sys.exit(0 if len(r)==100 and all(x[\"outcome\"]==\"retry\" and x[\"next_attempt\"] for x in r) else 1)" "$work/stdout"'
+run "${p[@]}" outbox list --json
+check "smtp down: all 100 queued with a retry time and the error" \
+    'python3 -c "import json,sys; m=[x for x in json.load(open(sys.argv[1]))[\"messages\"] if x[\"message_id\"].startswith(\"<down-\")]; sys.exit(0 if len(m)==100 and all(x[\"state\"]==\"queued\" and x[\"attempts\"]==1 and x[\"next_attempt\"] and x[\"last_error\"] for x in m) else 1)" "$work/stdout"'
+run "${p[@]}" outbox flush
+check "smtp down: a flush before the retry time sends nothing" '[ $rc -eq 0 ] && [ ! -s "$work/stdout" ]' "$(head -3 "$work/stdout")"
+"$here/mailserver.sh" start-smtp "$fixture" >/dev/null 2>&1
+before=$(files "$MAIL_MAILDIR_bob")
+start=$(date +%s.%N)
+run "${p[@]}" outbox flush --force --json
+end=$(date +%s.%N)
+echo "flush of 100 messages: $(echo "$end - $start" | bc) s"
+check "smtp up: all 100 sent" \
+    'python3 -c "import json,sys; r=json.load(open(sys.argv[1]))[\"results\"]; sys.exit(0 if len(r)==100 and all(x[\"outcome\"]==\"sent\" for x in r) else 1)" "$work/stdout"'
+check "smtp up: one connection, one login for the 100 messages" \
+    'grep -q "auth=1 mail=100 rcpt=100 data=100" "$MAIL_POSTFIX_LOG"' "$(grep disconnect "$MAIL_POSTFIX_LOG" | tail -2)"
+wait_files "$MAIL_MAILDIR_bob" $((before + 100))
+bad=0
+for i in $(seq 0 99); do
+    [ "$(count_delivered "$MAIL_MAILDIR_bob" "<down-$i@example.org>")" -eq 1 ] || bad=$((bad + 1))
+done
+check "smtp up: each of the 100 delivered exactly once" '[ $bad -eq 0 ] && [ "$(files "$MAIL_MAILDIR_bob")" -eq $((before + 100)) ]' \
+    "$bad wrong, $(files "$MAIL_MAILDIR_bob") files"
+
+# --- 3b. two flushes at once send each message once
+"$helper" queue "$db" "$work/pw" pair 60
+before=$(files "$MAIL_MAILDIR_bob")
+"$cli" "${p[@]}" outbox flush --force >"$work/pair1.log" 2>&1 &
+pid1=$!
+"$cli" "${p[@]}" outbox flush --force >"$work/pair2.log" 2>&1
+wait "$pid1"
+echo "two flushes: $(grep -c ": sent" "$work/pair1.log") and $(grep -c ": sent" "$work/pair2.log") sent"
+check "two flushes: 60 sent between them" '[ $(($(grep -c ": sent" "$work/pair1.log") + $(grep -c ": sent" "$work/pair2.log"))) -eq 60 ]'
+wait_files "$MAIL_MAILDIR_bob" $((before + 60))
+bad=0
+for i in $(seq 0 59); do
+    [ "$(count_delivered "$MAIL_MAILDIR_bob" "<pair-$i@example.org>")" -eq 1 ] || bad=$((bad + 1))
+done
+check "two flushes: each message delivered exactly once" '[ $bad -eq 0 ] && [ "$(files "$MAIL_MAILDIR_bob")" -eq $((before + 60)) ]' "$bad wrong"
+
+# --- 4. SIGKILL at random moments during flushes of 100 messages
+"$helper" queue "$db" "$work/pw" kill 100
+before=$(files "$MAIL_MAILDIR_bob")
+kills=0
+: >"$work/kill.log"
+for _ in $(seq 1 8); do
+    "$cli" "${p[@]}" outbox flush --force >>"$work/kill.log" 2>&1 &
+    pid=$!
+    sleep "0.$(printf '%03d' $((RANDOM % 400 + 20)))"
+    if kill -9 "$pid" 2>/dev/null; then kills=$((kills + 1)); fi
+    wait "$pid" 2>/dev/null
+done
+for _ in $(seq 1 5); do # then to the end, without interruption
+    "$cli" "${p[@]}" outbox flush --force >>"$work/kill.log" 2>&1
+    "$cli" "${p[@]}" outbox list --json >"$work/list.json"
+    python3 -c "import json,sys; m=json.load(open(sys.argv[1]))['messages']; sys.exit(0 if all(x['state'] in ('done','sent','failed') for x in m if x['message_id'].startswith('<kill-')) else 1)" \
+        "$work/list.json" && break
+done
+check "sigkill: outbox empty of kill-* messages" \
+    'python3 -c "import json,sys; m=[x for x in json.load(open(sys.argv[1]))[\"messages\"] if x[\"message_id\"].startswith(\"<kill-\")]; sys.exit(0 if len(m)==100 and all(x[\"state\"]==\"sent\" for x in m) else 1)" "$work/list.json"'
+unknown=$(python3 -c "import json,sys; print(sum(1 for x in json.load(open(sys.argv[1]))['messages'] if x['message_id'].startswith('<kill-') and x['unknown_outcomes']>0))" "$work/list.json")
+recovered=$(grep -c "interrupted attempt" "$work/kill.log")
+wait_files "$MAIL_MAILDIR_bob" $((before + 100))
+missing=0
+dup=0
+dup_unexplained=0
+for i in $(seq 0 99); do
+    n=$(count_delivered "$MAIL_MAILDIR_bob" "<kill-$i@example.org>")
+    [ "$n" -eq 0 ] && missing=$((missing + 1))
+    if [ "$n" -gt 1 ]; then
+        dup=$((dup + 1))
+        python3 -c "import json,sys; m=[x for x in json.load(open(sys.argv[1]))['messages'] if x['message_id']==sys.argv[2]][0]; sys.exit(0 if m['unknown_outcomes']>0 else 1)" \
+            "$work/list.json" "<kill-$i@example.org>" || dup_unexplained=$((dup_unexplained + 1))
+    fi
+done
+echo "sigkill: $kills kills, $recovered interrupted attempts recovered, $unknown with unknown outcome, $dup delivered twice"
+check "sigkill: no message lost" '[ $missing -eq 0 ]' "$missing missing"
+check "sigkill: no duplicate except those reported with an unknown outcome" '[ $dup_unexplained -eq 0 ]' "$dup_unexplained"
+
+# --- 5. a 25 MB attachment round-trips (the fixture's Postfix limit is raised for it)
+postconf -c "$MAIL_POSTFIX_CONFIG" -e message_size_limit=52428800
+postfix -c "$MAIL_POSTFIX_CONFIG" reload >/dev/null 2>&1
+sleep 1
+head -c 19000000 /dev/urandom >"$work/blob"
+{
+    printf 'From: alice@example.org\nTo: bob@example.org\nSubject: big\nDate: Tue, 24 Nov 2026 00:00:00 +0000\nMessage-ID: <outbox-big@example.org>\n'
+    printf 'MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="b0"\n\n--b0\nContent-Type: text/plain\n\nsee attachment\n'
+    printf -- '--b0\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: base64\nContent-Disposition: attachment; filename="blob"\n\n'
+    base64 -w 76 "$work/blob"
+    printf -- '--b0--\n'
+} >"$work/big.eml"
+echo "big message: $(stat -c %s "$work/big.eml") bytes"
+run "${p[@]}" send -i "$work/big.eml"
+check "25 MB: sent" '[ $rc -eq 0 ]' "rc=$rc $(cat "$work/stdout" "$work/stderr")"
+bigfile=""
+for i in $(seq 1 100); do
+    bigfile=$(delivered "$MAIL_MAILDIR_bob" "<outbox-big@example.org>" | head -1)
+    [ -n "$bigfile" ] && break
+    sleep 0.2
+done
+check "25 MB: byte-identical after trace fields" '[ -n "$bigfile" ] && strip_trace "$bigfile" | cmp -s - <(crlf "$work/big.eml")'
+got=$(python3 -c "
+import email, hashlib, sys
+m = email.message_from_binary_file(open(sys.argv[1], 'rb'))
+print(next(hashlib.sha256(p.get_payload(decode=True)).hexdigest() for p in m.walk() if p.get_filename() == 'blob'))" "$bigfile" 2>/dev/null)
+check "25 MB: attachment sha256 matches" '[ "$got" = "$(sha256sum "$work/blob" | cut -d" " -f1)" ]'
+
+finish
