@@ -7,6 +7,7 @@
 #include "ReportJson.h"
 #include "base/Clock.h"
 #include "engine/OutboxRunner.h"
+#include "engine/SentFiler.h"
 #include "mail/Envelope.h"
 #include "mime/Address.h"
 #include "store/AccountStore.h"
@@ -30,8 +31,9 @@ From) address, the recipients are every To, Cc and Bcc address; the Bcc field is
 A message without a Message-ID gets one. Sending the same Message-ID again sends nothing twice.
   --account ADDR  the account to send with (default: the account of the From address, or the
                   only account)
-Exit status: 0 the server accepted the message; 3 a temporary failure, the message stays queued
-for a retry (see outbox list); 4 the server refused it (its reply is printed); 2 other errors.
+Exit status: 0 the server accepted the message; 8 the server refused it for good (its reply is
+printed); the message stays queued for a retry (see outbox list) with 3 login refused,
+4 server unreachable, 5 certificate not trusted, 6 a temporary refusal; 2 other errors.
 )";
 
 const char* const kOutboxHelp =
@@ -159,9 +161,10 @@ int exitFor(const engine::DeliveryResult& r) {
     case engine::DeliveryOutcome::Sent: return kExitOk;
     case engine::DeliveryOutcome::Failed: return kExitSendRefused;
     case engine::DeliveryOutcome::RetryLater:
-    case engine::DeliveryOutcome::NotClaimed: return kExitSendQueued;
+    case engine::DeliveryOutcome::NotClaimed: break;
     }
-    return kExitSendQueued;
+    // Waiting for a retry: the code says why (a temporary refusal counts as a server error).
+    return r.error ? serverExitCode(r.error->code) : kExitServerError;
 }
 
 } // namespace
@@ -220,11 +223,11 @@ int runSend(const std::vector<std::string>& args, const GlobalOptions& global) {
             }
             const auto s = existing->state;
             return s == store::OutboxState::Failed    ? kExitSendRefused
-                   : s == store::OutboxState::Sending ? kExitSendQueued
+                   : s == store::OutboxState::Sending ? kExitServerError
                                                       : kExitOk;
         }
     }
-    engine::OutboxRunner runner(*db, clock);
+    engine::OutboxRunner runner(*db, clock, engine::imapSentFiler(*db));
     engine::FlushOptions options;
     options.onlyMessage = queued->id;
     auto report = runner.flush(options);
@@ -241,7 +244,7 @@ int runSend(const std::vector<std::string>& args, const GlobalOptions& global) {
             return exitFor(r);
         }
     }
-    return kExitSendQueued; // not due (cannot happen with onlyMessage) or claimed elsewhere
+    return kExitServerError; // not due (cannot happen with onlyMessage) or claimed elsewhere
 }
 
 int runOutbox(const std::vector<std::string>& args, const GlobalOptions& global) {
@@ -303,7 +306,7 @@ int runOutbox(const std::vector<std::string>& args, const GlobalOptions& global)
         }
         return kExitOk;
     }
-    engine::OutboxRunner runner(*db, clock);
+    engine::OutboxRunner runner(*db, clock, engine::imapSentFiler(*db));
     engine::FlushOptions options;
     options.force = opts->has("--force");
     auto report = runner.flush(options);

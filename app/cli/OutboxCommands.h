@@ -7,9 +7,10 @@
 
 namespace sealpost::cli {
 
-// Exit codes of `send`: 0 the server accepted the message; these when it did not (yet).
-constexpr int kExitSendQueued = 3;  // a temporary failure: the message waits in the outbox for a retry
-constexpr int kExitSendRefused = 4; // the server refused it for good (see the reply printed)
+// Exit codes of `send`: 0 the server accepted the message; kExitSendRefused when it refused it for
+// good (see the reply printed). A message that waits in the outbox for a retry exits with the code
+// of what went wrong (serverExitCode: 3 login refused, 4 unreachable, 5 untrusted, 6 server error).
+constexpr int kExitSendRefused = 8;
 
 int runSend(const std::vector<std::string>& args, const GlobalOptions& global);
 int runOutbox(const std::vector<std::string>& args, const GlobalOptions& global);

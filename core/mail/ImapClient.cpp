@@ -592,6 +592,35 @@ base::Result<void> ImapClient::move(std::string_view folder, std::uint64_t uid, 
     });
 }
 
+base::Result<std::vector<std::uint64_t>> ImapClient::searchHeader(std::string_view folder, std::string_view field,
+                                                                  std::string_view value) {
+    if (auto s = ensureSelected(folder); !s) {
+        return s.error();
+    }
+    return withConnection(*this, m_conn, m_cancel, m_selected,
+                          [&](Connection& c) -> base::Result<std::vector<std::uint64_t>> {
+                              std::vector<std::uint64_t> uids;
+                              auto r = c.command("UID SEARCH HEADER " + imapQuote(field) + " " + imapQuote(value),
+                                                 [&](const ImapResponse& u) -> base::Result<void> {
+                                                     if (!u.values.empty() && u.values[0].isAtom("SEARCH")) {
+                                                         for (std::size_t i = 1; i < u.values.size(); ++i) {
+                                                             if (auto n = u.values[i].number()) {
+                                                                 uids.push_back(*n);
+                                                             }
+                                                         }
+                                                     }
+                                                     return base::Ok{};
+                                                 });
+                              if (!r) {
+                                  return r.error();
+                              }
+                              if (auto ok = checkTagged(*r, "UID SEARCH"); !ok) {
+                                  return ok.error();
+                              }
+                              return uids;
+                          });
+}
+
 base::Result<void> ImapClient::remove(std::string_view folder, std::uint64_t uid) {
     if (auto s = ensureSelected(folder); !s) {
         return s;

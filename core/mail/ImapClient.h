@@ -82,6 +82,10 @@ public:
     [[nodiscard]] base::Result<void> setFlags(std::string_view folder, std::uint64_t uid,
                                               std::span<const std::string> add, std::span<const std::string> remove);
     [[nodiscard]] base::Result<void> move(std::string_view folder, std::uint64_t uid, std::string_view target);
+    // UIDs of the messages whose header FIELD contains VALUE (UID SEARCH HEADER; substring match,
+    // case-insensitive, as IMAP defines it).
+    [[nodiscard]] base::Result<std::vector<std::uint64_t>> searchHeader(std::string_view folder, std::string_view field,
+                                                                        std::string_view value);
     // Marks the message \Deleted and expunges exactly it (UID EXPUNGE).
     [[nodiscard]] base::Result<void> remove(std::string_view folder, std::uint64_t uid);
     // Appends a raw message (CRLF line ends) and returns its UID when the server says (UIDPLUS),

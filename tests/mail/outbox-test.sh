@@ -92,6 +92,10 @@ check "send: bob's copy byte-identical after trace fields" \
     '[ -n "$bobfile" ] && strip_trace "$bobfile" | cmp -s - "$work/m1.expected"' \
     "$(strip_trace "$bobfile" | diff - "$work/m1.expected" | head -5)"
 check "send: the Bcc recipient got it" '[ "$(count_delivered "$MAIL_MAILDIR_carol" "<outbox-first@example.org>")" -eq 1 ]'
+sentfile=$(delivered "$MAIL_MAILDIR_alice/.Sent" "<outbox-first@example.org>")
+check "send: filed once in alice's Sent folder, Bcc kept there" \
+    '[ "$(count_delivered "$MAIL_MAILDIR_alice/.Sent" "<outbox-first@example.org>")" -eq 1 ] && grep -q "^Bcc: carol@example.org" "$sentfile"' \
+    "$(ls "$MAIL_MAILDIR_alice/.Sent/cur" "$MAIL_MAILDIR_alice/.Sent/new" 2>&1)"
 check "send: no Bcc field on the wire" '! grep -q "^Bcc:" "$bobfile" "$(delivered "$MAIL_MAILDIR_carol" "<outbox-first@example.org>")"'
 
 run "${p[@]}" send -i "$work/m1.eml"
@@ -132,7 +136,7 @@ check "wrong password: the password is not printed" '! grep -q "not the password
 printf 'From: alice@example.org\nTo: bob@example.org, nobody@example.org\nSubject: x\nMessage-ID: <outbox-unknown@example.org>\n\nx\n' \
     >"$work/m2.eml"
 run "${p[@]}" send -i "$work/m2.eml"
-check "unknown recipient: exit 4 with the 550 reply" '[ $rc -eq 4 ] && grep -q "550 5.1.1 <nobody@example.org>" "$work/stdout"' \
+check "unknown recipient: exit 8 with the 550 reply" '[ $rc -eq 8 ] && grep -q "550 5.1.1 <nobody@example.org>" "$work/stdout"' \
     "rc=$rc $(cat "$work/stdout" "$work/stderr")"
 run "${p[@]}" outbox list --json
 check "unknown recipient: failed in outbox list with the reply" \
@@ -204,8 +208,8 @@ for _ in $(seq 1 5); do # then to the end, without interruption
     python3 -c "import json,sys; m=json.load(open(sys.argv[1]))['messages']; sys.exit(0 if all(x['state'] in ('done','sent','failed') for x in m if x['message_id'].startswith('<kill-')) else 1)" \
         "$work/list.json" && break
 done
-check "sigkill: outbox empty of kill-* messages" \
-    'python3 -c "import json,sys; m=[x for x in json.load(open(sys.argv[1]))[\"messages\"] if x[\"message_id\"].startswith(\"<kill-\")]; sys.exit(0 if len(m)==100 and all(x[\"state\"]==\"sent\" for x in m) else 1)" "$work/list.json"'
+check "sigkill: every kill-* message sent and filed in Sent" \
+    'python3 -c "import json,sys; m=[x for x in json.load(open(sys.argv[1]))[\"messages\"] if x[\"message_id\"].startswith(\"<kill-\")]; sys.exit(0 if len(m)==100 and all(x[\"state\"]==\"done\" for x in m) else 1)" "$work/list.json"'
 unknown=$(python3 -c "import json,sys; print(sum(1 for x in json.load(open(sys.argv[1]))['messages'] if x['message_id'].startswith('<kill-') and x['unknown_outcomes']>0))" "$work/list.json")
 recovered=$(grep -c "interrupted attempt" "$work/kill.log")
 wait_files "$MAIL_MAILDIR_bob" $((before + 100))
@@ -224,6 +228,11 @@ done
 echo "sigkill: $kills kills, $recovered interrupted attempts recovered, $unknown with unknown outcome, $dup delivered twice"
 check "sigkill: no message lost" '[ $missing -eq 0 ]' "$missing missing"
 check "sigkill: no duplicate except those reported with an unknown outcome" '[ $dup_unexplained -eq 0 ]' "$dup_unexplained"
+sent_wrong=0
+for i in $(seq 0 99); do
+    [ "$(count_delivered "$MAIL_MAILDIR_alice/.Sent" "<kill-$i@example.org>")" -eq 1 ] || sent_wrong=$((sent_wrong + 1))
+done
+check "sigkill: each message filed in alice's Sent exactly once" '[ $sent_wrong -eq 0 ]' "$sent_wrong not exactly once"
 
 # --- 5. a 25 MB attachment round-trips (the fixture's Postfix limit is raised for it)
 postconf -c "$MAIL_POSTFIX_CONFIG" -e message_size_limit=52428800
