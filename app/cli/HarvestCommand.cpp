@@ -2,6 +2,7 @@
 
 #include "Args.h"
 #include "Commands.h"
+#include "Interrupt.h"
 #include "Io.h"
 #include "ReportJson.h"
 #include "engine/HarvestRun.h"
@@ -34,37 +35,6 @@ From address. Harvesting the same mail again changes nothing.
   --quiet            no progress line
 Interrupting (Ctrl-C) stops after the current message; what was harvested so far is kept.
 )";
-
-std::atomic<bool> g_interrupted{false};
-
-extern "C" void onInterrupt(int /*signal*/) {
-    g_interrupted.store(true);
-}
-
-// SIGINT/SIGTERM set g_interrupted while it lives; the previous handlers come back afterwards.
-class InterruptGuard {
-public:
-    InterruptGuard() {
-        g_interrupted.store(false);
-        struct sigaction action {};
-        action.sa_handler = onInterrupt;
-        sigemptyset(&action.sa_mask);
-        ::sigaction(SIGINT, &action, &m_oldInt);
-        ::sigaction(SIGTERM, &action, &m_oldTerm);
-    }
-    InterruptGuard(const InterruptGuard&) = delete;
-    InterruptGuard& operator=(const InterruptGuard&) = delete;
-    InterruptGuard(InterruptGuard&&) = delete;
-    InterruptGuard& operator=(InterruptGuard&&) = delete;
-    ~InterruptGuard() {
-        ::sigaction(SIGINT, &m_oldInt, nullptr);
-        ::sigaction(SIGTERM, &m_oldTerm, nullptr);
-    }
-
-private:
-    struct sigaction m_oldInt {};
-    struct sigaction m_oldTerm {};
-};
 
 int fail(const std::string& message) {
     std::cerr << "sealpost-cli harvest: " << message << "\n";
@@ -188,7 +158,7 @@ int runHarvest(const std::vector<std::string>& argv, const GlobalOptions& global
     const bool terminal = ::isatty(STDERR_FILENO) == 1;
     nlohmann::ordered_json results = nlohmann::ordered_json::array();
     engine::HarvestRunOptions options;
-    options.cancel = &g_interrupted;
+    options.cancel = &interruptFlag();
     options.onMessage = [&](const engine::SourceMessage& m, const engine::MessageHarvest& h) {
         if (jsonPath) {
             results.push_back(resultJson(m, h));

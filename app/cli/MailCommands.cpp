@@ -2,6 +2,7 @@
 
 #include "Args.h"
 #include "Commands.h"
+#include "Interrupt.h"
 #include "ReportJson.h"
 #include "engine/Harvester.h"
 #include "engine/MailSync.h"
@@ -52,37 +53,6 @@ body has not been fetched yet is fetched (and kept).
   --folder NAME   the folder (default INBOX)
   --json          the message's summary and what opening it found, instead of the message
 )";
-
-std::atomic<bool> g_interrupted{false};
-
-extern "C" void onMailInterrupt(int /*signal*/) {
-    g_interrupted.store(true);
-}
-
-// SIGINT/SIGTERM set g_interrupted while it lives; the previous handlers come back afterwards.
-class InterruptGuard {
-public:
-    InterruptGuard() {
-        g_interrupted.store(false);
-        struct sigaction action {};
-        action.sa_handler = onMailInterrupt;
-        sigemptyset(&action.sa_mask);
-        ::sigaction(SIGINT, &action, &m_oldInt);
-        ::sigaction(SIGTERM, &action, &m_oldTerm);
-    }
-    InterruptGuard(const InterruptGuard&) = delete;
-    InterruptGuard& operator=(const InterruptGuard&) = delete;
-    InterruptGuard(InterruptGuard&&) = delete;
-    InterruptGuard& operator=(InterruptGuard&&) = delete;
-    ~InterruptGuard() {
-        ::sigaction(SIGINT, &m_oldInt, nullptr);
-        ::sigaction(SIGTERM, &m_oldTerm, nullptr);
-    }
-
-private:
-    struct sigaction m_oldInt {};
-    struct sigaction m_oldTerm {};
-};
 
 int fail(std::string_view command, const std::string& message, int code = kExitUsage) {
     std::cerr << "sealpost-cli " << command << ": " << message << "\n";
@@ -188,7 +158,7 @@ int runSync(const std::vector<std::string>& argv, const GlobalOptions& global) {
         return fail("sync", account.error());
     }
     engine::SyncOptions options;
-    options.cancel = &g_interrupted;
+    options.cancel = &interruptFlag();
     options.fetchBodies = args->has("--bodies");
     std::unique_ptr<Inspector> inspector;
     if (options.fetchBodies) {
@@ -208,7 +178,7 @@ int runSync(const std::vector<std::string>& argv, const GlobalOptions& global) {
     }
     store::MessageCache cache(*db);
     mail::ImapClient client(account->imap);
-    client.setCancelFlag(&g_interrupted);
+    client.setCancelFlag(&interruptFlag());
     auto results = [&] {
         const InterruptGuard interrupts;
         return engine::syncAccount(client, *db, cache, account->id, args->value("--folder").value_or(""), options);

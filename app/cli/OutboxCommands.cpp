@@ -2,6 +2,7 @@
 
 #include "Args.h"
 #include "Commands.h"
+#include "Interrupt.h"
 #include "Io.h"
 #include "ProfileCommands.h"
 #include "ReportJson.h"
@@ -42,7 +43,8 @@ const char* const kOutboxHelp =
 The messages on their way out (see docs/mail.md, "Outbox and delivery guarantees").
   list    every message with its state (queued, sending, sent, failed, done), attempts, next
           attempt, last error, Message-ID and recipients
-  flush   send every queued message whose next attempt is due (--force: every queued message)
+  flush   send every queued message whose next attempt is due (--force: every queued message);
+          Ctrl-C stops after the current message (exit 130), the rest stays queued
 )";
 
 std::string timeText(std::int64_t unixSeconds) {
@@ -306,10 +308,16 @@ int runOutbox(const std::vector<std::string>& args, const GlobalOptions& global)
         }
         return kExitOk;
     }
-    engine::OutboxRunner runner(*db, clock, engine::imapSentFiler(*db));
+    const InterruptGuard interrupts;
+    engine::OutboxRunner runner(*db, clock, engine::imapSentFiler(*db, &interruptFlag()));
     engine::FlushOptions options;
     options.force = opts->has("--force");
+    options.cancel = &interruptFlag();
     auto report = runner.flush(options);
+    if (!report && report.error().code == base::ErrorCode::Cancelled) {
+        std::cerr << "sealpost-cli outbox flush: interrupted; what was sent is recorded, the rest stays queued\n";
+        return kExitInterrupted;
+    }
     if (!report) {
         return fail(command, report.error());
     }
