@@ -116,4 +116,46 @@ sed "s/^MAIL_PASSWORD_bob=.*/MAIL_PASSWORD_bob=wrong/" "$mail/env" >"$work/wrong
 "$helper" "$SEALPOST_PROFILE" "$SEALPOST_PASSPHRASE" "$work/wrong.env" bob
 run sync
 check "sync-auth-failed" '[ $rc -eq 3 ] && grep -q "auth-failed" "$work/stderr" && ! grep -q wrong "$work/stderr"' "$(cat "$work/stderr")"
+# A connection dropped mid-sync (Dovecot kicks the session, again and again until the sync gives
+# up): the next sync completes, and the cache then holds exactly the server's messages.
+export SEALPOST_PROFILE="$work/carol2"
+run profile init
+"$helper" "$SEALPOST_PROFILE" "$SEALPOST_PASSPHRASE" "$mail/env" carol
+python3 - "$MAIL_MAILDIR_carol" 3000 <<'PY'
+import os, sys
+maildir, n = sys.argv[1], int(sys.argv[2])
+body = (("y" * 76 + "\r\n") * 40).encode()
+for i in range(n):
+    head = (f"From: bulk{i % 7}@example.net\r\nTo: carol@example.org\r\nSubject: bulk {i}\r\n"
+            f"Message-ID: <bulk-{i}@example.net>\r\n\r\n").encode()
+    with open(os.path.join(maildir, "cur", f"{1700000000 + i}.M{i}P1.drop:2,"), "wb") as f:
+        f.write(head + body)
+PY
+chown -R --reference="$MAIL_MAILDIR_carol" "$MAIL_MAILDIR_carol"
+"$cli" sync --folder INBOX --bodies >"$work/drop.out" 2>"$work/drop.err" &
+pid=$!
+kicks=0
+sleep 0.3
+while kill -0 "$pid" 2>/dev/null; do
+    doveadm -c "$MAIL_DOVECOT_CONFIG" kick carol@example.org >/dev/null 2>&1 && kicks=$((kicks + 1))
+    sleep 0.2
+done
+wait "$pid"
+first=$?
+echo "dropped sync: exit $first after $kicks kick(s): $(tail -1 "$work/drop.err")"
+check "sync-dropped-connection" '[ $first -eq 6 ] && grep -q "temporary-failure" "$work/drop.err"' "exit $first, $(cat "$work/drop.out" "$work/drop.err")"
+run sync --folder INBOX --bodies
+check "sync-after-drop-completes" '[ $rc -eq 0 ]' "$(cat "$work/stdout" "$work/stderr")"
+run list --folder INBOX --json
+jq -r '.[].uid' "$work/stdout" | sort -n >"$work/cached-uids"
+curl --cacert "$MAIL_CERT" --resolve "localhost:$MAIL_IMAPS_PORT:127.0.0.1" -s -u "carol@example.org:$MAIL_PASSWORD_carol" \
+    "imaps://localhost:$MAIL_IMAPS_PORT/INBOX" -X 'UID SEARCH ALL' | tr -d '\r' | sed -n 's/^\* SEARCH //p' | tr ' ' '\n' |
+    sed '/^$/d' | sort -n >"$work/server-uids"
+check "sync-after-drop-cache-matches-server" '[ "$(wc -l <"$work/server-uids")" -eq 3000 ] && cmp -s "$work/cached-uids" "$work/server-uids"' \
+    "cached $(wc -l <"$work/cached-uids"), server $(wc -l <"$work/server-uids")"
+run sync --folder INBOX --bodies
+check "sync-after-drop-nothing-left" '[ $rc -eq 0 ] && grep -q "^INBOX: 3000 messages, 0 new, 0 flags changed, 0 removed, 0 bodies fetched" "$work/stdout"' \
+    "$(cat "$work/stdout")"
+run profile check
+check "profile-sound-after-drop" '[ $rc -eq 0 ]' "$(cat "$work/stderr")"
 finish
