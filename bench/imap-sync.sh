@@ -5,7 +5,7 @@
 # SECTION=HEADER: one FETCH per message over one connection; curl stores nothing). A single
 # `curl -X 'UID FETCH 1:* (... BODY.PEEK[HEADER])'` is not possible: curl 7.88 drops the literals
 # and gives up above 300 kB of response lines (error 56). Also: a second, incremental sync
-# (nothing new: one UID/FLAGS listing), and a full-body sync (--bodies, which also opens every
+# (nothing new: one UID/FLAGS listing), and a full sync (the default: bodies too, which also opens every
 # message and runs the harvester) against curl fetching every body the same way.
 #
 # Runs the throwaway Dovecot of tests/mail/mailserver.sh (needs root), fills one mailbox by
@@ -98,9 +98,9 @@ export SEALPOST_PROFILE="$W/p"
 
 echo "| case ($MESSAGES messages of about $((BODY_BYTES / 1000 + 1)) kB) | median wall s | peak RSS MiB |"
 echo "|---|---:|---:|"
-measure "sealpost-cli sync (headers, first sync)" "$fresh_profile" "$SEALPOST_CLI" sync --folder INBOX --quiet
+measure "sealpost-cli sync --headers-only (first sync)" "$fresh_profile" "$SEALPOST_CLI" sync --folder INBOX --headers-only --quiet
 measure "curl, one URL per header on one connection (no storage)" ":" "${curl_imap[@]}" \
     "$url;UID=[1-$MESSAGES];SECTION=HEADER"
-measure "sealpost-cli sync (incremental, nothing new)" ":" "$SEALPOST_CLI" sync --folder INBOX --quiet
-measure "sealpost-cli sync --bodies (headers + bodies)" "$fresh_profile" "$SEALPOST_CLI" sync --folder INBOX --bodies --quiet
+measure "sealpost-cli sync --headers-only (incremental, nothing new)" ":" "$SEALPOST_CLI" sync --folder INBOX --headers-only --quiet
+measure "sealpost-cli sync (headers + bodies, each opened and harvested)" "$fresh_profile" "$SEALPOST_CLI" sync --folder INBOX --quiet
 measure "curl, one URL per message on one connection (no storage)" ":" "${curl_imap[@]}" "$url;UID=[1-$MESSAGES]"

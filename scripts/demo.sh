@@ -66,7 +66,7 @@ for _ in 1 2 3 4 5 6 7 8 9 10; do # Postfix hands the message to Dovecot within 
     sleep 0.5
 done
 b=(--profile "$work/bob" --passphrase-file "$work/profile-pw")
-"$cli" "${b[@]}" sync --bodies
+"$cli" "${b[@]}" sync
 "$cli" "${b[@]}" list
 echo "== 8. What Bob's client shows for it (from the offline copy)"
 uid=$("$cli" "${b[@]}" list --json | jq -r '.[0].uid')

@@ -23,17 +23,18 @@ namespace sealpost::cli {
 namespace {
 
 const char* const kSyncHelp =
-    R"(Usage: sealpost-cli [--profile DIR] [--passphrase-file F] sync [--account ADDR] [--folder NAME] [--bodies]
-Brings the offline copy of the account's mailboxes up to date: new messages (headers), flag
-changes and deleted messages. Every batch is saved as it arrives, so an interrupted sync keeps
-what it fetched and the next one continues.
+    R"(Usage: sealpost-cli [--profile DIR] [--passphrase-file F] sync [--account ADDR] [--folder NAME] [--headers-only]
+Brings the offline copy of the account's mailboxes up to date: new messages, flag changes and
+deleted messages. Every message fetched whole is opened (decrypted, verified) and signed mail
+teaches the profile its correspondents' certificates (as harvest does). Every batch is saved as
+it arrives, so an interrupted sync keeps what it fetched and the next one continues.
   --account ADDR  the account (needed when the profile has several)
   --folder NAME   only this folder (the server's name, e.g. INBOX)
-  --bodies        also fetch whole messages; each is opened (decrypted, verified) and signed mail
-                  teaches the profile its correspondents' certificates (as harvest does)
+  --headers-only  fetch headers and flags only (quick); bodies come later, with a plain sync or
+                  when a message is shown
   --quiet         no progress on standard error
-Exit codes: 0 done, 2 bad arguments or profile, 3 the server failed (the message says how),
-130 interrupted.
+Exit codes: 0 done, 2 bad arguments or profile, 3 login refused, 4 server unreachable,
+5 certificate not trusted, 6 other server error, 7 no such account or folder, 130 interrupted.
 )";
 
 const char* const kListHelp =
@@ -145,7 +146,7 @@ int runSync(const std::vector<std::string>& argv, const GlobalOptions& global) {
         return kExitOk;
     }
     std::string error;
-    auto args = Args::parse(argv, {"--account", "--folder"}, {"--bodies", "--quiet"}, error);
+    auto args = Args::parse(argv, {"--account", "--folder"}, {"--headers-only", "--quiet"}, error);
     if (!args) {
         return fail("sync", error + " (see --help)");
     }
@@ -159,7 +160,7 @@ int runSync(const std::vector<std::string>& argv, const GlobalOptions& global) {
     }
     engine::SyncOptions options;
     options.cancel = &interruptFlag();
-    options.fetchBodies = args->has("--bodies");
+    options.fetchBodies = !args->has("--headers-only");
     std::unique_ptr<Inspector> inspector;
     if (options.fetchBodies) {
         auto material = engine::loadProfileMaterial(*db, engine::SystemAnchors::Include);
