@@ -40,11 +40,16 @@ printed); the message stays queued for a retry (see outbox list) with 3 login re
 const char* const kOutboxHelp =
     R"(Usage: sealpost-cli [--profile DIR] [--passphrase-file F] outbox list [--json]
        sealpost-cli [--profile DIR] [--passphrase-file F] outbox flush [--force] [--json]
+       sealpost-cli [--profile DIR] [--passphrase-file F] outbox retry|remove MESSAGE [--json]
 The messages on their way out (see docs/mail.md, "Outbox and delivery guarantees").
   list    every message with its state (queued, sending, sent, failed, done), attempts, next
           attempt, last error, Message-ID and recipients
   flush   send every queued message whose next attempt is due (--force: every queued message);
           Ctrl-C stops after the current message (exit 130), the rest stays queued
+  retry   send a queued or refused (failed) message now, e.g. after fixing the account or when
+          the server's refusal was lifted; exit codes as for send
+  remove  forget a queued, failed or done message (never one being sent)
+MESSAGE is the number `outbox list` shows first (its JSON "id"), or the Message-ID.
 )";
 
 std::string timeText(std::int64_t unixSeconds) {
@@ -169,6 +174,40 @@ int exitFor(const engine::DeliveryResult& r) {
     return r.error ? serverExitCode(r.error->code) : kExitServerError;
 }
 
+// Sends one outbox message now and reports it: the exit code of its outcome.
+int sendNow(store::Database& db, const base::Clock& clock, std::int64_t id, bool asJson, const std::string& command) {
+    engine::OutboxRunner runner(db, clock, engine::imapSentFiler(db));
+    engine::FlushOptions options;
+    options.onlyMessage = id;
+    auto report = runner.flush(options);
+    if (!report) {
+        return fail(command, report.error());
+    }
+    if (asJson) {
+        std::cout << reportJson(*report).dump(2) << "\n";
+    } else {
+        printReport(*report);
+    }
+    for (const auto& r : report->results) {
+        if (r.id == id) {
+            return exitFor(r);
+        }
+    }
+    return kExitServerError; // claimed by another process meanwhile
+}
+
+// The outbox message named by its number (outbox list --json "id") or its Message-ID.
+base::Result<store::OutboxMessage> findMessage(const store::Outbox& outbox, const std::string& name) {
+    if (!name.empty() && name.find_first_not_of("0123456789") == std::string::npos) {
+        return outbox.get(std::stoll(name));
+    }
+    auto found = outbox.findByMessageId(name.front() == '<' ? name : "<" + name + ">");
+    if (!found && found.error().code == base::ErrorCode::NotFound) {
+        return base::makeError(base::ErrorCode::NotFound, "no message " + name + " in the outbox");
+    }
+    return found;
+}
+
 } // namespace
 
 int runSend(const std::vector<std::string>& args, const GlobalOptions& global) {
@@ -229,24 +268,7 @@ int runSend(const std::vector<std::string>& args, const GlobalOptions& global) {
                                                       : kExitOk;
         }
     }
-    engine::OutboxRunner runner(*db, clock, engine::imapSentFiler(*db));
-    engine::FlushOptions options;
-    options.onlyMessage = queued->id;
-    auto report = runner.flush(options);
-    if (!report) {
-        return fail(command, report.error());
-    }
-    if (json) {
-        std::cout << reportJson(*report).dump(2) << "\n";
-    } else {
-        printReport(*report);
-    }
-    for (const auto& r : report->results) {
-        if (r.id == queued->id) {
-            return exitFor(r);
-        }
-    }
-    return kExitServerError; // not due (cannot happen with onlyMessage) or claimed elsewhere
+    return sendNow(*db, clock, queued->id, json, command);
 }
 
 int runOutbox(const std::vector<std::string>& args, const GlobalOptions& global) {
@@ -255,14 +277,24 @@ int runOutbox(const std::vector<std::string>& args, const GlobalOptions& global)
         return args.empty() ? kExitUsage : kExitOk;
     }
     const std::string command = "outbox " + args[0];
-    const std::vector<std::string> rest(args.begin() + 1, args.end());
+    std::vector<std::string> rest(args.begin() + 1, args.end());
+    const bool targeted = args[0] == "retry" || args[0] == "remove";
+    if (args[0] != "list" && args[0] != "flush" && !targeted) {
+        return fail("outbox", "unknown subcommand \"" + args[0] + "\" (see --help)");
+    }
+    std::string target;
+    if (targeted) {
+        if (rest.empty() || rest.front().starts_with("--")) {
+            return fail(command, "name the message: its number or Message-ID from outbox list");
+        }
+        target = rest.front();
+        rest.erase(rest.begin());
+    }
     std::string error;
-    auto opts = Args::parse(rest, {}, {"--json", "--force"}, error);
+    auto opts = Args::parse(
+        rest, {}, targeted ? std::vector<std::string>{"--json"} : std::vector<std::string>{"--json", "--force"}, error);
     if (!opts) {
         return fail(command, error);
-    }
-    if (args[0] != "list" && args[0] != "flush") {
-        return fail("outbox", "unknown subcommand \"" + args[0] + "\" (see --help)");
     }
     auto db = openProfileDatabase(global, store::OpenMode::MustExist, false);
     if (!db) {
@@ -285,7 +317,7 @@ int runOutbox(const std::vector<std::string>& args, const GlobalOptions& global)
             return kExitOk;
         }
         for (const auto& m : *messages) {
-            std::cout << store::outboxStateName(m.state) << " " << m.messageId << "\n"
+            std::cout << m.id << " " << store::outboxStateName(m.state) << " " << m.messageId << "\n"
                       << "  from " << m.envelopeFrom << " to";
             for (const auto& r : m.envelopeTo) {
                 std::cout << " " << r;
@@ -307,6 +339,31 @@ int runOutbox(const std::vector<std::string>& args, const GlobalOptions& global)
             }
         }
         return kExitOk;
+    }
+    if (targeted) {
+        store::Outbox outbox(*db, clock);
+        auto message = findMessage(outbox, target);
+        if (!message) {
+            const auto& e = message.error();
+            return fail(command, std::string(base::errorCodeName(e.code)) + ": " + e.detail, serverExitCode(e.code));
+        }
+        if (args[0] == "remove") {
+            if (auto removed = outbox.remove(message->id); !removed) {
+                return fail(command, message->messageId + " is " + std::string(store::outboxStateName(message->state)) +
+                                         ": only queued, failed or done messages can be removed");
+            }
+            std::cout << message->messageId << ": removed from the outbox\n";
+            return kExitOk;
+        }
+        if (message->state == store::OutboxState::Failed) {
+            if (auto again = outbox.requeue(message->id); !again) {
+                return fail(command, again.error());
+            }
+        } else if (message->state != store::OutboxState::Queued) {
+            return fail(command, message->messageId + " is " + std::string(store::outboxStateName(message->state)) +
+                                     ": only queued or failed messages are sent again");
+        }
+        return sendNow(*db, clock, message->id, json, command);
     }
     const InterruptGuard interrupts;
     engine::OutboxRunner runner(*db, clock, engine::imapSentFiler(*db, &interruptFlag()));

@@ -330,6 +330,12 @@ base::Result<void> Outbox::requeue(std::int64_t id) {
         id, "failed");
 }
 
+base::Result<void> Outbox::remove(std::int64_t id) {
+    return expectChanged(
+        update(m_db, "DELETE FROM outbox WHERE id = ? AND state IN ('queued', 'failed', 'done')", {id}), id,
+        "queued', 'failed' or 'done");
+}
+
 base::Result<std::vector<RecoveredMessage>>
 Outbox::recover(const std::function<bool(std::string_view owner)>& ownerAlive) {
     auto tx = Transaction::begin(m_db);

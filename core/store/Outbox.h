@@ -100,6 +100,9 @@ public:
     [[nodiscard]] base::Result<void> fail(std::int64_t id, std::string_view error);
     // failed -> queued, due now (the user fixed the address, or wants another try).
     [[nodiscard]] base::Result<void> requeue(std::int64_t id);
+    // Forgets a message that is not on its way: queued, failed or done. InvalidArgument for one
+    // being sent or not yet filed in Sent.
+    [[nodiscard]] base::Result<void> remove(std::int64_t id);
 
     // Messages left in 'sending' by owners that are gone (`ownerAlive` says false) go back to
     // 'queued', due now. One whose end of data may have reached the server is counted in

@@ -143,6 +143,17 @@ check "unknown recipient: failed in outbox list with the reply" \
     'python3 -c "import json,sys; m=[x for x in json.load(open(sys.argv[1]))[\"messages\"] if x[\"message_id\"]==\"<outbox-unknown@example.org>\"][0]; sys.exit(0 if m[\"state\"]==\"failed\" and \"550\" in m[\"last_error\"] else 1)" "$work/stdout"'
 sleep 0.5
 check "unknown recipient: no partial delivery to bob" '[ "$(count_delivered "$MAIL_MAILDIR_bob" "<outbox-unknown@example.org>")" -eq 0 ]'
+run "${p[@]}" outbox retry outbox-unknown@example.org
+check "outbox retry: sent again, refused again (exit 8)" '[ $rc -eq 8 ] && grep -q "550 5.1.1 <nobody@example.org>" "$work/stdout"' \
+    "rc=$rc $(cat "$work/stdout" "$work/stderr")"
+run "${p[@]}" outbox list --json
+unknown_id=$(jq -r '.messages[] | select(.message_id == "<outbox-unknown@example.org>") | .id' "$work/stdout")
+check "outbox retry: a second attempt, failed again" \
+    '[ "$(jq -r ".messages[] | select(.id == $unknown_id) | \"\(.state) \(.attempts)\"" "$work/stdout")" = "failed 2" ]' "$(cat "$work/stdout")"
+run "${p[@]}" outbox remove "$unknown_id"
+check "outbox remove: a failed message is forgotten" '[ $rc -eq 0 ] && grep -q "removed" "$work/stdout"' "$(cat "$work/stderr")"
+run "${p[@]}" outbox remove "<outbox-unknown@example.org>"
+check "outbox remove: then it is not found (exit 7)" '[ $rc -eq 7 ]' "rc=$rc $(cat "$work/stderr")"
 
 # --- 3. Postfix down while 100 messages wait, then up again: each delivered exactly once
 "$here/mailserver.sh" stop-smtp "$fixture" >/dev/null 2>&1

@@ -145,6 +145,27 @@ TEST_F(OutboxTest, PermanentFailureKeepsTheReplyAndCanBeRequeued) {
     EXPECT_EQ(outbox().due(false)->size(), 1U);
 }
 
+TEST_F(OutboxTest, OnlyMessagesNotOnTheirWayCanBeRemoved) {
+    const auto queued = queueOne("<queued@x>");
+    const auto failed = queueOne("<failed@x>");
+    const auto sending = queueOne("<sending@x>");
+    const auto sent = queueOne("<sent@x>");
+    ASSERT_TRUE(*outbox().claim(failed, "me"));
+    ASSERT_TRUE(outbox().fail(failed, "550 no"));
+    ASSERT_TRUE(*outbox().claim(sending, "me"));
+    ASSERT_TRUE(*outbox().claim(sent, "me"));
+    ASSERT_TRUE(outbox().markSent(sent));
+    EXPECT_EQ(outbox().remove(sending).error().code, ErrorCode::InvalidArgument);
+    EXPECT_EQ(outbox().remove(sent).error().code, ErrorCode::InvalidArgument); // not filed in Sent yet
+    ASSERT_TRUE(outbox().remove(queued));
+    ASSERT_TRUE(outbox().remove(failed));
+    ASSERT_TRUE(outbox().markFiled(sent));
+    ASSERT_TRUE(outbox().remove(sent));
+    EXPECT_EQ(outbox().remove(queued).error().code, ErrorCode::InvalidArgument); // gone
+    ASSERT_EQ(outbox().list()->size(), 1U);
+    EXPECT_EQ(outbox().list()->front().messageId, "<sending@x>");
+}
+
 TEST_F(OutboxTest, RecoveryOfDeadOwners) {
     const auto before = queueOne("<before@x>"); // died before the end of data
     const auto after = queueOne("<after@x>");   // died after it: outcome unknown
