@@ -9,8 +9,10 @@ mailserver=$2
 work=$(mktemp -d)
 chmod 711 "$work" # the servers drop privileges and must reach $work/srv
 http_pid=""
+https_pid=""
 cleanup() {
     [ -n "$http_pid" ] && kill "$http_pid" 2>/dev/null
+    [ -n "$https_pid" ] && kill "$https_pid" 2>/dev/null
     bash "$mailserver" stop "$work/srv" >/dev/null 2>&1
     rm -rf "$work"
 }
@@ -147,6 +149,49 @@ check "autoconfig: http ISP database refused without --allow-plaintext; nothing 
     "rc=$rc $(cat "$work/stdout")"
 logged account remove bob@example.org
 check "remove again: exit 7" '[ $rc -eq 7 ]' "rc=$rc"
+
+# The https autoconfig step for real: autoconfig.example.org served over TLS by a local server with
+# a certificate from a test CA, reached through --connect-to. Without that CA the step fails as an
+# untrusted server and discovery goes on (here to the ISP database).
+openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=Autoconfig Test CA" -keyout "$work/ac-ca.key" \
+    -out "$work/ac-ca.pem" -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign >/dev/null 2>&1
+openssl req -newkey rsa:2048 -nodes -subj "/CN=autoconfig.example.org" -keyout "$work/ac.key" -out "$work/ac.csr" >/dev/null 2>&1
+printf 'subjectAltName=DNS:autoconfig.example.org\nextendedKeyUsage=serverAuth\n' >"$work/ac.ext"
+openssl x509 -req -in "$work/ac.csr" -CA "$work/ac-ca.pem" -CAkey "$work/ac-ca.key" -CAcreateserial -days 30 \
+    -extfile "$work/ac.ext" -out "$work/ac.pem" >/dev/null 2>&1
+mkdir -p "$work/www-tls/mail"
+cp "$work/www/example.org" "$work/www-tls/mail/config-v1.1.xml"
+https_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+python3 - "$https_port" "$work/www-tls" "$work/ac.pem" "$work/ac.key" >"$work/https.log" 2>&1 <<'PY' &
+import functools, http.server, ssl, sys
+port, root, cert, key = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=root)
+httpd = http.server.HTTPServer(("127.0.0.1", port), handler)
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(cert, key)
+httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True)
+httpd.serve_forever()
+PY
+https_pid=$!
+for _ in $(seq 50); do
+    python3 -c "import socket; socket.create_connection(('127.0.0.1', $https_port), 1)" 2>/dev/null && break
+    sleep 0.1
+done
+tls_redirect=(--connect-to "autoconfig.example.org:443:127.0.0.1:$https_port" --connect-to "example.org:443:127.0.0.1:$closed")
+logged account add bob@example.org "${tls_redirect[@]}" --discovery-ca-file "$work/ac-ca.pem" \
+    --allow-self-signed-fingerprint "$pin" --password-file "$work/bob.pw" --json
+check "https autoconfig: found at autoconfig.example.org with the test CA" \
+    '[ $rc -eq 0 ] && jq -e ".steps[0].method == \"autoconfig\" and .steps[0].outcome == \"found\" and (.steps | length == 1)" "$work/stdout" >/dev/null' \
+    "rc=$rc $(cat "$work/stdout" "$work/stderr")"
+check "https autoconfig: the document was fetched with the address" 'grep -q "GET /mail/config-v1.1.xml?emailaddress=bob%40example.org" "$work/https.log"' \
+    "$(cat "$work/https.log")"
+logged account remove bob@example.org
+logged account add bob@example.org "${tls_redirect[@]}" --isp-db "http://127.0.0.1:$http_port/" --allow-plaintext \
+    --allow-self-signed-fingerprint "$pin" --password-file "$work/bob.pw" --json
+check "https autoconfig: without the CA the step fails as untrusted, the ISP database is used" \
+    '[ $rc -eq 0 ] && jq -e ".steps[0].outcome == \"failed\" and .steps[0].error == \"untrusted-server\" and .steps[2].method == \"isp-database\" and .steps[2].outcome == \"found\"" "$work/stdout" >/dev/null' \
+    "rc=$rc $(cat "$work/stdout" "$work/stderr")"
+logged account remove bob@example.org
 
 for p in "$MAIL_PASSWORD_alice" "$MAIL_PASSWORD_bob" "$MAIL_PASSWORD_carol"; do
     check "password never printed ($p)" '! grep -qF -- "$p" "$all_output"'
