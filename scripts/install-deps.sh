@@ -13,6 +13,8 @@ packages=(
     openssl libnss3-tools gpgsm gnupg jq faketime time xvfb xauth
     # throwaway mail servers for the transport's integration tests (tests/mail)
     dovecot-imapd dovecot-lmtpd postfix curl python3
+    # a DNS server on loopback for the SRV discovery test (the binary only, no system service)
+    dnsmasq-base
 )
 
 missing=()

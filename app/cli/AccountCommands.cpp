@@ -45,6 +45,7 @@ Options of add:
   --connect-to HOST:PORT:HOST2:PORT2
                                during discovery, connect to HOST2:PORT2 for HOST:PORT (repeatable)
   --discovery-ca-file PEM      during discovery, also trust these CAs for the https look-ups
+  --dns-server IP[:PORT]       ask this DNS server for the SRV records instead of the system's
   --no-verify                  store without checking the login
   --json                       machine-readable output
 Exit status: 0 ok, 2 usage or profile error, 3 login refused, 4 server unreachable, 5 server
@@ -145,6 +146,7 @@ base::Result<std::pair<mail::ServerSettings, mail::ServerSettings>> serversFor(c
     options.ispDatabaseUrl = req.args.value("--isp-db").value_or("");
     options.connectTo = req.args.values("--connect-to");
     options.caFile = req.args.value("--discovery-ca-file").value_or("");
+    options.dnsServer = req.args.value("--dns-server").value_or("");
     options.allowHttpForLoopback = plain;
     if (!req.json) {
         std::cout << "Looking for the servers of " << req.address << ":\n";
@@ -214,7 +216,7 @@ int accountAdd(const std::vector<std::string>& rest, const GlobalOptions& global
     std::string error;
     auto args = Args::parse(std::vector<std::string>(rest.begin() + 1, rest.end()),
                             {"--name", "--password-file", "--imap", "--smtp", "--allow-self-signed-fingerprint",
-                             "--isp-db", "--connect-to", "--discovery-ca-file"},
+                             "--isp-db", "--connect-to", "--discovery-ca-file", "--dns-server"},
                             {"--allow-plaintext", "--no-verify", "--json"}, error);
     if (!args) {
         return fail(command, error);

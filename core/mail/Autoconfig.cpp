@@ -151,7 +151,7 @@ private:
 
     // RFC 8314 (implicit TLS) names before RFC 6186 (STARTTLS) ones, for what is still missing.
     base::Result<void> srvRecords() {
-        SystemSrvResolver system;
+        SystemSrvResolver system(m_options.dnsServer);
         SrvResolver& resolver = m_options.srvResolver != nullptr ? *m_options.srvResolver : system;
         struct Service {
             const char* prefix;

@@ -63,8 +63,9 @@ struct DiscoveryOptions {
     bool allowHttpForLoopback = false;
     std::chrono::seconds httpTimeout{10};   // whole HTTP request
     std::chrono::seconds connectTimeout{3}; // per connection attempt (HTTP, guesses)
-    // nullptr: the system resolver.
+    // nullptr: the system resolver, asking `dnsServer` ("IPv4[:PORT]") when set.
     SrvResolver* srvResolver = nullptr;
+    std::string dnsServer;
     // Injection points for tests; empty: the real thing (libcurl). `fetch` returns the body of an
     // HTTP 200 (NotFound for 404/410); `probe` connects to a guessed server and reads its greeting
     // ("imap" or "smtp"); it is called from several threads at once.

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace sealpost::mail {
@@ -30,10 +31,16 @@ public:
     [[nodiscard]] virtual base::Result<std::vector<SrvRecord>> lookup(const std::string& name) = 0;
 };
 
-// The system resolver (res_nquery: thread-safe, one resolver state per call).
+// The system resolver (res_nquery: thread-safe, one resolver state per call). `server`
+// ("IPv4[:PORT]", port 53 by default) asks that DNS server instead of the system's (like
+// `dig @server`); InvalidArgument from lookup() when it is not such an address.
 class SystemSrvResolver final : public SrvResolver {
 public:
+    explicit SystemSrvResolver(std::string server = {}) : m_server(std::move(server)) {}
     [[nodiscard]] base::Result<std::vector<SrvRecord>> lookup(const std::string& name) override;
+
+private:
+    std::string m_server;
 };
 
 } // namespace sealpost::mail

@@ -10,7 +10,9 @@ work=$(mktemp -d)
 chmod 711 "$work" # the servers drop privileges and must reach $work/srv
 http_pid=""
 https_pid=""
+dns_pid=""
 cleanup() {
+    [ -n "$dns_pid" ] && kill "$dns_pid" 2>/dev/null
     [ -n "$http_pid" ] && kill "$http_pid" 2>/dev/null
     [ -n "$https_pid" ] && kill "$https_pid" 2>/dev/null
     bash "$mailserver" stop "$work/srv" >/dev/null 2>&1
@@ -196,4 +198,23 @@ logged account remove bob@example.org
 for p in "$MAIL_PASSWORD_alice" "$MAIL_PASSWORD_bob" "$MAIL_PASSWORD_carol"; do
     check "password never printed ($p)" '! grep -qF -- "$p" "$all_output"'
 done
+# SRV records from a real DNS server: dnsmasq on loopback, asked with --dns-server. The autoconfig
+# steps fail fast (closed port); _imaps._tcp and _submission._tcp name the fixture's servers.
+dns_port=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+dnsmasq --keep-in-foreground --conf-file= --port="$dns_port" --listen-address=127.0.0.1 --bind-interfaces --no-resolv \
+    --no-hosts --pid-file= --user=root --log-facility="$work/dnsmasq.log" \
+    --srv-host="_imaps._tcp.example.org,localhost,$MAIL_IMAPS_PORT,0,0" \
+    --srv-host="_submission._tcp.example.org,localhost,$MAIL_SUBMISSION_PORT,0,0" &
+dns_pid=$!
+for _ in $(seq 50); do
+    grep -q "started" "$work/dnsmasq.log" 2>/dev/null && break
+    sleep 0.1
+done
+logged account add bob@example.org "${redirect[@]}" --dns-server "127.0.0.1:$dns_port" \
+    --allow-self-signed-fingerprint "$pin" --password-file "$work/bob.pw" --json
+check "srv: servers from the DNS server's SRV records" \
+    '[ $rc -eq 0 ] && jq -e "([.steps[] | select(.outcome == \"found\") | .tried | split(\" \")[0]] | sort) == [\"_imaps._tcp.example.org\", \"_submission._tcp.example.org\"]" "$work/stdout" >/dev/null &&
+     grep -q "localhost:$MAIL_IMAPS_PORT" "$work/stdout" && grep -q "localhost:$MAIL_SUBMISSION_PORT" "$work/stdout"' \
+    "rc=$rc $(cat "$work/stdout" "$work/stderr")"
+logged account remove bob@example.org
 finish

@@ -205,5 +205,16 @@ TEST(AutoconfigTest, RealFetchRefusesHttpAndFollowsConnectTo) {
     EXPECT_EQ(result->steps[2].error->code, ErrorCode::InvalidArgument) << result->steps[2].error->detail;
 }
 
+// A named DNS server must be an IPv4 address with an optional port; nothing is asked otherwise.
+TEST(SystemSrvResolverTest, RefusesAMalformedServer) {
+    for (const char* server :
+         {"dns.example.org", "127.0.0.1:", "127.0.0.1:0", "127.0.0.1:99999", "127.0.0.1:5x", ":53"}) {
+        SystemSrvResolver resolver(server);
+        auto r = resolver.lookup("_imaps._tcp.example.org");
+        ASSERT_FALSE(r) << server;
+        EXPECT_EQ(r.error().code, ErrorCode::InvalidArgument) << server << ": " << r.error().detail;
+    }
+}
+
 } // namespace
 } // namespace sealpost::mail
