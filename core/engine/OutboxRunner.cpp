@@ -74,6 +74,13 @@ base::Result<void> OutboxRunner::fileAccepted(FlushReport& report) {
         return ids.error();
     }
     for (const auto id : *ids) {
+        auto mine = m_outbox.claimFiling(id, m_owner, processOwnerAlive);
+        if (!mine) {
+            return mine.error();
+        }
+        if (!*mine) {
+            continue; // another live process is filing it
+        }
         auto message = m_outbox.get(id);
         if (!message) {
             return message.error();

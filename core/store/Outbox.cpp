@@ -282,15 +282,50 @@ base::Result<void> Outbox::markDataComplete(std::int64_t id) {
 
 base::Result<void> Outbox::markSent(std::int64_t id) {
     return expectChanged(update(m_db,
-                                "UPDATE outbox SET state = 'sent', sent_at = ?, claimed_by = NULL, data_complete = 0 "
+                                "UPDATE outbox SET state = 'sent', sent_at = ?, data_complete = 0 "
                                 "WHERE id = ? AND state = 'sending'",
                                 {now(), id}),
                          id, "sending");
 }
 
 base::Result<void> Outbox::markFiled(std::int64_t id) {
-    return expectChanged(update(m_db, "UPDATE outbox SET state = 'done' WHERE id = ? AND state = 'sent'", {id}), id,
-                         "sent");
+    return expectChanged(
+        update(m_db, "UPDATE outbox SET state = 'done', claimed_by = NULL WHERE id = ? AND state = 'sent'", {id}), id,
+        "sent");
+}
+
+base::Result<bool> Outbox::claimFiling(std::int64_t id, std::string_view owner,
+                                       const std::function<bool(std::string_view owner)>& ownerAlive) {
+    auto tx = Transaction::begin(m_db);
+    if (!tx) {
+        return tx.error();
+    }
+    auto st = Statement::prepare(m_db, "SELECT claimed_by FROM outbox WHERE id = ? AND state = 'sent'");
+    if (!st) {
+        return st.error();
+    }
+    if (auto b = st->bindInt64(1, id); !b) {
+        return b.error();
+    }
+    auto row = st->step();
+    if (!row) {
+        return row.error();
+    }
+    if (!*row) {
+        return false; // filed meanwhile, or never sent
+    }
+    const std::string holder = st->columnIsNull(0) ? std::string() : st->columnText(0);
+    if (!holder.empty() && holder != owner && ownerAlive(holder)) {
+        return false;
+    }
+    if (auto changed = update(m_db, "UPDATE outbox SET claimed_by = ? WHERE id = ? AND state = 'sent'", {owner, id});
+        !changed) {
+        return changed.error();
+    }
+    if (auto committed = tx->commit(); !committed) {
+        return committed.error();
+    }
+    return true;
 }
 
 base::Result<void> Outbox::retryLater(std::int64_t id, std::string_view error, bool outcomeUnknown) {

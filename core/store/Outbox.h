@@ -92,6 +92,11 @@ public:
     [[nodiscard]] base::Result<void> markSent(std::int64_t id);
     // sent -> done.
     [[nodiscard]] base::Result<void> markFiled(std::int64_t id);
+    // Takes the filing of a 'sent' message, so two processes never file it at once: true when
+    // nobody else holds it (the sender keeps it from markSent on) or its holder is gone
+    // (`ownerAlive` says false); false when a live process holds it or it is no longer 'sent'.
+    [[nodiscard]] base::Result<bool> claimFiling(std::int64_t id, std::string_view owner,
+                                                 const std::function<bool(std::string_view owner)>& ownerAlive);
     // sending -> queued with next_attempt = now + retryDelay(attempts); keeps the error.
     // `outcomeUnknown`: the attempt broke off after the end of data, before the server's answer,
     // so the server may have the message (counted in unknown_outcomes).

@@ -145,6 +145,20 @@ TEST_F(OutboxTest, PermanentFailureKeepsTheReplyAndCanBeRequeued) {
     EXPECT_EQ(outbox().due(false)->size(), 1U);
 }
 
+TEST_F(OutboxTest, OneProcessAtATimeFilesASentMessage) {
+    const auto id = queueOne();
+    ASSERT_TRUE(*outbox().claim(id, "sender"));
+    ASSERT_TRUE(outbox().markSent(id));
+    const auto alive = [](std::string_view) { return true; };
+    const auto dead = [](std::string_view) { return false; };
+    EXPECT_TRUE(*outbox().claimFiling(id, "sender", alive)); // the sender keeps the filing
+    EXPECT_FALSE(*outbox().claimFiling(id, "other", alive)); // while it lives
+    EXPECT_TRUE(*outbox().claimFiling(id, "other", dead));   // taken over from a dead one
+    EXPECT_FALSE(*outbox().claimFiling(id, "sender", alive));
+    ASSERT_TRUE(outbox().markFiled(id));
+    EXPECT_FALSE(*outbox().claimFiling(id, "other", dead)); // done: nothing to file
+}
+
 TEST_F(OutboxTest, OnlyMessagesNotOnTheirWayCanBeRemoved) {
     const auto queued = queueOne("<queued@x>");
     const auto failed = queueOne("<failed@x>");
