@@ -3,6 +3,7 @@
 #include "mail/AutoconfigXml.h"
 #include "mail/DiscoveryTransport.h"
 #include "mail/SrvResolver.h"
+#include "mime/Ascii.h"
 
 #include <algorithm>
 #include <array>
@@ -284,10 +285,7 @@ base::Result<DiscoveryResult> discover(std::string_view address, const Discovery
     if (at == std::string_view::npos || at == 0 || at + 1 >= address.size()) {
         return base::makeError(ErrorCode::InvalidArgument, "not an e-mail address: " + std::string(address));
     }
-    std::string domain(address.substr(at + 1));
-    for (char& ch : domain) {
-        ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    }
+    std::string domain = mime::toLowerAscii(address.substr(at + 1));
     if (domain.find_first_of("/?#@:% ") != std::string::npos) {
         return base::makeError(ErrorCode::InvalidArgument, "not an e-mail domain: " + domain);
     }

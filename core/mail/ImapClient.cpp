@@ -1,6 +1,7 @@
 #include "mail/ImapClient.h"
 
 #include "mail/Curl.h"
+#include "mime/Ascii.h"
 
 #include <algorithm>
 #include <array>
@@ -24,10 +25,7 @@ bool endsWithIgnoreCase(std::string_view s, std::string_view suffix) noexcept {
         return false;
     }
     s.remove_prefix(s.size() - suffix.size());
-    return std::equal(s.begin(), s.end(), suffix.begin(), suffix.end(), [](char a, char b) {
-        const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-        return lower(a) == lower(b);
-    });
+    return mime::equalsIgnoreCase(s, suffix);
 }
 
 std::string flagList(std::span<const std::string> flags) {

@@ -1,5 +1,7 @@
 #include "mail/ImapResponse.h"
 
+#include "mime/Ascii.h"
+
 #include <array>
 #include <charconv>
 
@@ -11,18 +13,7 @@ namespace {
 
 constexpr int kMaxDepth = 64;
 
-bool equalsIgnoreCase(std::string_view a, std::string_view b) noexcept {
-    if (a.size() != b.size()) {
-        return false;
-    }
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-        if (lower(a[i]) != lower(b[i])) {
-            return false;
-        }
-    }
-    return true;
-}
+using mime::equalsIgnoreCase;
 
 std::optional<std::uint64_t> toNumber(std::string_view s) noexcept {
     std::uint64_t v = 0;

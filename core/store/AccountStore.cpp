@@ -1,11 +1,9 @@
 #include "store/AccountStore.h"
 
+#include "mime/Ascii.h"
 #include "store/Statement.h"
 
-#include <algorithm>
 #include <chrono>
-#include <initializer_list>
-#include <variant>
 
 namespace sealpost::store {
 
@@ -13,33 +11,7 @@ using base::ErrorCode;
 
 namespace {
 
-std::string lowerAscii(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c); });
-    return out;
-}
-
-using Value = std::variant<std::string_view, std::int64_t, std::nullptr_t>;
-
-base::Result<void> bindAll(Statement& st, std::initializer_list<Value> values) {
-    int index = 1;
-    for (const auto& v : values) {
-        base::Result<void> bound = base::Ok{};
-        if (const auto* text = std::get_if<std::string_view>(&v)) {
-            bound = st.bindText(index, *text);
-        } else if (const auto* number = std::get_if<std::int64_t>(&v)) {
-            bound = st.bindInt64(index, *number);
-        } else {
-            bound = st.bindNull(index);
-        }
-        if (!bound) {
-            return bound;
-        }
-        ++index;
-    }
-    return base::Ok{};
-}
+using Value = Statement::Value;
 
 base::Result<void> checkComplete(const Account& a) {
     if (a.address.find('@') == std::string::npos) {
@@ -64,7 +36,7 @@ base::Result<std::int64_t> AccountStore::add(const Account& account) {
     if (auto ok = checkComplete(account); !ok) {
         return ok.error();
     }
-    const std::string address = lowerAscii(account.address);
+    const std::string address = mime::toLowerAscii(account.address);
     if (auto existing = find(address); existing) {
         return base::makeError(ErrorCode::InvalidArgument, "an account for " + address + " exists already");
     } else if (existing.error().code != ErrorCode::NotFound) {
@@ -82,10 +54,10 @@ base::Result<std::int64_t> AccountStore::add(const Account& account) {
     const auto now =
         std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
     const Value pin = i.pinnedSha256.empty() ? Value(nullptr) : Value(std::string_view(i.pinnedSha256));
-    if (auto b = bindAll(*insert,
-                         {address, account.displayName, i.host, std::int64_t{i.port}, mail::securityName(i.security),
-                          s.host, std::int64_t{s.port}, mail::securityName(s.security), i.username,
-                          mail::authMethodName(i.auth), i.secret, pin, std::int64_t{now.count()}});
+    if (auto b =
+            insert->bindAll({address, account.displayName, i.host, std::int64_t{i.port}, mail::securityName(i.security),
+                             s.host, std::int64_t{s.port}, mail::securityName(s.security), i.username,
+                             mail::authMethodName(i.auth), i.secret, pin, std::int64_t{now.count()}});
         !b) {
         return b.error();
     }
@@ -108,11 +80,11 @@ base::Result<void> AccountStore::update(const Account& account) {
     }
     const auto& i = account.imap;
     const auto& s = account.smtp;
-    const std::string address = lowerAscii(account.address);
+    const std::string address = mime::toLowerAscii(account.address);
     const Value pin = i.pinnedSha256.empty() ? Value(nullptr) : Value(std::string_view(i.pinnedSha256));
-    if (auto b = bindAll(*change, {account.displayName, i.host, std::int64_t{i.port}, mail::securityName(i.security),
-                                   s.host, std::int64_t{s.port}, mail::securityName(s.security), i.username,
-                                   mail::authMethodName(i.auth), i.secret, pin, address});
+    if (auto b = change->bindAll({account.displayName, i.host, std::int64_t{i.port}, mail::securityName(i.security),
+                                  s.host, std::int64_t{s.port}, mail::securityName(s.security), i.username,
+                                  mail::authMethodName(i.auth), i.secret, pin, address});
         !b) {
         return b.error();
     }
@@ -177,7 +149,7 @@ base::Result<std::vector<Account>> AccountStore::list() const {
 }
 
 base::Result<Account> AccountStore::find(std::string_view address) const {
-    const std::string key = lowerAscii(address);
+    const std::string key = mime::toLowerAscii(address);
     auto found = query("WHERE address = ?", key, 0);
     if (!found) {
         return found.error();
@@ -200,7 +172,7 @@ base::Result<Account> AccountStore::findById(std::int64_t id) const {
 }
 
 base::Result<void> AccountStore::remove(std::string_view address) {
-    const std::string key = lowerAscii(address);
+    const std::string key = mime::toLowerAscii(address);
     auto del = Statement::prepare(m_db, "DELETE FROM accounts WHERE address = ?");
     if (!del) {
         return del.error();

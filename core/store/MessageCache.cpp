@@ -1,6 +1,7 @@
 #include "store/MessageCache.h"
 
 #include "mime/Address.h"
+#include "mime/Ascii.h"
 #include "mime/HeaderBlock.h"
 #include "store/Statement.h"
 #include "store/Transaction.h"
@@ -15,13 +16,6 @@ namespace {
 
 constexpr std::size_t kMaxHeaderBytes = 1U << 20U;
 constexpr std::size_t kMaxHeaderFields = 10000;
-
-bool nameIs(std::string_view a, std::string_view b) noexcept {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-               return lower(x) == lower(y);
-           });
-}
 
 void appendAddresses(std::string& out, std::string_view value) {
     for (const std::string& a : mime::parseAddressList(value)) {
@@ -46,25 +40,12 @@ base::Result<void> bindOptionalText(Statement& st, int index, std::string_view v
 }
 
 base::Result<Statement> prepareWith(Database& db, std::string_view sql, std::int64_t a) {
-    auto st = Statement::prepare(db, sql);
-    if (!st) {
-        return st.error();
-    }
-    if (auto b = st->bindInt64(1, a); !b) {
-        return b.error();
-    }
-    return st;
+    return Statement::prepare(db, sql, {a});
 }
 
+// A folder id and a UID.
 base::Result<Statement> prepareWith(Database& db, std::string_view sql, std::int64_t a, std::uint64_t b) {
-    auto st = prepareWith(db, sql, a);
-    if (!st) {
-        return st;
-    }
-    if (auto r = st->bindInt64(2, asInt(b)); !r) {
-        return r.error();
-    }
-    return st;
+    return Statement::prepare(db, sql, {a, asInt(b)});
 }
 
 constexpr std::string_view kFolderColumns =
@@ -125,15 +106,15 @@ MessageSummary summarizeHeader(std::string_view header) {
         return s;
     }
     for (const mime::HeaderField& f : block->fields) {
-        if (nameIs(f.name, "Message-ID") && s.messageId.empty()) {
+        if (mime::equalsIgnoreCase(f.name, "Message-ID") && s.messageId.empty()) {
             s.messageId = f.value();
-        } else if (nameIs(f.name, "Subject") && s.subject.empty()) {
+        } else if (mime::equalsIgnoreCase(f.name, "Subject") && s.subject.empty()) {
             s.subject = f.value();
-        } else if (nameIs(f.name, "From") && s.from.empty()) {
+        } else if (mime::equalsIgnoreCase(f.name, "From") && s.from.empty()) {
             appendAddresses(s.from, f.value());
-        } else if (nameIs(f.name, "To") || nameIs(f.name, "Cc")) {
+        } else if (mime::equalsIgnoreCase(f.name, "To") || mime::equalsIgnoreCase(f.name, "Cc")) {
             appendAddresses(s.to, f.value());
-        } else if (nameIs(f.name, "Date") && s.date.empty()) {
+        } else if (mime::equalsIgnoreCase(f.name, "Date") && s.date.empty()) {
             s.date = f.value();
         }
     }

@@ -14,34 +14,11 @@ using base::ErrorCode;
 
 namespace {
 
-using Value = std::variant<std::string_view, std::int64_t, std::nullptr_t>;
-
-base::Result<Statement> prepareBound(Database& db, std::string_view sql, std::initializer_list<Value> values) {
-    auto st = Statement::prepare(db, sql);
-    if (!st) {
-        return st.error();
-    }
-    int index = 1;
-    for (const auto& v : values) {
-        base::Result<void> bound = base::Ok{};
-        if (const auto* text = std::get_if<std::string_view>(&v)) {
-            bound = st->bindText(index, *text);
-        } else if (const auto* number = std::get_if<std::int64_t>(&v)) {
-            bound = st->bindInt64(index, *number);
-        } else {
-            bound = st->bindNull(index);
-        }
-        if (!bound) {
-            return bound.error();
-        }
-        ++index;
-    }
-    return st;
-}
+using Value = Statement::Value;
 
 // Runs an UPDATE and tells whether it changed a row.
 base::Result<bool> update(Database& db, std::string_view sql, std::initializer_list<Value> values) {
-    auto st = prepareBound(db, sql, values);
+    auto st = Statement::prepare(db, sql, values);
     if (!st) {
         return st.error();
     }
@@ -122,7 +99,7 @@ base::Result<std::vector<OutboxMessage>> queryMessages(Database& db, std::string
                                                        std::initializer_list<Value> values, bool withRaw) {
     const std::string sql =
         "SELECT " + std::string(kColumns) + (withRaw ? ", raw" : "") + " FROM outbox " + std::string(where);
-    auto st = prepareBound(db, sql, values);
+    auto st = Statement::prepare(db, sql, values);
     if (!st) {
         return st.error();
     }
@@ -150,7 +127,7 @@ base::Result<std::vector<OutboxMessage>> queryMessages(Database& db, std::string
 
 base::Result<std::vector<std::int64_t>> queryIds(Database& db, std::string_view sql,
                                                  std::initializer_list<Value> values) {
-    auto st = prepareBound(db, sql, values);
+    auto st = Statement::prepare(db, sql, values);
     if (!st) {
         return st.error();
     }
@@ -213,10 +190,11 @@ base::Result<QueueOutcome> Outbox::queue(std::int64_t accountId, std::string_vie
     } else if (existing.error().code != ErrorCode::NotFound) {
         return existing.error();
     }
-    auto insert = prepareBound(m_db,
-                               "INSERT INTO outbox (account_id, message_id, raw, envelope_from, envelope_to, state, "
-                               "attempts, next_attempt, queued_at) VALUES (?, ?, ?, ?, ?, 'queued', 0, ?, ?)",
-                               {accountId, messageId, nullptr, envelopeFrom, std::string_view(to), now(), now()});
+    auto insert =
+        Statement::prepare(m_db,
+                           "INSERT INTO outbox (account_id, message_id, raw, envelope_from, envelope_to, state, "
+                           "attempts, next_attempt, queued_at) VALUES (?, ?, ?, ?, ?, 'queued', 0, ?, ?)",
+                           {accountId, messageId, nullptr, envelopeFrom, std::string_view(to), now(), now()});
     if (!insert) {
         return insert.error();
     }

@@ -103,6 +103,36 @@ base::Result<void> Statement::bindNull(int index) {
     return checkBind(sqlite3_bind_null(m_statement->handle, index), "bind null");
 }
 
+base::Result<void> Statement::bindAll(std::initializer_list<Value> values) {
+    int index = 1;
+    for (const auto& v : values) {
+        base::Result<void> bound = base::Ok{};
+        if (const auto* text = std::get_if<std::string_view>(&v)) {
+            bound = bindText(index, *text);
+        } else if (const auto* number = std::get_if<std::int64_t>(&v)) {
+            bound = bindInt64(index, *number);
+        } else {
+            bound = bindNull(index);
+        }
+        if (!bound) {
+            return bound;
+        }
+        ++index;
+    }
+    return base::Ok{};
+}
+
+base::Result<Statement> Statement::prepare(Database& db, std::string_view sql, std::initializer_list<Value> values) {
+    auto st = prepare(db, sql);
+    if (!st) {
+        return st;
+    }
+    if (auto bound = st->bindAll(values); !bound) {
+        return bound.error();
+    }
+    return st;
+}
+
 base::Result<bool> Statement::step() {
     const int rc = sqlite3_step(m_statement->handle);
     if (rc == SQLITE_ROW) {

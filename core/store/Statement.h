@@ -4,9 +4,11 @@
 #include "base/Result.h"
 
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <variant>
 
 namespace sealpost::store {
 
@@ -20,8 +22,14 @@ struct PreparedStatement;
 // bind key material from short-lived buffers.
 class Statement {
 public:
+    // A parameter value for bindAll(): text, an integer or NULL.
+    using Value = std::variant<std::string_view, std::int64_t, std::nullptr_t>;
+
     // Exactly one statement: trailing SQL is an InvalidArgument (it would be silently ignored).
     [[nodiscard]] static base::Result<Statement> prepare(Database& db, std::string_view sql);
+    // prepare() and bindAll() in one.
+    [[nodiscard]] static base::Result<Statement> prepare(Database& db, std::string_view sql,
+                                                         std::initializer_list<Value> values);
 
     Statement(Statement&&) noexcept;
     Statement& operator=(Statement&&) noexcept;
@@ -33,6 +41,8 @@ public:
     [[nodiscard]] base::Result<void> bindBlob(int index, base::ByteView value);
     [[nodiscard]] base::Result<void> bindInt64(int index, std::int64_t value);
     [[nodiscard]] base::Result<void> bindNull(int index);
+    // Binds the values to parameters 1, 2, ... in order.
+    [[nodiscard]] base::Result<void> bindAll(std::initializer_list<Value> values);
 
     // true: a row is available through the column getters; false: the statement is done.
     [[nodiscard]] base::Result<bool> step();
