@@ -1,6 +1,7 @@
 // checkLogin() and discover()'s verified guesses against the real Dovecot + Postfix fixture.
 // Run through with-mailserver.sh, which starts the fixture and sets SEALPOST_MAIL_ENV to its env
 // file; skipped without it.
+#include "MailFixtureEnv.h"
 #include "mail/AccountCheck.h"
 #include "mail/Autoconfig.h"
 #include "mail/SrvResolver.h"
@@ -18,28 +19,6 @@ namespace {
 
 using base::ErrorCode;
 
-std::map<std::string, std::string> readEnv() {
-    std::map<std::string, std::string> env;
-    const char* path = std::getenv("SEALPOST_MAIL_ENV"); // NOLINT(concurrency-mt-unsafe): read before threads
-    if (path == nullptr) {
-        return env;
-    }
-    std::ifstream in(path);
-    std::string line;
-    while (std::getline(in, line)) {
-        const auto eq = line.find('=');
-        if (line.empty() || line[0] == '#' || eq == std::string::npos) {
-            continue;
-        }
-        std::string value = line.substr(eq + 1);
-        if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
-            value = value.substr(1, value.size() - 2);
-        }
-        env[line.substr(0, eq)] = value;
-    }
-    return env;
-}
-
 // A loopback port nothing listens on (bound, never listened, then closed).
 int closedPort() {
     const int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -56,7 +35,7 @@ int closedPort() {
 class AccountCheckIntegrationTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        m_env = readEnv();
+        m_env = test::readMailFixtureEnv();
         if (m_env.empty()) {
             GTEST_SKIP() << "no mail fixture (run through with-mailserver.sh)";
         }

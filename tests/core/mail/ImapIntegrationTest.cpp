@@ -2,6 +2,7 @@
 // imap-integration.sh, which starts the servers and names their env file in SEALPOST_MAIL_ENV;
 // skipped without it.
 #include "../store/StoreTestSupport.h"
+#include "MailFixtureEnv.h"
 #include "engine/MailSync.h"
 #include "mail/ImapClient.h"
 #include "store/AccountStore.h"
@@ -17,32 +18,10 @@ using base::ErrorCode;
 
 namespace {
 
-std::map<std::string, std::string> readEnv() {
-    std::map<std::string, std::string> env;
-    const char* path = std::getenv("SEALPOST_MAIL_ENV");
-    if (path == nullptr) {
-        return env;
-    }
-    std::ifstream in(path);
-    std::string line;
-    while (std::getline(in, line)) {
-        const auto eq = line.find('=');
-        if (line.empty() || line[0] == '#' || eq == std::string::npos) {
-            continue;
-        }
-        std::string value = line.substr(eq + 1);
-        if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
-            value = value.substr(1, value.size() - 2);
-        }
-        env[line.substr(0, eq)] = value;
-    }
-    return env;
-}
-
 class ImapIntegration : public ::testing::Test {
 protected:
     void SetUp() override {
-        m_env = readEnv();
+        m_env = test::readMailFixtureEnv();
         if (m_env.empty()) {
             GTEST_SKIP() << "SEALPOST_MAIL_ENV not set (run imap-integration.sh)";
         }
