@@ -5,7 +5,7 @@
 #include "mime/HeaderBlock.h"
 #include "mime/TransferEncoding.h"
 #include "smime/MessageOpener.h"
-#include "store/CertificateChecks.h"
+#include "crypto/CertificateChecks.h"
 #include "store/Transaction.h"
 
 #include <algorithm>
@@ -76,10 +76,10 @@ std::string rejection(const crypto::Certificate& cert, std::string_view from,
     if (!chain.valid) {
         return "chain: " + chain.detail;
     }
-    if (!store::allowsEmailProtection(cert)) {
+    if (!crypto::allowsEmailProtection(cert)) {
         return "not for e-mail protection (extendedKeyUsage)";
     }
-    if (forEncryption && !store::allowsEncryption(cert)) {
+    if (forEncryption && !crypto::allowsEncryption(cert)) {
         return "its key usage does not allow encryption";
     }
     return {};

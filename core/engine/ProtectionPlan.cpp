@@ -1,6 +1,6 @@
 #include "engine/ProtectionPlan.h"
 
-#include "store/CertificateChecks.h"
+#include "crypto/CertificateChecks.h"
 #include "store/IdentityStore.h"
 
 #include <algorithm>
@@ -19,7 +19,7 @@ const store::StoredIdentity* pick(const std::vector<store::StoredIdentity>& iden
                                   base::TimePoint now) {
     for (const auto& i : identities) {
         if (i.state == store::IdentityState::Current && covers(i.role, role) &&
-            store::isValidAt(i.identity.certificate, now)) {
+            crypto::isValidAt(i.identity.certificate, now)) {
             return &i;
         }
     }

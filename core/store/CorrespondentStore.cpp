@@ -1,6 +1,6 @@
 #include "store/CorrespondentStore.h"
 
-#include "store/CertificateChecks.h"
+#include "crypto/CertificateChecks.h"
 #include "store/Statement.h"
 #include "store/Transaction.h"
 
@@ -291,11 +291,11 @@ Selection choose(std::vector<StoredCorrespondentCert> stored, const std::string&
             continue;
         }
         anyNamed = true;
-        if (!isValidAt(entry.cert, now)) {
+        if (!crypto::isValidAt(entry.cert, now)) {
             continue;
         }
         anyValid = true;
-        if (allowsEmailProtection(entry.cert) && allowsEncryption(entry.cert)) {
+        if (crypto::allowsEmailProtection(entry.cert) && crypto::allowsEncryption(entry.cert)) {
             usable.push_back(std::move(entry));
         }
     }
@@ -398,7 +398,7 @@ base::Result<bool> CorrespondentStore::recordChangeIfNeeded(const std::string& a
         return false;
     }
     const crypto::Certificate& preferred = current->cert->cert;
-    if (hasSamePublicKey(preferred, incoming) && preferred.issuer() == incoming.issuer()) {
+    if (crypto::hasSamePublicKey(preferred, incoming) && preferred.issuer() == incoming.issuer()) {
         return false;
     }
     auto insert = Statement::prepare(m_db, "INSERT INTO cert_events (address, kind, old_fingerprint, "

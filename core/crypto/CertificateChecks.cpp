@@ -1,11 +1,11 @@
-#include "store/CertificateChecks.h"
+#include "crypto/CertificateChecks.h"
 
 #include <cstdint>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-namespace sealpost::store {
+namespace sealpost::crypto {
 namespace {
 
 // X509_get_extension_flags() parses and caches the extensions; EXFLAG_INVALID means one of them
@@ -16,11 +16,11 @@ bool hasValidExtensions(X509* x509) {
 
 } // namespace
 
-bool isValidAt(const crypto::Certificate& cert, base::TimePoint at) {
+bool isValidAt(const Certificate& cert, base::TimePoint at) {
     return cert.notBefore() <= at && at < cert.notAfter();
 }
 
-bool allowsEmailProtection(const crypto::Certificate& cert) {
+bool allowsEmailProtection(const Certificate& cert) {
     X509* x509 = cert.native();
     if (x509 == nullptr || !hasValidExtensions(x509)) {
         return false;
@@ -31,7 +31,7 @@ bool allowsEmailProtection(const crypto::Certificate& cert) {
     return (X509_get_extended_key_usage(x509) & XKU_SMIME) != 0U;
 }
 
-bool allowsEncryption(const crypto::Certificate& cert) {
+bool allowsEncryption(const Certificate& cert) {
     X509* x509 = cert.native();
     if (x509 == nullptr || !hasValidExtensions(x509)) {
         return false;
@@ -52,7 +52,7 @@ bool allowsEncryption(const crypto::Certificate& cert) {
     return (X509_get_key_usage(x509) & needed) != 0U;
 }
 
-bool hasSamePublicKey(const crypto::Certificate& a, const crypto::Certificate& b) {
+bool hasSamePublicKey(const Certificate& a, const Certificate& b) {
     if (a.native() == nullptr || b.native() == nullptr) {
         return false;
     }
@@ -61,4 +61,4 @@ bool hasSamePublicKey(const crypto::Certificate& a, const crypto::Certificate& b
     return keyA != nullptr && keyB != nullptr && EVP_PKEY_eq(keyA, keyB) == 1;
 }
 
-} // namespace sealpost::store
+} // namespace sealpost::crypto
