@@ -7,6 +7,8 @@ packages=(
     build-essential cmake ninja-build ccache pkg-config clang clang-tidy clang-format libclang-rt-14-dev git
     # libraries
     libssl-dev libmimetic-dev libcurl4-openssl-dev libexpat1-dev libsqlcipher-dev nlohmann-json3-dev
+    # the directory server: Boost.Beast/Asio for HTTP, libpq for its PostgreSQL back end
+    libboost-dev libpq-dev
     qt6-base-dev qt6-base-dev-tools
     libgtest-dev libgmock-dev libbenchmark-dev
     # interop peers and test tools
@@ -15,6 +17,10 @@ packages=(
     dovecot-imapd dovecot-lmtpd postfix curl python3
     # a DNS server on loopback for the SRV discovery test (the binary only, no system service)
     dnsmasq-base
+    # the directory's PostgreSQL back end is tested against a throwaway server (tests/server/keydir)
+    postgresql
+    # the directory benchmark: a load generator and a static-file peer
+    wrk nginx-light
 )
 
 missing=()
