@@ -56,8 +56,9 @@ The messages on their way out (see docs/mail.md, "Outbox and delivery guarantees
   confirm an unconfirmed message arrived (you checked with a recipient): it counts as sent and
           the next flush files it in Sent
   remove  forget a queued, failed, unconfirmed or done message (never one being sent)
-An unconfirmed message: the connection broke after the whole message had been sent, before the
-server's reply. The server probably has it; it is held, never sent again on its own.
+An unconfirmed message: the attempt broke off at the end of the message, before the server's
+reply (the connection broke, or the sending process was killed). The server may have it; it is
+held, never sent again on its own.
 MESSAGE is the number `outbox list` shows first (its JSON "id"), or the Message-ID.
 )";
 
@@ -95,7 +96,7 @@ json messageJson(const store::OutboxMessage& m) {
 
 // The lines `outbox list` and the flush report print under a held message.
 void printHeldAdvice(std::int64_t id) {
-    std::cout << "  NOT CONFIRMED: the server probably has it; it is held and not sent again. Ask a recipient,\n"
+    std::cout << "  NOT CONFIRMED: the server may have it; it is held and not sent again. Ask a recipient,\n"
               << "  then `outbox confirm " << id << "` if it arrived, `outbox retry " << id
               << "` to send it again (it may arrive twice), or `outbox remove " << id << "`\n";
 }
@@ -147,8 +148,7 @@ void printResult(const engine::DeliveryResult& r) {
 void printReport(const engine::FlushReport& report) {
     for (const auto& r : report.recovered) {
         std::cout << r.messageId << ": an interrupted attempt was found"
-                  << (r.outcomeUnknown ? " after the whole message had been sent (the server probably has it): "
-                                         "held, not sent again"
+                  << (r.outcomeUnknown ? " at the end of the message (the server may have it): held, not sent again"
                                        : " before the end of the message (nothing was delivered): sent again")
                   << "\n";
     }
@@ -383,7 +383,7 @@ int runOutbox(const std::vector<std::string>& args, const GlobalOptions& global)
             std::cout << "\n";
             if (m.unknownOutcomes > 0) {
                 std::cout << "  " << m.unknownOutcomes
-                          << " attempt(s) broke off after the whole message had been sent\n";
+                          << " attempt(s) broke off at the end of the message\n";
             }
             if (!m.lastError.empty()) {
                 std::cout << "  last error: " << m.lastError << "\n";

@@ -19,6 +19,10 @@ using Value = Statement::Value;
 // last_error of a message held as unconfirmed (followed by what broke off).
 constexpr std::string_view kHeldReason = "the connection broke after the whole message had been sent; the server "
                                          "probably has it; held, not sent again";
+// last_error of one whose process died after committing data_complete: the end-of-data marker may
+// or may not have gone out (that commit comes right before it).
+constexpr std::string_view kHeldAfterCrash = "was interrupted at the end of the message; the server may have it; "
+                                             "held, not sent again";
 
 // Runs an UPDATE and tells whether it changed a row.
 base::Result<bool> update(Database& db, std::string_view sql, std::initializer_list<Value> values) {
@@ -408,9 +412,9 @@ Outbox::recover(const std::function<bool(std::string_view owner)>& ownerAlive) {
             r.outcomeUnknown
                 ? update(m_db,
                          "UPDATE outbox SET state = 'unconfirmed', claimed_by = NULL, data_complete = 0, "
-                         "unknown_outcomes = unknown_outcomes + 1, last_error = ? || ': attempt ' || attempts || "
-                         "' was interrupted' WHERE id = ? AND state = 'sending'",
-                         {kHeldReason, r.id})
+                         "unknown_outcomes = unknown_outcomes + 1, last_error = 'attempt ' || attempts || ' ' || ? "
+                         "WHERE id = ? AND state = 'sending'",
+                         {kHeldAfterCrash, r.id})
                 : update(m_db,
                          "UPDATE outbox SET state = 'queued', next_attempt = ?, claimed_by = NULL, data_complete = 0 "
                          "WHERE id = ? AND state = 'sending'",

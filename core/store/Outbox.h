@@ -125,8 +125,10 @@ public:
     [[nodiscard]] base::Result<void> remove(std::int64_t id);
 
     // Messages left in 'sending' by owners that are gone (`ownerAlive` says false): one whose end
-    // of data may have reached the server becomes 'unconfirmed' (counted in unknown_outcomes,
-    // last_error says so) and is not sent again; the others go back to 'queued', due now.
+    // of data may have reached the server (data_complete) becomes 'unconfirmed' (counted in
+    // unknown_outcomes, last_error says so) and is not sent again; the others go back to 'queued',
+    // due now. The owner may have died just before the end-of-data marker went out, so the server
+    // may lack an unconfirmed message: that is for the user to find out.
     [[nodiscard]] base::Result<std::vector<RecoveredMessage>>
     recover(const std::function<bool(std::string_view owner)>& ownerAlive);
 
