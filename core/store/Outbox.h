@@ -22,9 +22,9 @@ enum class OutboxState {
     Sent,    // the server accepted it (final 250); not yet filed in Sent
     Failed,  // the server refused it for good; last_error holds its reply
     Done,    // sent and filed in Sent
-    // The attempt broke off after the end of data, before the server's reply: the server probably
-    // has it (RFC 1047). Held for the user, who confirms it (-> sent) or sends it again (-> queued);
-    // never sent again nor filed in Sent on its own.
+    // The attempt broke off at the end of data, before the server's reply: the server may have it
+    // (RFC 1047). Held for the user, who confirms it (-> sent) or sends it again (-> queued); never
+    // sent again nor filed in Sent on its own.
     Unconfirmed,
 };
 
