@@ -20,9 +20,9 @@ namespace {
 using base::ErrorCode;
 using base::makeError;
 
-constexpr std::size_t kBulkBatch = 10000;            // putMany entries per transaction
-constexpr std::size_t kCopyChunk = 1024 * 1024;      // bytes handed to libpq per PQputCopyData
-constexpr const char* kConnectTimeoutSeconds = "10"; // unless the URI says otherwise
+constexpr std::size_t kBulkBatch = 10000;                // putMany entries per transaction
+constexpr std::size_t kCopyChunk = std::size_t{1} << 20; // bytes handed to libpq per PQputCopyData
+constexpr const char* kConnectTimeoutSeconds = "10";     // unless the URI says otherwise
 // Held while creating or migrating the schema, so that instances starting together take turns.
 constexpr const char* kSchemaLock = "SELECT pg_advisory_xact_lock(6009316396166509428)"; // "Sealpost" in ASCII
 
@@ -622,6 +622,13 @@ base::Result<std::int64_t> PgCertStore::putMany(std::span<const BulkEntry> entri
             return done.error();
         }
         inserted += *done;
+    }
+    // Fresh statistics right away: plans made on the counts from before the load (an empty
+    // table) would scan instead of using the indexes until autovacuum got round to it.
+    if (inserted >= static_cast<std::int64_t>(kBulkBatch)) {
+        if (auto analyzed = (*connection)->exec("ANALYZE certs; ANALYZE addresses", "analyze"); !analyzed) {
+            return analyzed.error();
+        }
     }
     return inserted;
 }

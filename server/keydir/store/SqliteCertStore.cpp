@@ -245,10 +245,11 @@ base::Result<bool> putOn(Connection& connection, std::span<const std::string> ad
     {
         const Use use(*insertCert);
         const base::Bytes chain = detail::encodeChain(cert.chainDer);
-        for (auto bound : {bindText(db, use.get(), 1, cert.fingerprint), bindBlob(db, use.get(), 2, cert.leafDer),
-                           bindBlob(db, use.get(), 3, chain), bindInt64(db, use.get(), 4, cert.notBefore),
-                           bindInt64(db, use.get(), 5, cert.notAfter), bindText(db, use.get(), 6, cert.provenance),
-                           bindInt64(db, use.get(), 7, now)}) {
+        for (const auto& bound :
+             {bindText(db, use.get(), 1, cert.fingerprint), bindBlob(db, use.get(), 2, cert.leafDer),
+              bindBlob(db, use.get(), 3, chain), bindInt64(db, use.get(), 4, cert.notBefore),
+              bindInt64(db, use.get(), 5, cert.notAfter), bindText(db, use.get(), 6, cert.provenance),
+              bindInt64(db, use.get(), 7, now)}) {
             if (!bound) {
                 return bound.error();
             }
@@ -376,6 +377,11 @@ base::Result<std::unique_ptr<Connection>> openConnection(const std::string& file
     }
     if (first) {
         sqlite3_stmt* statement = nullptr;
+        // A certificate row (leaf and chain, 2-4 KiB) fits a 4 KiB page far better than the
+        // library's default of 1 KiB; this only takes effect while the file is still empty.
+        if (auto paged = connection->exec("PRAGMA page_size = 4096", "configure " + file); !paged) {
+            return paged.error();
+        }
         int rc = sqlite3_prepare_v2(connection->db, "PRAGMA journal_mode = WAL", -1, &statement, nullptr);
         std::string journal;
         if (rc == SQLITE_OK && (rc = sqlite3_step(statement)) == SQLITE_ROW) {
@@ -389,8 +395,12 @@ base::Result<std::unique_ptr<Connection>> openConnection(const std::string& file
             return migrated.error();
         }
     }
-    // NORMAL is durable in WAL mode except for the last transactions before a power cut.
-    if (auto pragmas = connection->exec("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL", "configure " + file);
+    // NORMAL is durable in WAL mode except for the last transactions before a power cut. Each
+    // connection caches 16 MiB of pages and maps up to 1 GiB of the file, so hot lookups do not
+    // copy pages through read() calls.
+    if (auto pragmas = connection->exec("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; "
+                                        "PRAGMA cache_size = -16384; PRAGMA mmap_size = 1073741824",
+                                        "configure " + file);
         !pragmas) {
         return pragmas.error();
     }

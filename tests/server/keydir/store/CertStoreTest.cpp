@@ -37,7 +37,7 @@ constexpr std::int64_t kDay = 86'400;
 // 64 lower-case hex digits: `tag` (one hex digit) tells fingerprints from address hashes apart.
 std::string hex64(char tag, std::uint64_t n) {
     char tail[17];
-    std::snprintf(tail, sizeof tail, "%016llx", static_cast<unsigned long long>(n));
+    (void)std::snprintf(tail, sizeof tail, "%016llx", static_cast<unsigned long long>(n));
     return std::string(1, tag) + std::string(47, '0') + tail;
 }
 std::string addressHash(std::uint64_t n) {
@@ -72,6 +72,7 @@ void expectSameCert(const StoredCert& actual, const StoredCert& expected, std::i
 
 std::vector<std::string> fingerprints(const std::vector<StoredCert>& certs) {
     std::vector<std::string> out;
+    out.reserve(certs.size());
     for (const auto& cert : certs) {
         out.push_back(cert.fingerprint);
     }
@@ -371,10 +372,11 @@ TEST_P(CertStoreTest, ConcurrentPutsAndFindsLoseNothing) {
     std::atomic<int> failures{0};
     std::vector<std::string> errors(kThreads);
     std::vector<std::thread> threads;
+    threads.reserve(kThreads);
     for (int t = 0; t < kThreads; ++t) {
         threads.emplace_back([&, t] {
             for (int i = 0; i < kPerThread; ++i) {
-                const auto n = static_cast<std::uint64_t>(t * kPerThread + i);
+                const auto n = static_cast<std::uint64_t>(t) * kPerThread + static_cast<std::uint64_t>(i);
                 auto outcome =
                     m_store->put(std::vector<std::string>{addressHash(n), addressHash(500'000)}, makeCert(n), kNow);
                 if (!outcome.ok() || *outcome != PutOutcome::Inserted) {
@@ -429,6 +431,7 @@ TEST_P(CertStoreTest, InstancesOpeningTogetherShareOneSchema) {
     std::vector<std::unique_ptr<CertStore>> stores(kInstances);
     std::vector<std::string> errors(kInstances);
     std::vector<std::thread> threads;
+    threads.reserve(kInstances);
     for (int i = 0; i < kInstances; ++i) {
         threads.emplace_back([&, i] {
             auto store = openCertStore(m_url, 2);
@@ -508,16 +511,20 @@ int closedPort() {
     address.sin_family = AF_INET;
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     address.sin_port = 0;
-    bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address);
     socklen_t length = sizeof address;
-    getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-    close(fd);
-    return ntohs(address.sin_port);
+    const bool bound = fd >= 0 && bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0 &&
+                       getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0;
+    if (fd >= 0) {
+        close(fd);
+    }
+    return bound ? ntohs(address.sin_port) : -1;
 }
 
 TEST(OpenCertStoreTest, ClosedPostgresPortIsUnreachableQuicklyWithoutThePassword) {
+    const int port = closedPort();
+    ASSERT_GT(port, 0);
     const std::string url =
-        "postgresql://keydir:s3cret-Pa55@127.0.0.1:" + std::to_string(closedPort()) + "/keydir?password=s3cret-Pa55";
+        "postgresql://keydir:s3cret-Pa55@127.0.0.1:" + std::to_string(port) + "/keydir?password=s3cret-Pa55";
     const auto start = std::chrono::steady_clock::now();
     auto store = openCertStore(url, 2);
     const auto elapsed = std::chrono::steady_clock::now() - start;
