@@ -19,6 +19,7 @@
 #include <libpq-fe.h>
 #include <netinet/in.h>
 #include <random>
+#include <sqlcipher/sqlite3.h>
 #include <string>
 #include <sys/socket.h>
 #include <thread>
@@ -423,6 +424,22 @@ TEST_P(CertStoreTest, ReopeningKeepsDataAndSchemaVersion) {
     const auto found = find(addressHash(1));
     ASSERT_EQ(found.size(), 1U);
     expectSameCert(found[0], makeCert(1), kNow);
+}
+
+TEST_P(CertStoreTest, RefusesSchemaNewerThanItsOwn) {
+    m_store.reset();
+    if (GetParam() == "sqlite") {
+        sqlite3* db = nullptr;
+        ASSERT_EQ(sqlite3_open((m_dir / "keydir.db").string().c_str(), &db), SQLITE_OK);
+        EXPECT_EQ(sqlite3_exec(db, "PRAGMA user_version = 99", nullptr, nullptr, nullptr), SQLITE_OK);
+        sqlite3_close(db);
+    } else {
+        std::string error;
+        ASSERT_TRUE(pgExec(m_pgBase, "UPDATE " + m_schema + ".keydir_schema SET version = 99", &error)) << error;
+    }
+    auto store = openCertStore(m_url, 1);
+    ASSERT_FALSE(store.ok());
+    EXPECT_EQ(store.error().code, ErrorCode::Unsupported) << store.error().detail;
 }
 
 TEST_P(CertStoreTest, InstancesOpeningTogetherShareOneSchema) {
