@@ -56,8 +56,8 @@ struct Prepared {
 
 // Prepared on every connection. Parameters are sent as text (bytea as binary), results come
 // back in binary.
-const std::array<Prepared, 4>& preparedStatements() {
-    static const std::array<Prepared, 4> statements = {{
+const std::array<Prepared, 5>& preparedStatements() {
+    static const std::array<Prepared, 5> statements = {{
         // One statement (so one round trip and atomic without BEGIN): the certificate, then its
         // addresses; the count of rows actually inserted tells Inserted from Unchanged.
         {"keydir_put", "WITH new_cert AS ("
@@ -80,6 +80,7 @@ const std::array<Prepared, 4>& preparedStatements() {
                                  " AND c.not_after > $2::bigint"
                                  " ORDER BY a.address_hash, c.not_before DESC, c.fingerprint"},
         {"keydir_count", "SELECT count(*) FROM certs"},
+        {"keydir_ping", "SELECT 1"},
     }};
     return statements;
 }
@@ -164,7 +165,7 @@ public:
     }
     void integer(std::int64_t value) { text(std::to_string(value)); }
 
-    base::Result<PgResult> run(Connection& connection, const char* name, std::string_view context) {
+    base::Result<PgResult> run(Connection& connection, const char* name, std::string_view context) const {
         std::vector<const char*> values;
         std::vector<int> lengths;
         for (const auto& value : m_storage) {
@@ -554,6 +555,25 @@ struct PgCertStore::Impl {
         }
         return connection;
     }
+
+    // Runs a prepared statement on a pooled connection. A connection the server dropped while it
+    // sat in the pool (restart, idle timeout, failover) fails on first use: the statement then
+    // runs once more on it, reconnected. Every statement run this way is idempotent; a put whose
+    // commit got through just before the connection broke answers Unchanged on the second run.
+    base::Result<PgResult> run(const Params& params, const char* name, std::string_view context) {
+        auto connection = lease();
+        if (!connection) {
+            return connection.error();
+        }
+        auto result = params.run(**connection, name, context);
+        if (result.ok() || PQstatus((*connection)->conn) == CONNECTION_OK) {
+            return result;
+        }
+        if (auto usable = ready(**connection); !usable) {
+            return usable.error();
+        }
+        return params.run(**connection, name, context);
+    }
 };
 
 PgCertStore::PgCertStore(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
@@ -585,10 +605,6 @@ base::Result<PutOutcome> PgCertStore::put(std::span<const std::string> addressHa
     if (auto checked = detail::checkPut(addressHashes, cert); !checked) {
         return checked.error();
     }
-    auto connection = m_impl->lease();
-    if (!connection) {
-        return connection.error();
-    }
     Params params;
     params.text(cert.fingerprint);
     params.bytes(cert.leafDer);
@@ -598,7 +614,7 @@ base::Result<PutOutcome> PgCertStore::put(std::span<const std::string> addressHa
     params.text(cert.provenance);
     params.integer(now);
     params.text(textArray(addressHashes));
-    auto result = params.run(**connection, "keydir_put", "put");
+    auto result = m_impl->run(params, "keydir_put", "put");
     if (!result) {
         return result.error();
     }
@@ -637,14 +653,10 @@ base::Result<std::vector<StoredCert>> PgCertStore::find(std::string_view address
     if (auto checked = detail::checkHash(addressHash); !checked) {
         return checked.error();
     }
-    auto connection = m_impl->lease();
-    if (!connection) {
-        return connection.error();
-    }
     Params params;
     params.text(std::string(addressHash));
     params.integer(now);
-    auto result = params.run(**connection, "keydir_find", "find");
+    auto result = m_impl->run(params, "keydir_find", "find");
     if (!result) {
         return result.error();
     }
@@ -672,14 +684,10 @@ base::Result<std::vector<std::vector<StoredCert>>> PgCertStore::findMany(std::sp
     if (addressHashes.empty()) {
         return answers;
     }
-    auto connection = m_impl->lease();
-    if (!connection) {
-        return connection.error();
-    }
     Params params;
     params.text(textArray(addressHashes));
     params.integer(now);
-    auto result = params.run(**connection, "keydir_find_many", "find many");
+    auto result = m_impl->run(params, "keydir_find_many", "find many");
     if (!result) {
         return result.error();
     }
@@ -698,12 +706,8 @@ base::Result<std::vector<std::vector<StoredCert>>> PgCertStore::findMany(std::sp
 }
 
 base::Result<std::int64_t> PgCertStore::countCertificates() {
-    auto connection = m_impl->lease();
-    if (!connection) {
-        return connection.error();
-    }
-    Params params;
-    auto result = params.run(**connection, "keydir_count", "count certificates");
+    const Params params;
+    auto result = m_impl->run(params, "keydir_count", "count certificates");
     if (!result) {
         return result.error();
     }
@@ -711,11 +715,8 @@ base::Result<std::int64_t> PgCertStore::countCertificates() {
 }
 
 base::Result<void> PgCertStore::ping() {
-    auto connection = m_impl->lease();
-    if (!connection) {
-        return connection.error();
-    }
-    if (auto answered = (*connection)->exec("SELECT 1", "ping"); !answered) {
+    const Params params;
+    if (auto answered = m_impl->run(params, "keydir_ping", "ping"); !answered) {
         return answered.error();
     }
     return {};

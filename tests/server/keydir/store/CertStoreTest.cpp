@@ -94,7 +94,7 @@ bool pgExec(const std::string& url, const std::string& sql, std::string* error) 
     bool ok = PQstatus(conn) == CONNECTION_OK;
     if (ok) {
         PGresult* result = PQexec(conn, sql.c_str());
-        ok = PQresultStatus(result) == PGRES_COMMAND_OK;
+        ok = PQresultStatus(result) == PGRES_COMMAND_OK || PQresultStatus(result) == PGRES_TUPLES_OK;
         PQclear(result);
     }
     if (!ok && error != nullptr) {
@@ -424,6 +424,26 @@ TEST_P(CertStoreTest, ReopeningKeepsDataAndSchemaVersion) {
     const auto found = find(addressHash(1));
     ASSERT_EQ(found.size(), 1U);
     expectSameCert(found[0], makeCert(1), kNow);
+}
+
+TEST_P(CertStoreTest, ReconnectsWhenTheServerDropsItsConnections) {
+    if (GetParam() != "postgres") {
+        GTEST_SKIP() << "only a database server drops connections";
+    }
+    put({addressHash(1)}, makeCert(1));
+    // What a server restart or an idle-connection timeout does to every pooled connection.
+    std::string error;
+    ASSERT_TRUE(pgExec(m_pgBase,
+                       "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+                       "AND application_name = 'sealpost-keydir' AND pid <> pg_backend_pid()",
+                       &error))
+        << error;
+    for (int round = 0; round < 6; ++round) { // more rounds than connections in the pool
+        EXPECT_EQ(fingerprints(find(addressHash(1))), (std::vector<std::string>{hex64('f', 1)})) << round;
+    }
+    EXPECT_EQ(put({addressHash(2)}, makeCert(2)), PutOutcome::Inserted);
+    EXPECT_TRUE(m_store->ping().ok());
+    EXPECT_EQ(count(), 2);
 }
 
 TEST_P(CertStoreTest, RefusesSchemaNewerThanItsOwn) {
