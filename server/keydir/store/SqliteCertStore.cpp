@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <cstddef>
+#include <mutex>
 #include <sqlcipher/sqlite3.h>
 #include <string>
 #include <utility>
@@ -412,6 +413,10 @@ base::Result<std::unique_ptr<Connection>> openConnection(const std::string& file
 struct SqliteCertStore::Impl {
     std::string file;
     detail::ConnectionPool<Connection> pool;
+    // SQLite has one writer at a time. Threads of this process queue here instead of polling
+    // the file lock in the busy handler (which sleeps up to 100 ms between tries); the busy
+    // timeout still covers other processes writing to the same file.
+    std::mutex writer;
 
     Impl(std::string path, std::vector<std::unique_ptr<Connection>> connections)
         : file(std::move(path)), pool(std::move(connections)) {}
@@ -446,6 +451,7 @@ base::Result<PutOutcome> SqliteCertStore::put(std::span<const std::string> addre
         return checked.error();
     }
     auto connection = m_impl->pool.acquire();
+    const std::lock_guard writing(m_impl->writer);
     auto transaction = Transaction::begin(*connection, true);
     if (!transaction) {
         return transaction.error();
@@ -469,6 +475,7 @@ base::Result<std::int64_t> SqliteCertStore::putMany(std::span<const BulkEntry> e
     auto connection = m_impl->pool.acquire();
     std::int64_t inserted = 0;
     for (std::size_t start = 0; start < entries.size(); start += kBulkBatch) {
+        const std::lock_guard writing(m_impl->writer);
         auto transaction = Transaction::begin(*connection, true);
         if (!transaction) {
             return transaction.error();
