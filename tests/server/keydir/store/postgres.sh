@@ -45,13 +45,13 @@ find_bindir() {
     if [ -n "${PG_BINDIR:-}" ]; then
         [ -x "$PG_BINDIR/initdb" ] || skip "no initdb in PG_BINDIR=$PG_BINDIR"
         echo "$PG_BINDIR"
-        return
+        return 0
     fi
     # Debian keeps the server binaries out of PATH, one directory per major version.
     for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -rV) "$(dirname "$(command -v initdb 2>/dev/null || echo /nonexistent/x)")"; do
         if [ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ] && [ -x "$d/psql" ]; then
             echo "$d"
-            return
+            return 0
         fi
     done
     skip "PostgreSQL server binaries (initdb, pg_ctl) not found (Debian: package postgresql)"
