@@ -48,7 +48,10 @@ find_bindir() {
         return 0
     fi
     # Debian keeps the server binaries out of PATH, one directory per major version.
-    for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -rV) "$(dirname "$(command -v initdb 2>/dev/null || echo /nonexistent/x)")"; do
+    local candidates=()
+    mapfile -t candidates < <(printf '%s\n' /usr/lib/postgresql/*/bin | sort -rV)
+    candidates+=("$(dirname "$(command -v initdb 2>/dev/null || echo /nonexistent/x)")")
+    for d in "${candidates[@]}"; do
         if [ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ] && [ -x "$d/psql" ]; then
             echo "$d"
             return 0
@@ -126,6 +129,7 @@ start() {
     command -v python3 >/dev/null || skip "python3 missing (used to pick a free port)"
     make_dir
     # A start that fails half-way leaves no server behind.
+    # shellcheck disable=SC2154 # status is assigned inside the trap
     trap 'status=$?; [ -n "$started" ] || { stop_server; show_log; }; exit $status' EXIT
     password=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
     printf '%s\n' "$password" >"$dir/pwfile"
