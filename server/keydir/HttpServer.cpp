@@ -1,1 +1,368 @@
+#include "keydir/HttpServer.h"
 
+#include "keydir/Api.h"
+
+#include <atomic>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <csignal>
+#include <ctime>
+#include <list>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+namespace sealpost::keydir {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+constexpr std::chrono::seconds stopGrace{10};
+
+std::optional<std::string_view> header(const http::fields& fields, http::field name) {
+    const auto it = fields.find(name);
+    if (it == fields.end()) {
+        return std::nullopt;
+    }
+    return std::string_view(it->value().data(), it->value().size());
+}
+
+// The Date header, formatted once a second per thread (RFC 9110 5.6.7 IMF-fixdate).
+std::string_view httpDate() {
+    thread_local std::time_t cachedAt = 0;
+    thread_local std::array<char, 40> text{};
+    thread_local std::size_t length = 0;
+    const std::time_t now = std::time(nullptr);
+    if (now != cachedAt) {
+        std::tm tmv{};
+        gmtime_r(&now, &tmv);
+        length = std::strftime(text.data(), text.size(), "%a, %d %b %Y %H:%M:%S GMT", &tmv);
+        cachedAt = now;
+    }
+    return {text.data(), length};
+}
+
+} // namespace
+
+class HttpServer::Impl {
+public:
+    Impl(Api& api_, HttpServerConfig config_)
+        : api(api_), config(std::move(config_)), ioc(std::max(1, config.threads)), acceptor(ioc), stopTimer(ioc),
+          signals(ioc) {}
+
+    class Session;
+
+    void accept();
+    void beginStop();
+    void sessionEnded();
+
+    Api& api;
+    HttpServerConfig config;
+    net::io_context ioc;
+    tcp::acceptor acceptor;
+    net::steady_timer stopTimer;
+    net::signal_set signals;
+    std::atomic<bool> stopping{false};
+    std::mutex sessionsMutex;
+    std::list<std::weak_ptr<Session>> sessions;
+};
+
+class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
+public:
+    Session(Impl& server, tcp::socket socket) : m_server(server), m_stream(std::move(socket)) {
+        beast::error_code ec;
+        const auto remote = m_stream.socket().remote_endpoint(ec);
+        m_peer = ec ? std::string("-") : remote.address().to_string();
+    }
+    ~Session() { m_server.sessionEnded(); }
+    Session(const Session&) = delete;
+    Session& operator=(const Session&) = delete;
+
+    void start() {
+        net::dispatch(m_stream.get_executor(), [self = shared_from_this()] { self->readHeader(); });
+    }
+    // Ends an idle wait for the next request (graceful stop); a request in progress finishes.
+    void cancelIdle() {
+        net::post(m_stream.get_executor(), [self = shared_from_this()] {
+            if (self->m_idle) {
+                self->m_stream.socket().cancel();
+            }
+        });
+    }
+
+private:
+    void readHeader() {
+        if (m_server.stopping) {
+            close();
+            return;
+        }
+        m_parser.emplace();
+        m_parser->header_limit(static_cast<std::uint32_t>(m_server.config.maxHeaderBytes));
+        m_parser->body_limit(m_server.config.maxBodyBytes);
+        m_stream.expires_after(m_server.config.idleTimeout);
+        m_idle = true;
+        http::async_read_header(m_stream, m_buffer, *m_parser,
+                                [self = shared_from_this()](beast::error_code ec, std::size_t) { self->onHeader(ec); });
+    }
+
+    void onHeader(beast::error_code ec) {
+        m_idle = false;
+        if (ec == http::error::body_limit) {
+            answer(true, true); // Content-Length over the limit: 413 without reading the body
+            return;
+        }
+        if (ec) {
+            close(); // end of stream, timeout, or a request we cannot parse (headers over the limit)
+            return;
+        }
+        const auto& req = m_parser->get();
+        const bool post = req.method() == http::verb::post;
+        const auto length = m_parser->content_length();
+        if (post && !length) {
+            answer(false, false); // 411 without reading a (chunked) body
+            return;
+        }
+        if (length && *length > m_server.config.maxBodyBytes) {
+            answer(true, true); // 413 without reading the body
+            return;
+        }
+        m_stream.expires_after(m_server.config.idleTimeout);
+        http::async_read(m_stream, m_buffer, *m_parser, [self = shared_from_this()](beast::error_code e, std::size_t) {
+            if (e == http::error::body_limit) {
+                self->answer(true, true);
+            } else if (e) {
+                self->close();
+            } else {
+                self->answer(self->m_parser->content_length().has_value(), false);
+            }
+        });
+    }
+
+    void answer(bool hasContentLength, bool bodyTooLarge) {
+        const auto& req = m_parser->get();
+        Request request;
+        request.method = std::string_view(req.method_string().data(), req.method_string().size());
+        request.target = std::string_view(req.target().data(), req.target().size());
+        request.peerAddress = m_peer;
+        request.accept = header(req, http::field::accept);
+        request.contentType = header(req, http::field::content_type);
+        request.ifNoneMatch = header(req, http::field::if_none_match);
+        request.authorization = header(req, http::field::authorization);
+        request.forwardedFor = header(req, "X-Forwarded-For");
+        request.hasContentLength = hasContentLength;
+        request.bodyTooLarge = bodyTooLarge;
+        if (!bodyTooLarge && m_parser->is_done()) {
+            request.body = req.body();
+        }
+        Response response = m_server.api.handle(request);
+        const bool keepAlive = req.keep_alive() && !response.closeConnection && !m_server.stopping;
+        write(std::move(response), keepAlive, req.version());
+    }
+
+    static std::optional<std::string_view> header(const http::request<http::string_body>& req, std::string_view name) {
+        const auto it = req.find(beast::string_view(name.data(), name.size()));
+        if (it == req.end()) {
+            return std::nullopt;
+        }
+        return std::string_view(it->value().data(), it->value().size());
+    }
+    static std::optional<std::string_view> header(const http::request<http::string_body>& req, http::field name) {
+        return keydir::header(req.base(), name);
+    }
+
+    void write(Response response, bool keepAlive, unsigned version) {
+        m_answer = std::move(response.answer);
+        const Answer& a = *m_answer;
+        m_response.emplace();
+        auto& res = *m_response;
+        res.version(version);
+        res.result(static_cast<unsigned>(response.status));
+        const std::string_view date = httpDate();
+        res.set(http::field::date, beast::string_view(date.data(), date.size()));
+        res.set(http::field::server, "sealpost-keydir");
+        if (response.status != 304) {
+            res.set(http::field::content_type, beast::string_view(a.contentType.data(), a.contentType.size()));
+        }
+        if (!a.cacheControl.empty()) {
+            res.set(http::field::cache_control, a.cacheControl);
+        }
+        if (!a.etag.empty()) {
+            res.set(http::field::etag, a.etag);
+        }
+        if (!a.allow.empty()) {
+            res.set(http::field::allow, a.allow);
+        }
+        if (a.retryAfter > 0) {
+            res.set(http::field::retry_after, std::to_string(a.retryAfter));
+        }
+        if (response.sendBody) {
+            res.body() = http::span_body<const char>::value_type(a.body.data(), a.body.size());
+        }
+        if (response.status != 304) {
+            res.content_length(a.body.size()); // also for HEAD: the length a GET would send
+        }
+        res.keep_alive(keepAlive);
+        m_stream.expires_after(m_server.config.idleTimeout);
+        http::async_write(m_stream, *m_response,
+                          [self = shared_from_this(), keepAlive](beast::error_code ec, std::size_t) {
+                              self->m_response.reset();
+                              self->m_answer.reset();
+                              if (ec || !keepAlive) {
+                                  self->close();
+                              } else {
+                                  self->readHeader();
+                              }
+                          });
+    }
+
+    void close() {
+        beast::error_code ec;
+        m_stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+        m_stream.socket().close(ec);
+    }
+
+    Impl& m_server;
+    beast::tcp_stream m_stream;
+    beast::flat_buffer m_buffer;
+    std::optional<http::request_parser<http::string_body>> m_parser;
+    std::optional<http::response<http::span_body<const char>>> m_response;
+    std::shared_ptr<const Answer> m_answer; // owns the bytes m_response points at
+    std::string m_peer;
+    bool m_idle = false;
+};
+
+void HttpServer::Impl::accept() {
+    acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+        if (ec == net::error::operation_aborted || !acceptor.is_open()) {
+            return;
+        }
+        if (!ec) {
+            socket.set_option(tcp::no_delay(true), ec);
+            auto session = std::make_shared<Session>(*this, std::move(socket));
+            {
+                const std::lock_guard lock(sessionsMutex);
+                std::erase_if(sessions, [](const std::weak_ptr<Session>& s) { return s.expired(); });
+                sessions.push_back(session);
+            }
+            session->start();
+        }
+        accept(); // also after a failed accept (out of descriptors): keep serving the others
+    });
+}
+
+void HttpServer::Impl::beginStop() {
+    if (stopping.exchange(true)) {
+        return;
+    }
+    beast::error_code ec;
+    acceptor.close(ec);
+    signals.cancel(ec);
+    std::vector<std::shared_ptr<Session>> live;
+    {
+        const std::lock_guard lock(sessionsMutex);
+        for (const auto& weak : sessions) {
+            if (auto s = weak.lock()) {
+                live.push_back(std::move(s));
+            }
+        }
+    }
+    for (const auto& s : live) {
+        s->cancelIdle();
+    }
+    // Requests in progress get a grace period; then everything stops.
+    stopTimer.expires_after(stopGrace);
+    stopTimer.async_wait([this](beast::error_code e) {
+        if (!e) {
+            ioc.stop();
+        }
+    });
+    sessionEnded();
+}
+
+void HttpServer::Impl::sessionEnded() {
+    if (!stopping) {
+        return;
+    }
+    const std::lock_guard lock(sessionsMutex);
+    const bool anyLeft = std::any_of(sessions.begin(), sessions.end(), [](const auto& w) { return !w.expired(); });
+    if (!anyLeft) {
+        net::post(ioc, [this] { stopTimer.cancel(); });
+    }
+}
+
+HttpServer::HttpServer(Api& api, HttpServerConfig config) : m_impl(std::make_unique<Impl>(api, std::move(config))) {}
+
+HttpServer::~HttpServer() = default;
+
+base::Result<void> HttpServer::listen() {
+    beast::error_code ec;
+    net::ip::address address = net::ip::make_address(m_impl->config.host, ec);
+    if (ec) {
+        tcp::resolver resolver(m_impl->ioc);
+        const auto results = resolver.resolve(m_impl->config.host, "", ec);
+        if (ec || results.empty()) {
+            return base::makeError(base::ErrorCode::InvalidArgument, "cannot resolve " + m_impl->config.host);
+        }
+        address = results.begin()->endpoint().address();
+    }
+    const tcp::endpoint endpoint(address, m_impl->config.port);
+    tcp::acceptor& acceptor = m_impl->acceptor;
+    if (acceptor.open(endpoint.protocol(), ec); !ec) {
+        acceptor.set_option(net::socket_base::reuse_address(true), ec);
+        acceptor.bind(endpoint, ec);
+    }
+    if (!ec) {
+        acceptor.listen(net::socket_base::max_listen_connections, ec);
+    }
+    if (ec) {
+        return base::makeError(base::ErrorCode::Io, "cannot listen on " + m_impl->config.host + ":" +
+                                                        std::to_string(m_impl->config.port) + ": " + ec.message());
+    }
+    return base::Ok{};
+}
+
+std::string HttpServer::boundAddress() const {
+    beast::error_code ec;
+    const tcp::endpoint endpoint = m_impl->acceptor.local_endpoint(ec);
+    if (ec) {
+        return {};
+    }
+    const std::string host = endpoint.address().to_string();
+    return (endpoint.address().is_v6() ? "[" + host + "]" : host) + ":" + std::to_string(endpoint.port());
+}
+
+void HttpServer::run(bool handleSignals) {
+    Impl& impl = *m_impl;
+    if (handleSignals) {
+        impl.signals.add(SIGINT);
+        impl.signals.add(SIGTERM);
+        impl.signals.async_wait([&impl](beast::error_code ec, int) {
+            if (!ec) {
+                impl.beginStop();
+            }
+        });
+    }
+    impl.accept();
+    std::vector<std::thread> threads;
+    for (int i = 1; i < impl.config.threads; ++i) {
+        threads.emplace_back([&impl] { impl.ioc.run(); });
+    }
+    impl.ioc.run();
+    for (std::thread& t : threads) {
+        t.join();
+    }
+}
+
+void HttpServer::stop() {
+    net::post(m_impl->ioc, [impl = m_impl.get()] { impl->beginStop(); });
+}
+
+} // namespace sealpost::keydir
