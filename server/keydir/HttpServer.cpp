@@ -26,6 +26,8 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
 constexpr std::chrono::seconds stopGrace{10};
+constexpr std::chrono::seconds lingerTime{2};
+constexpr std::size_t maxLingerBytes = 1024 * 1024;
 
 std::optional<std::string_view> header(const http::fields& fields, http::field name) {
     const auto it = fields.find(name);
@@ -215,12 +217,35 @@ private:
                           [self = shared_from_this(), keepAlive](beast::error_code ec, std::size_t) {
                               self->m_response.reset();
                               self->m_answer.reset();
-                              if (ec || !keepAlive) {
+                              if (ec) {
                                   self->close();
+                              } else if (!keepAlive) {
+                                  self->lingerThenClose();
                               } else {
                                   self->readHeader();
                               }
                           });
+    }
+
+    // After an answer that ends the connection, possibly with a request body still unread (411,
+    // 413): closing at once would make the kernel reset the connection, and the client could lose
+    // the answer. So stop sending, read and drop what the client still sends (up to a limit, for
+    // a short while), then close.
+    void lingerThenClose() {
+        beast::error_code ec;
+        m_stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+        m_stream.expires_after(lingerTime);
+        drain(0);
+    }
+    void drain(std::size_t drained) {
+        m_stream.async_read_some(net::buffer(m_drain),
+                                 [self = shared_from_this(), drained](beast::error_code ec, std::size_t n) {
+                                     if (ec || drained + n > maxLingerBytes) {
+                                         self->close();
+                                     } else {
+                                         self->drain(drained + n);
+                                     }
+                                 });
     }
 
     void close() {
@@ -236,6 +261,7 @@ private:
     std::optional<http::response<http::span_body<const char>>> m_response;
     std::shared_ptr<const Answer> m_answer; // owns the bytes m_response points at
     std::string m_peer;
+    std::array<char, 4096> m_drain{};
     bool m_idle = false;
 };
 
