@@ -46,6 +46,7 @@ default_ca = test_ca
 [ test_ca ]
 dir = .
 database = index.txt
+serial = serial
 new_certs_dir = newcerts
 policy = anything
 unique_subject = no
@@ -95,6 +96,7 @@ nsComment = ${ENV::PADDING}
 CNF
 mkdir -p "$W/newcerts"
 : >"$W/index.txt"
+echo 01 >"$W/serial"
 export SAN=unused@example.invalid PADDING=x
 
 # issue NAME CN EXTENSIONS ISSUER START END   (ISSUER "self" for a root)
@@ -167,8 +169,9 @@ stop() {
 req() {
     local method=$1 path=$2
     shift 2
+    : >"$W/body" # curl leaves the file alone when there is no body (304, HEAD)
     STATUS=$(curl -sS -X "$method" -o "$W/body" -D "$W/headers" -w '%{http_code}' "$@" "$BASE$path")
-    BODY=$(cat "$W/body")
+    BODY=$(tr -d '\0' <"$W/body") # DER answers hold NUL bytes; they are read from the file
 }
 hdr() { grep -i "^$1:" "$W/headers" | head -n1 | cut -d' ' -f2- | tr -d '\r'; }
 submit() { # submit FILE [TYPE] [QUERY] [curl args...]
@@ -177,6 +180,7 @@ submit() { # submit FILE [TYPE] [QUERY] [curl args...]
     req POST "/v1/certs$query" -H "Content-Type: $type" --data-binary "@$file" "$@"
 }
 
+echo "# database: ${DB%%:*}" # the scheme only: a PostgreSQL URL may hold a password
 start --rate-client 1000/1000 --rate-address 1000/1000
 
 # ---- service endpoints -----------------------------------------------------------------------
