@@ -2,14 +2,17 @@
 
 #include "keydir/Api.h"
 
+#include <array>
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <charconv>
 #include <csignal>
 #include <ctime>
 #include <list>
@@ -180,51 +183,79 @@ private:
         return keydir::header(req.base(), name);
     }
 
-    void write(Response response, bool keepAlive, unsigned version) {
-        m_answer = std::move(response.answer);
-        const Answer& a = *m_answer;
-        m_response.emplace();
-        auto& res = *m_response;
-        res.version(version);
-        res.result(static_cast<unsigned>(response.status));
-        const std::string_view date = httpDate();
-        res.set(http::field::date, beast::string_view(date.data(), date.size()));
-        res.set(http::field::server, "sealpost-keydir");
+    // The answer's head is written by hand into a buffer the session reuses, and the body goes
+    // out straight from the (possibly cached, shared) Answer: no allocation and no copy per
+    // response once the connection is warm.
+    void renderHead(const Response& response, bool keepAlive, unsigned version) {
+        const Answer& a = *response.answer;
+        std::string& h = m_head;
+        h.clear();
+        h += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+        appendNumber(h, static_cast<std::size_t>(response.status));
+        h += ' ';
+        const auto reason = http::obsolete_reason(static_cast<http::status>(response.status));
+        h.append(reason.data(), reason.size());
+        h += "\r\nDate: ";
+        h += httpDate();
+        h += "\r\nServer: sealpost-keydir\r\n";
+        auto field = [&h](std::string_view name, std::string_view value) {
+            h += name;
+            h += ": ";
+            h += value;
+            h += "\r\n";
+        };
         if (response.status != 304) {
-            res.set(http::field::content_type, beast::string_view(a.contentType.data(), a.contentType.size()));
+            field("Content-Type", a.contentType);
         }
         if (!a.cacheControl.empty()) {
-            res.set(http::field::cache_control, a.cacheControl);
+            field("Cache-Control", a.cacheControl);
         }
         if (!a.etag.empty()) {
-            res.set(http::field::etag, a.etag);
+            field("ETag", a.etag);
         }
         if (!a.allow.empty()) {
-            res.set(http::field::allow, a.allow);
+            field("Allow", a.allow);
         }
         if (a.retryAfter > 0) {
-            res.set(http::field::retry_after, std::to_string(a.retryAfter));
-        }
-        if (response.sendBody) {
-            res.body() = http::span_body<const char>::value_type(a.body.data(), a.body.size());
+            h += "Retry-After: ";
+            appendNumber(h, static_cast<std::size_t>(a.retryAfter));
+            h += "\r\n";
         }
         if (response.status != 304) {
-            res.content_length(a.body.size()); // also for HEAD: the length a GET would send
+            h += "Content-Length: "; // also for HEAD: the length a GET would send
+            appendNumber(h, a.body.size());
+            h += "\r\n";
         }
-        res.keep_alive(keepAlive);
+        if (!keepAlive) {
+            h += "Connection: close\r\n";
+        } else if (version == 10) {
+            h += "Connection: keep-alive\r\n";
+        }
+        h += "\r\n";
+    }
+
+    static void appendNumber(std::string& out, std::size_t n) {
+        std::array<char, 24> digits{};
+        const auto [end, ec] = std::to_chars(digits.data(), digits.data() + digits.size(), n);
+        out.append(digits.data(), end);
+    }
+
+    void write(Response response, bool keepAlive, unsigned version) {
+        renderHead(response, keepAlive, version);
+        m_answer = std::move(response.answer);
+        const std::string_view body = response.sendBody ? std::string_view(m_answer->body) : std::string_view();
+        const std::array<net::const_buffer, 2> buffers{net::buffer(m_head), net::buffer(body.data(), body.size())};
         m_stream.expires_after(m_server.config.idleTimeout);
-        http::async_write(m_stream, *m_response,
-                          [self = shared_from_this(), keepAlive](beast::error_code ec, std::size_t) {
-                              self->m_response.reset();
-                              self->m_answer.reset();
-                              if (ec) {
-                                  self->close();
-                              } else if (!keepAlive) {
-                                  self->lingerThenClose();
-                              } else {
-                                  self->readHeader();
-                              }
-                          });
+        net::async_write(m_stream, buffers, [self = shared_from_this(), keepAlive](beast::error_code ec, std::size_t) {
+            self->m_answer.reset();
+            if (ec) {
+                self->close();
+            } else if (!keepAlive) {
+                self->lingerThenClose();
+            } else {
+                self->readHeader();
+            }
+        });
     }
 
     // After an answer that ends the connection, possibly with a request body still unread (411,
@@ -258,8 +289,8 @@ private:
     beast::tcp_stream m_stream;
     beast::flat_buffer m_buffer;
     std::optional<http::request_parser<http::string_body>> m_parser;
-    std::optional<http::response<http::span_body<const char>>> m_response;
-    std::shared_ptr<const Answer> m_answer; // owns the bytes m_response points at
+    std::string m_head;                     // the answer's status line and header fields
+    std::shared_ptr<const Answer> m_answer; // owns the body being written
     std::string m_peer;
     std::array<char, 4096> m_drain{};
     bool m_idle = false;
