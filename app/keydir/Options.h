@@ -18,7 +18,7 @@ struct Options {
     int threads = 0; // 0: one per core
     RateLimit rateClient{50, 200};
     RateLimit rateAddress{2, 20};
-    std::size_t maxBody = 256 * 1024;
+    std::size_t maxBody = std::size_t{256} * 1024;
     std::optional<std::string> publisherTokenFile;
     bool trustForwardedFor = false;
     bool logAddresses = false;

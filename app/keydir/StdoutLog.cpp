@@ -6,7 +6,7 @@
 namespace sealpost::keydir::app {
 
 namespace {
-constexpr std::size_t flushAt = 64 * 1024;
+constexpr std::size_t flushAt = std::size_t{64} * 1024;
 }
 
 StdoutLog::StdoutLog() {
@@ -51,8 +51,9 @@ void StdoutLog::flushLocked(std::unique_lock<std::mutex>& lock) {
     out.swap(m_buffer);
     const std::lock_guard writing(m_writeMutex); // keeps concurrent flushes in order
     lock.unlock();                               // requests keep logging while the bytes go out
-    std::fwrite(out.data(), 1, out.size(), stdout);
-    std::fflush(stdout);
+    // A log that cannot be written (a closed pipe) must not stop the service: the lines are lost.
+    (void)std::fwrite(out.data(), 1, out.size(), stdout);
+    (void)std::fflush(stdout);
     lock.lock();
 }
 

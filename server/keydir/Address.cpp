@@ -62,8 +62,8 @@ std::string addressHash(std::string_view normalisedAddress) {
     static constexpr char hex[] = "0123456789abcdef";
     std::string out(static_cast<std::size_t>(len) * 2, '0');
     for (unsigned int i = 0; i < len; ++i) {
-        out[2 * i] = hex[digest[i] >> 4];
-        out[2 * i + 1] = hex[digest[i] & 0x0f];
+        out[2 * static_cast<std::size_t>(i)] = hex[digest[i] >> 4];
+        out[2 * static_cast<std::size_t>(i) + 1] = hex[digest[i] & 0x0f];
     }
     return out;
 }

@@ -130,11 +130,11 @@ std::string_view accessLogLine(base::TimePoint now, std::string_view client, std
     line += timeText;
     line += ' ';
     line += client;
-    line += " \"";
+    line += R"( ")";
     line += method;
     line += ' ';
     line += path;
-    line += "\" ";
+    line += R"(" )";
     number(line, status);
     line += ' ';
     number(line, static_cast<long long>(bytes));

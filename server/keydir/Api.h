@@ -30,7 +30,7 @@ struct ApiConfig {
     std::optional<std::string> publisherToken;
     RateLimit clientLimit{50, 200};
     RateLimit addressLimit{2, 20};
-    std::size_t maxBody = 256 * 1024;
+    std::size_t maxBody = std::size_t{256} * 1024;
     bool trustForwardedFor = false;
     bool logAddresses = false;
     std::chrono::milliseconds cacheTtl{2000};

@@ -15,8 +15,8 @@ struct HttpServerConfig {
     std::string host = "127.0.0.1";
     unsigned short port = 0; // 0: any free port (see boundAddress())
     int threads = 1;
-    std::size_t maxHeaderBytes = 8 * 1024;
-    std::size_t maxBodyBytes = 256 * 1024;
+    std::size_t maxHeaderBytes = std::size_t{8} * 1024;
+    std::size_t maxBodyBytes = std::size_t{256} * 1024;
     std::chrono::seconds idleTimeout{30};
 };
 

@@ -80,18 +80,18 @@ std::string Metrics::render(std::optional<std::int64_t> certificates) const {
     std::uint64_t cumulative = 0;
     for (std::size_t b = 0; b <= latencyBuckets.size(); ++b) {
         cumulative += m_latency[b].load(std::memory_order_relaxed);
-        std::array<char, 32> le{};
-        if (b < latencyBuckets.size()) {
-            std::snprintf(le.data(), le.size(), "%g", latencyBuckets[b]);
-        } else {
-            std::snprintf(le.data(), le.size(), "%s", "+Inf");
+        std::array<char, 32> le{'+', 'I', 'n', 'f'};
+        if (b < latencyBuckets.size() && std::snprintf(le.data(), le.size(), "%g", latencyBuckets[b]) < 0) {
+            le = {};
         }
-        appendSample(out, "keydir_request_duration_seconds_bucket", std::string("le=\"") + le.data() + "\"",
+        appendSample(out, "keydir_request_duration_seconds_bucket", std::string(R"(le=")") + le.data() + "\"",
                      cumulative);
     }
-    std::array<char, 64> sum{};
-    std::snprintf(sum.data(), sum.size(), "%.9f",
-                  static_cast<double>(m_latencySumNs.load(std::memory_order_relaxed)) / 1e9);
+    std::array<char, 64> sum{'0'};
+    if (std::snprintf(sum.data(), sum.size(), "%.9f",
+                      static_cast<double>(m_latencySumNs.load(std::memory_order_relaxed)) / 1e9) < 0) {
+        sum = {'0'};
+    }
     out += std::string("keydir_request_duration_seconds_sum ") + sum.data() + "\n";
     appendSample(out, "keydir_request_duration_seconds_count", "", cumulative);
 
@@ -109,7 +109,7 @@ std::string Metrics::render(std::optional<std::int64_t> certificates) const {
     appendSample(out, "keydir_submissions_total", "result=\"unchanged\"",
                  m_submissionsKept[1].load(std::memory_order_relaxed));
     for (int r = 0; r < rejectReasonCount; ++r) {
-        const std::string label = std::string("result=\"rejected\",reason=\"") +
+        const std::string label = std::string(R"(result="rejected",reason=")") +
                                   std::string(rejectReasonName(static_cast<RejectReason>(r))) + "\"";
         appendSample(out, "keydir_submissions_total", label,
                      m_submissionsRejected[static_cast<std::size_t>(r)].load(std::memory_order_relaxed));
