@@ -360,7 +360,7 @@ Response Api::Impl::batchLookup(const Request& request, std::string_view client,
     const bool byAddress = body.contains("addresses");
     const bool byHash = body.contains("address_sha256");
     if (byAddress == byHash || body.size() != 1) {
-        return errorResponse(400, "bad-request", "name either \"addresses\" or \"address_sha256\"");
+        return errorResponse(400, "bad-request", R"(name either "addresses" or "address_sha256")");
     }
     const Json& entries = byAddress ? body["addresses"] : body["address_sha256"];
     if (!entries.is_array()) {

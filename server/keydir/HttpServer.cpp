@@ -30,7 +30,7 @@ using tcp = net::ip::tcp;
 
 constexpr std::chrono::seconds stopGrace{10};
 constexpr std::chrono::seconds lingerTime{2};
-constexpr std::size_t maxLingerBytes = 1024 * 1024;
+constexpr std::size_t maxLingerBytes = std::size_t{1024} * 1024;
 
 std::optional<std::string_view> header(const http::fields& fields, http::field name) {
     const auto it = fields.find(name);
@@ -140,6 +140,24 @@ private:
             return;
         }
         m_stream.expires_after(m_server.config.idleTimeout);
+        const auto expect = req.find(http::field::expect);
+        if (expect != req.end() && beast::iequals(expect->value(), "100-continue") && req.version() >= 11) {
+            // The client waits for this before it sends the body (curl does for bodies over 1 KiB).
+            static constexpr std::string_view continueLine = "HTTP/1.1 100 Continue\r\n\r\n";
+            net::async_write(m_stream, net::buffer(continueLine.data(), continueLine.size()),
+                             [self = shared_from_this()](beast::error_code e, std::size_t) {
+                                 if (e) {
+                                     self->close();
+                                 } else {
+                                     self->readBody();
+                                 }
+                             });
+            return;
+        }
+        readBody();
+    }
+
+    void readBody() {
         http::async_read(m_stream, m_buffer, *m_parser, [self = shared_from_this()](beast::error_code e, std::size_t) {
             if (e == http::error::body_limit) {
                 self->answer(true, true);

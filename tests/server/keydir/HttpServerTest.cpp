@@ -127,6 +127,22 @@ TEST_F(HttpServerTest, BodyIsPassedThrough) {
     EXPECT_NE(out.find("Cache-Control: no-store\r\n"), std::string::npos) << out;
 }
 
+TEST_F(HttpServerTest, ExpectContinueIsAnsweredBeforeTheBody) {
+    const std::string body = R"({"addresses": ["alice@example.org"]})";
+    const int fd = connectToServer();
+    sendAll(fd, "POST /v1/lookup HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nExpect: 100-continue\r\n"
+                "Connection: close\r\nContent-Length: " +
+                    std::to_string(body.size()) + "\r\n\r\n");
+    char buf[256];
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    ASSERT_GT(n, 0);
+    EXPECT_EQ(std::string(buf, static_cast<std::size_t>(n)), "HTTP/1.1 100 Continue\r\n\r\n");
+    sendAll(fd, body);
+    const std::string out = readAll(fd);
+    ::close(fd);
+    EXPECT_TRUE(out.starts_with("HTTP/1.1 200 OK\r\n")) << out;
+}
+
 TEST_F(HttpServerTest, RetryAfterAndAllowHeaders) {
     const std::string out = exchange("DELETE /v1/certs HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     EXPECT_TRUE(out.starts_with("HTTP/1.1 405 Method Not Allowed\r\n")) << out;
