@@ -30,6 +30,7 @@ using tcp = net::ip::tcp;
 
 constexpr std::chrono::seconds stopGrace{10};
 constexpr std::chrono::seconds lingerTime{2};
+constexpr std::chrono::milliseconds acceptBackoff{100};
 constexpr std::size_t maxLingerBytes = std::size_t{1024} * 1024;
 
 std::optional<std::string_view> header(const http::fields& fields, http::field name) {
@@ -61,7 +62,7 @@ class HttpServer::Impl {
 public:
     Impl(Api& api_, HttpServerConfig config_)
         : api(api_), config(std::move(config_)), ioc(std::max(1, config.threads)), acceptor(ioc), stopTimer(ioc),
-          signals(ioc) {}
+          signals(ioc), acceptRetry(ioc) {}
 
     class Session;
 
@@ -75,6 +76,7 @@ public:
     tcp::acceptor acceptor;
     net::steady_timer stopTimer;
     net::signal_set signals;
+    net::steady_timer acceptRetry;
     std::atomic<bool> stopping{false};
     std::mutex sessionsMutex;
     std::list<std::weak_ptr<Session>> sessions;
@@ -328,8 +330,17 @@ void HttpServer::Impl::accept() {
                 sessions.push_back(session);
             }
             session->start();
+            accept();
+            return;
         }
-        accept(); // also after a failed accept (out of descriptors): keep serving the others
+        // Out of descriptors (or memory): accepting again at once would spin; the connections
+        // already open keep being served meanwhile.
+        acceptRetry.expires_after(acceptBackoff);
+        acceptRetry.async_wait([this](beast::error_code e) {
+            if (!e && !stopping) {
+                accept();
+            }
+        });
     });
 }
 
@@ -340,6 +351,7 @@ void HttpServer::Impl::beginStop() {
     beast::error_code ec;
     acceptor.close(ec);
     signals.cancel(ec);
+    acceptRetry.cancel();
     std::vector<std::shared_ptr<Session>> live;
     {
         const std::lock_guard lock(sessionsMutex);
