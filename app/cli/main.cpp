@@ -28,7 +28,7 @@ Commands:
   list      the messages (or --folders) of the offline copy
   show      one message from the offline copy (fetched if needed)
   send      submit a message through the outbox to the account's SMTP server
-  outbox    the messages on their way out (list, flush)
+  outbox    the messages on their way out (list, flush, retry, confirm, remove)
   version   print the version
 Run "sealpost-cli COMMAND --help" for the options of a command.
 )";
