@@ -66,9 +66,7 @@ int fail(int code, const std::string& what) {
     return code;
 }
 
-} // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
     auto options = keydir::app::parseOptions(std::vector<std::string>(argv + 1, argv + argc));
     if (!options) {
         return fail(exitUsage, options.error().detail);
@@ -125,4 +123,16 @@ int main(int argc, char** argv) {
     log.flush();
     std::cerr << "sealpost-keydir: stopped\n";
     return exitOk;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    // Library exceptions (out of memory, Asio failing to create its reactor) end the program
+    // with a message instead of std::terminate.
+    try {
+        return run(argc, argv);
+    } catch (const std::exception& e) {
+        return fail(exitFailure, std::string("failed: ") + e.what());
+    }
 }
