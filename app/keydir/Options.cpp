@@ -18,6 +18,8 @@ The public S/MIME certificate directory (docs/directory-api.md, docs/directory-s
   --rate-address R/B          per looked-up or submitted address [2/20]
   --max-body BYTES            largest request body [262144]
   --publisher-token-file F    the token that allows provenance=enrolled (first line of F)
+  --tls-cert FILE             serve HTTPS with this PEM certificate chain (server's first) ...
+  --tls-key FILE              ... and this PEM private key (both or neither)
   --trust-forwarded-for       take the client address from X-Forwarded-For (behind a proxy)
   --log-addresses             write addresses and hashes into the access log
   --help, --version
@@ -66,6 +68,10 @@ base::Result<void> applyValue(const std::string& flag, const std::string& value,
         options.trustAnchors = value;
     } else if (flag == "--publisher-token-file") {
         options.publisherTokenFile = value;
+    } else if (flag == "--tls-cert") {
+        options.tlsCert = value;
+    } else if (flag == "--tls-key") {
+        options.tlsKey = value;
     } else if (flag == "--threads") {
         const auto n = parseInteger<int>(value);
         if (!n || *n < 1 || *n > 1024) {
@@ -131,6 +137,9 @@ base::Result<Options> parseOptions(const std::vector<std::string>& args) {
     }
     if (!listenGiven && !options.help && !options.version) {
         return bad("--listen ADDR:PORT is required (see --help)");
+    }
+    if (options.tlsCert.empty() != options.tlsKey.empty()) {
+        return bad("--tls-cert and --tls-key go together");
     }
     return options;
 }

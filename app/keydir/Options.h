@@ -20,6 +20,8 @@ struct Options {
     RateLimit rateAddress{2, 20};
     std::size_t maxBody = std::size_t{256} * 1024;
     std::optional<std::string> publisherTokenFile;
+    std::string tlsCert; // both or neither: HTTPS
+    std::string tlsKey;
     bool trustForwardedFor = false;
     bool logAddresses = false;
     bool help = false;

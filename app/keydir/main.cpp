@@ -114,6 +114,8 @@ int run(int argc, char** argv) {
     http.port = options->port;
     http.threads = threads;
     http.maxBodyBytes = options->maxBody;
+    http.tlsCertificateFile = options->tlsCert;
+    http.tlsKeyFile = options->tlsKey;
     keydir::HttpServer server(api, http);
     if (auto listening = server.listen(); !listening) {
         return fail(exitFailure, listening.error().detail);

@@ -12,6 +12,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <charconv>
 #include <csignal>
 #include <ctime>
@@ -63,49 +64,95 @@ public:
     Impl(Api& api_, HttpServerConfig config_)
         : api(api_), config(std::move(config_)), ioc(std::max(1, config.threads)), acceptor(ioc), stopTimer(ioc),
           signals(ioc), acceptRetry(ioc) {}
+    // Sessions still queued in the I/O context (a stop after the grace period) are destroyed with
+    // it, after this body: they must find the members they touch alive and not post anything.
+    ~Impl() { destroying = true; }
+    Impl(const Impl&) = delete;
+    Impl& operator=(const Impl&) = delete;
 
-    class Session;
+    class SessionBase;
+    template <bool Tls> class Session;
 
     void accept();
     void beginStop();
     void sessionEnded();
 
+    // Declared before the I/O context, so that they outlive the sessions it may still hold.
     Api& api;
     HttpServerConfig config;
+    std::atomic<bool> stopping{false};
+    std::atomic<bool> destroying{false};
+    std::optional<net::ssl::context> tls; // set when serving HTTPS
+    std::mutex sessionsMutex;
+    std::list<std::weak_ptr<SessionBase>> sessions;
+
     net::io_context ioc;
     tcp::acceptor acceptor;
     net::steady_timer stopTimer;
     net::signal_set signals;
     net::steady_timer acceptRetry;
-    std::atomic<bool> stopping{false};
-    std::mutex sessionsMutex;
-    std::list<std::weak_ptr<Session>> sessions;
 };
 
-class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
+class HttpServer::Impl::SessionBase {
 public:
-    Session(Impl& server, tcp::socket socket) : m_server(server), m_stream(std::move(socket)) {
+    virtual ~SessionBase() = default;
+    SessionBase() = default;
+    SessionBase(const SessionBase&) = delete;
+    SessionBase& operator=(const SessionBase&) = delete;
+    // Ends an idle wait for the next request (graceful stop); a request in progress finishes.
+    virtual void cancelIdle() = 0;
+};
+
+// One connection: plain TCP, or TLS over it. The HTTP handling is the same for both.
+template <bool Tls>
+class HttpServer::Impl::Session final : public SessionBase, public std::enable_shared_from_this<Session<Tls>> {
+public:
+    using Stream = std::conditional_t<Tls, beast::ssl_stream<beast::tcp_stream>, beast::tcp_stream>;
+
+    Session(Impl& server, tcp::socket socket) : m_server(server), m_stream(makeStream(server, std::move(socket))) {
         beast::error_code ec;
-        const auto remote = m_stream.socket().remote_endpoint(ec);
+        const auto remote = lowest().socket().remote_endpoint(ec);
         m_peer = ec ? std::string("-") : remote.address().to_string();
     }
-    ~Session() { m_server.sessionEnded(); }
+    ~Session() override { m_server.sessionEnded(); }
     Session(const Session&) = delete;
     Session& operator=(const Session&) = delete;
 
     void start() {
-        net::dispatch(m_stream.get_executor(), [self = shared_from_this()] { self->readHeader(); });
+        net::dispatch(lowest().get_executor(), [self = this->shared_from_this()] {
+            if constexpr (Tls) {
+                self->lowest().expires_after(self->m_server.config.idleTimeout);
+                self->m_stream.async_handshake(net::ssl::stream_base::server, [self](beast::error_code ec) {
+                    if (ec) {
+                        self->close();
+                    } else {
+                        self->readHeader();
+                    }
+                });
+            } else {
+                self->readHeader();
+            }
+        });
     }
-    // Ends an idle wait for the next request (graceful stop); a request in progress finishes.
-    void cancelIdle() {
-        net::post(m_stream.get_executor(), [self = shared_from_this()] {
+    void cancelIdle() override {
+        net::post(lowest().get_executor(), [self = this->shared_from_this()] {
             if (self->m_idle) {
-                self->m_stream.socket().cancel();
+                self->lowest().socket().cancel();
             }
         });
     }
 
 private:
+    static Stream makeStream(Impl& server, tcp::socket socket) {
+        if constexpr (Tls) {
+            return Stream(std::move(socket), *server.tls);
+        } else {
+            return Stream(std::move(socket));
+        }
+    }
+    beast::tcp_stream& lowest() { return beast::get_lowest_layer(m_stream); }
+    auto ref() { return this->shared_from_this(); }
+
     void readHeader() {
         if (m_server.stopping) {
             close();
@@ -114,10 +161,10 @@ private:
         m_parser.emplace();
         m_parser->header_limit(static_cast<std::uint32_t>(m_server.config.maxHeaderBytes));
         m_parser->body_limit(m_server.config.maxBodyBytes);
-        m_stream.expires_after(m_server.config.idleTimeout);
+        lowest().expires_after(m_server.config.idleTimeout);
         m_idle = true;
         http::async_read_header(m_stream, m_buffer, *m_parser,
-                                [self = shared_from_this()](beast::error_code ec, std::size_t) { self->onHeader(ec); });
+                                [self = ref()](beast::error_code ec, std::size_t) { self->onHeader(ec); });
     }
 
     void onHeader(beast::error_code ec) {
@@ -141,13 +188,13 @@ private:
             answer(true, true); // 413 without reading the body
             return;
         }
-        m_stream.expires_after(m_server.config.idleTimeout);
+        lowest().expires_after(m_server.config.idleTimeout);
         const auto expect = req.find(http::field::expect);
         if (expect != req.end() && beast::iequals(expect->value(), "100-continue") && req.version() >= 11) {
             // The client waits for this before it sends the body (curl does for bodies over 1 KiB).
             static constexpr std::string_view continueLine = "HTTP/1.1 100 Continue\r\n\r\n";
             net::async_write(m_stream, net::buffer(continueLine.data(), continueLine.size()),
-                             [self = shared_from_this()](beast::error_code e, std::size_t) {
+                             [self = ref()](beast::error_code e, std::size_t) {
                                  if (e) {
                                      self->close();
                                  } else {
@@ -160,7 +207,7 @@ private:
     }
 
     void readBody() {
-        http::async_read(m_stream, m_buffer, *m_parser, [self = shared_from_this()](beast::error_code e, std::size_t) {
+        http::async_read(m_stream, m_buffer, *m_parser, [self = ref()](beast::error_code e, std::size_t) {
             if (e == http::error::body_limit) {
                 self->answer(true, true);
             } else if (e) {
@@ -265,8 +312,8 @@ private:
         m_answer = std::move(response.answer);
         const std::string_view body = response.sendBody ? std::string_view(m_answer->body) : std::string_view();
         const std::array<net::const_buffer, 2> buffers{net::buffer(m_head), net::buffer(body.data(), body.size())};
-        m_stream.expires_after(m_server.config.idleTimeout);
-        net::async_write(m_stream, buffers, [self = shared_from_this(), keepAlive](beast::error_code ec, std::size_t) {
+        lowest().expires_after(m_server.config.idleTimeout);
+        net::async_write(m_stream, buffers, [self = ref(), keepAlive](beast::error_code ec, std::size_t) {
             self->m_answer.reset();
             if (ec) {
                 self->close();
@@ -283,30 +330,33 @@ private:
     // the answer. So stop sending, read and drop what the client still sends (up to a limit, for
     // a short while), then close.
     void lingerThenClose() {
+        if constexpr (Tls) {
+            close(); // a half-closed TLS stream cannot be drained meaningfully
+            return;
+        }
         beast::error_code ec;
-        m_stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-        m_stream.expires_after(lingerTime);
+        lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
+        lowest().expires_after(lingerTime);
         drain(0);
     }
     void drain(std::size_t drained) {
-        m_stream.async_read_some(net::buffer(m_drain),
-                                 [self = shared_from_this(), drained](beast::error_code ec, std::size_t n) {
-                                     if (ec || drained + n > maxLingerBytes) {
-                                         self->close();
-                                     } else {
-                                         self->drain(drained + n);
-                                     }
-                                 });
+        m_stream.async_read_some(net::buffer(m_drain), [self = ref(), drained](beast::error_code ec, std::size_t n) {
+            if (ec || drained + n > maxLingerBytes) {
+                self->close();
+            } else {
+                self->drain(drained + n);
+            }
+        });
     }
 
     void close() {
         beast::error_code ec;
-        m_stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-        m_stream.socket().close(ec);
+        lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
+        lowest().socket().close(ec);
     }
 
     Impl& m_server;
-    beast::tcp_stream m_stream;
+    Stream m_stream;
     beast::flat_buffer m_buffer;
     std::optional<http::request_parser<http::string_body>> m_parser;
     std::string m_head;                     // the answer's status line and header fields
@@ -323,13 +373,20 @@ void HttpServer::Impl::accept() {
         }
         if (!ec) {
             socket.set_option(tcp::no_delay(true), ec);
-            auto session = std::make_shared<Session>(*this, std::move(socket));
-            {
+            auto remember = [this](const std::shared_ptr<SessionBase>& session) {
                 const std::lock_guard lock(sessionsMutex);
-                std::erase_if(sessions, [](const std::weak_ptr<Session>& s) { return s.expired(); });
+                std::erase_if(sessions, [](const std::weak_ptr<SessionBase>& s) { return s.expired(); });
                 sessions.push_back(session);
+            };
+            if (tls) {
+                auto session = std::make_shared<Session<true>>(*this, std::move(socket));
+                remember(session);
+                session->start();
+            } else {
+                auto session = std::make_shared<Session<false>>(*this, std::move(socket));
+                remember(session);
+                session->start();
             }
-            session->start();
             accept();
             return;
         }
@@ -352,7 +409,7 @@ void HttpServer::Impl::beginStop() {
     acceptor.close(ec);
     signals.cancel(ec);
     acceptRetry.cancel();
-    std::vector<std::shared_ptr<Session>> live;
+    std::vector<std::shared_ptr<SessionBase>> live;
     {
         const std::lock_guard lock(sessionsMutex);
         for (const auto& weak : sessions) {
@@ -375,7 +432,7 @@ void HttpServer::Impl::beginStop() {
 }
 
 void HttpServer::Impl::sessionEnded() {
-    if (!stopping) {
+    if (!stopping || destroying) {
         return;
     }
     const std::lock_guard lock(sessionsMutex);
@@ -391,6 +448,22 @@ HttpServer::~HttpServer() = default;
 
 base::Result<void> HttpServer::listen() {
     beast::error_code ec;
+    if (!m_impl->config.tlsCertificateFile.empty()) {
+        auto& tls = m_impl->tls.emplace(net::ssl::context::tls_server);
+        tls.set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                        net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 | net::ssl::context::no_tlsv1_1 |
+                        net::ssl::context::single_dh_use);
+        tls.use_certificate_chain_file(m_impl->config.tlsCertificateFile, ec);
+        if (ec) {
+            return base::makeError(base::ErrorCode::Io, "cannot use the TLS certificate chain " +
+                                                            m_impl->config.tlsCertificateFile + ": " + ec.message());
+        }
+        tls.use_private_key_file(m_impl->config.tlsKeyFile, net::ssl::context::pem, ec);
+        if (ec) {
+            return base::makeError(base::ErrorCode::Io,
+                                   "cannot use the TLS key " + m_impl->config.tlsKeyFile + ": " + ec.message());
+        }
+    }
     net::ip::address address = net::ip::make_address(m_impl->config.host, ec);
     if (ec) {
         tcp::resolver resolver(m_impl->ioc);

@@ -18,10 +18,13 @@ struct HttpServerConfig {
     std::size_t maxHeaderBytes = std::size_t{8} * 1024;
     std::size_t maxBodyBytes = std::size_t{256} * 1024;
     std::chrono::seconds idleTimeout{30};
+    // HTTPS when set: a PEM chain (the server's certificate first) and its PEM key.
+    std::string tlsCertificateFile;
+    std::string tlsKeyFile;
 };
 
-// HTTP/1.1 with keep-alive in front of an Api. `threads` threads run one I/O context; every
-// request goes to Api::handle() on the thread that read it.
+// HTTP/1.1 (or HTTPS: TLS 1.2 and later) with keep-alive in front of an Api. `threads` threads run one I/O context;
+// every request goes to Api::handle() on the thread that read it.
 class HttpServer {
 public:
     HttpServer(Api& api, HttpServerConfig config);

@@ -361,6 +361,21 @@ req GET /v1/certs/bob@example.org
 check other-address-not-limited "200" "$STATUS"
 stop >/dev/null
 
+# ---- HTTPS -----------------------------------------------------------------------------------
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$W/tls.key" -out "$W/tls.pem" \
+    -days 2 -subj "/CN=127.0.0.1" -addext "subjectAltName=IP:127.0.0.1" 2>/dev/null
+start --tls-cert "$W/tls.pem" --tls-key "$W/tls.key"
+BASE="https://127.0.0.1:$PORT"
+req GET /v1/health --cacert "$W/tls.pem"
+check https-health "200 ok" "$STATUS $(jq -r .status <<<"$BODY")"
+req GET /v1/certs/alice@example.org --cacert "$W/tls.pem"
+check https-lookup "200 $(fingerprint alice)" "$STATUS $(jq -r '.certificates[0].fingerprint_sha256' <<<"$BODY")"
+submit "$W/alice.chain" application/pem-certificate-chain "" --cacert "$W/tls.pem"
+check https-submit "200 unchanged" "$STATUS $(jq -r '.results[0].status' <<<"$BODY")"
+STATUS=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/v1/health")
+check https-refuses-plain-http 000 "$STATUS"
+stop >/dev/null
+
 # ---- the command line ------------------------------------------------------------------------
 "$KEYDIR" --listen 127.0.0.1:0 --trust-anchors "$W/missing.pem" --database "$DB" >/dev/null 2>"$W/err"
 rc=$?
@@ -369,6 +384,11 @@ check missing-anchors-file "1 yes" "$rc $(grep -q 'missing.pem' "$W/err" && echo
 check bad-flag "2 yes" "$? $(grep -q -- '--rate-client' "$W/err" && echo yes)"
 "$KEYDIR" --listen 127.0.0.1:0 --trust-anchors "$W/root.pem" --database "sqlite:$W/no/such/dir/db" >/dev/null 2>"$W/err"
 check database-cannot-open "1 yes" "$? $(grep -q 'cannot open the database' "$W/err" && echo yes)"
+"$KEYDIR" --listen 127.0.0.1:0 --tls-cert "$W/tls.pem" >/dev/null 2>"$W/err"
+check tls-cert-without-key "2 yes" "$? $(grep -q -- '--tls-key' "$W/err" && echo yes)"
+"$KEYDIR" --listen 127.0.0.1:0 --trust-anchors "$W/root.pem" --database "$DB" --tls-cert "$W/missing.pem" \
+    --tls-key "$W/tls.key" >/dev/null 2>"$W/err"
+check tls-cert-missing "1 yes" "$? $(grep -q 'missing.pem' "$W/err" && echo yes)"
 if "$KEYDIR" --version | grep -q '^sealpost-keydir [0-9]'; then pass version; else fail version "$("$KEYDIR" --version 2>&1)"; fi
 
 echo "$passed passed, $failed failed"
