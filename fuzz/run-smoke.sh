@@ -9,7 +9,7 @@ seeds=$(mktemp -d)
 trap 'rm -rf "$seeds"' EXIT
 cp "$here"/../tests/data/*.eml "$here"/seeds/*.xml "$seeds"/
 failed=0
-for target in fuzz-mime-parse fuzz-open fuzz-autoconfig-xml; do
+for target in fuzz-mime-parse fuzz-open fuzz-autoconfig-xml fuzz-keydir-request; do
     corpus=$(mktemp -d -p "$seeds")
     cp "$seeds"/*.eml "$seeds"/*.xml "$corpus"/
     echo "fuzz: $target for ${seconds}s"
