@@ -109,6 +109,8 @@ run_wrk() {
         END { printf "%d %.2f %.2f %d\n", rps, p50, p99, bad + 0 }' <<<"$out"
 }
 
+# Both start functions run in this shell (not in $(...)), so the pids stay known, and leave the
+# port in PORT.
 start_keydir() {
     local url=$1 port
     port=$(free_port)
@@ -116,7 +118,7 @@ start_keydir() {
         --rate-client 1000000000/1000000000 --rate-address 1000000000/1000000000 >"$W/keydir.log" 2>&1 &
     KEYDIR_PID=$!
     for _ in $(seq 1 100); do
-        curl -fs "http://127.0.0.1:$port/v1/health" >/dev/null 2>&1 && { echo "$port"; return 0; }
+        curl -fs "http://127.0.0.1:$port/v1/health" >/dev/null 2>&1 && { PORT=$port; return 0; }
         sleep 0.1
     done
     echo "error: sealpost-keydir did not start:" >&2
@@ -151,10 +153,10 @@ http {
     }
 }
 EOF
-    "$NGINX" -c "$W/nginx/nginx.conf" -p "$W/nginx" &
+    "$NGINX" -c "$W/nginx/nginx.conf" -p "$W/nginx" >"$W/nginx/stdout" 2>&1 &
     NGINX_PID=$!
     for _ in $(seq 1 50); do
-        curl -fs -o /dev/null "http://127.0.0.1:$port/v1/certs/sha256/$(head -n1 "$W/hot")" && { echo "$port"; return 0; }
+        curl -fs -o /dev/null "http://127.0.0.1:$port/v1/certs/sha256/$(head -n1 "$W/hot")" && { PORT=$port; return 0; }
         sleep 0.1
     done
     echo "error: nginx did not start:" >&2
@@ -192,7 +194,8 @@ for backend in $BACKENDS; do
     [[ -n ${urls[$backend]:-} ]] || continue
     url=${urls[$backend]}
     echo "== $backend" >&2
-    port=$(start_keydir "$url")
+    start_keydir "$url"
+    port=$PORT
     echo "fetching the $HOT answers for nginx ..." >&2
     rm -rf "$W/static"
     mkdir -p "$W/static/v1/certs/sha256"
@@ -210,7 +213,8 @@ for backend in $BACKENDS; do
     k_mem=$(peak_mib "$KEYDIR_PID")
     stop_servers
 
-    port=$(start_nginx)
+    start_nginx
+    port=$PORT
     echo "wrk: nginx, $HOT addresses ..." >&2
     read -r n_rps n_p50 n_p99 n_bad < <(run_wrk "http://127.0.0.1:$port" "$W/hot")
     mapfile -t workers < <(pgrep -P "$NGINX_PID" || true)
