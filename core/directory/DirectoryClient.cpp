@@ -68,6 +68,7 @@ DirectoryClient::DirectoryClient(ClientOptions options) : m_options(std::move(op
 }
 
 base::Result<std::vector<AddressCertificates>> DirectoryClient::lookup(std::span<const std::string> addresses) {
+    m_retryAfter.reset();
     std::vector<std::string> normalised;
     normalised.reserve(addresses.size());
     for (const auto& a : addresses) {
@@ -112,6 +113,7 @@ base::Result<std::vector<AddressCertificates>> DirectoryClient::lookup(std::span
 
 base::Result<SubmissionResult> DirectoryClient::submit(std::span<const crypto::Certificate> chain,
                                                        std::string_view provenance) {
+    m_retryAfter.reset();
     if (chain.empty()) {
         return base::makeError(ErrorCode::InvalidArgument, "no certificate to submit");
     }
@@ -155,6 +157,7 @@ base::Result<SubmissionResult> DirectoryClient::submit(std::span<const crypto::C
 }
 
 base::Result<CanEncrypt> DirectoryClient::canEncrypt(std::string_view address) {
+    m_retryAfter.reset();
     auto normalised = normaliseAddress(address);
     if (!normalised) {
         return normalised.error();
