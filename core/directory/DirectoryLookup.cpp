@@ -151,8 +151,8 @@ base::Result<std::vector<AddressLookup>> DirectoryLookup::lookup(std::span<const
         }
         if (!networkAllowed) {
             r.outcome = LookupOutcome::Unreachable;
-            r.error = base::makeError(ErrorCode::Unreachable, m_client == nullptr ? "no directory is configured"
-                                                                                  : "offline, and not in the cache");
+            r.error = base::makeError(ErrorCode::Unreachable,
+                                      options.offline ? "offline, and not in the cache" : "no directory is configured");
             continue;
         }
         toAsk.push_back(i);
