@@ -402,7 +402,7 @@ int runDirectory(const std::vector<std::string>& args, const GlobalOptions& glob
         std::cout << kDirectoryHelp;
         return args.empty() ? kExitUsage : kExitOk;
     }
-    const std::string sub = args[0];
+    const std::string& sub = args[0];
     const std::vector<std::string> rest(args.begin() + 1, args.end());
     if (sub == "set-url") {
         return directorySetUrl(rest, global);

@@ -98,9 +98,9 @@ base::Result<bool> DirectoryUploadQueue::enqueue(const crypto::Certificate& leaf
         return insert.error();
     }
     const std::string fingerprint = leaf.sha256Fingerprint();
-    for (auto bound : {insert->bindText(1, fingerprint), insert->bindBlob(2, chainDer),
-                       insert->bindText(3, uploadProvenanceName(provenance)), insert->bindInt64(4, toSeconds(now)),
-                       insert->bindInt64(5, toSeconds(now))}) {
+    for (const auto& bound : {insert->bindText(1, fingerprint), insert->bindBlob(2, chainDer),
+                              insert->bindText(3, uploadProvenanceName(provenance)),
+                              insert->bindInt64(4, toSeconds(now)), insert->bindInt64(5, toSeconds(now))}) {
         if (!bound) {
             return bound.error();
         }

@@ -21,7 +21,7 @@ protected:
         options.baseUrl = m_stub.url() + "/";
         options.connectTimeout = std::chrono::seconds(5);
         options.totalTimeout = total;
-        options.maxResponseBytes = 64 * 1024;
+        options.maxResponseBytes = std::size_t{64} * 1024;
         return DirectoryClient(options);
     }
 
@@ -74,6 +74,7 @@ TEST_F(DirectoryClientTest, BatchLookupPostsNormalisedAddresses) {
 
 TEST_F(DirectoryClientTest, MoreThan100AddressesGoInChunks) {
     std::vector<std::string> addresses;
+    addresses.reserve(150);
     for (int i = 0; i < 150; ++i) {
         addresses.push_back("user" + std::to_string(i) + "@example.org");
     }
