@@ -16,7 +16,7 @@ const std::vector<std::string> kAsked{"alice@example.org", "bob@example.org"};
 
 class DirectoryJsonTest : public ::testing::Test {
 protected:
-    Json validLookup() const {
+    [[nodiscard]] Json validLookup() const {
         return {{"results",
                  {{{"address", "alice@example.org"},
                    {"address_sha256", addressHash("alice@example.org")},
@@ -207,4 +207,15 @@ TEST_F(DirectoryJsonTest, ErrorBodies) {
     EXPECT_EQ(e->retryAfter, std::chrono::seconds(30));
     EXPECT_FALSE(parseErrorBody("oops").has_value());
     EXPECT_FALSE(parseErrorBody(R"({"detail": "no code"})").has_value());
+}
+
+TEST_F(DirectoryJsonTest, SingleAddressAnswerOfGetCerts) {
+    Json body = validLookup()["results"][0];
+    body.erase("address"); // GET /v1/certs/{address} names only the hash
+    auto parsed = parseCertsResponse(body.dump(), "alice@example.org");
+    ASSERT_TRUE(parsed.ok()) << parsed.error().detail;
+    EXPECT_EQ(parsed->certificates.size(), 1U);
+    auto other = parseCertsResponse(body.dump(), "bob@example.org");
+    ASSERT_FALSE(other.ok());
+    EXPECT_EQ(other.error().code, base::ErrorCode::ProtocolError);
 }

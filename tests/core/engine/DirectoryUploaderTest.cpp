@@ -25,7 +25,7 @@ protected:
         EXPECT_TRUE(m_queue.enqueue(m_bob, chain, store::UploadProvenance::Self, kTestNow).ok());
     }
 
-    UploadRunSummary run(UploadRunOptions options = {}) {
+    UploadRunSummary run(const UploadRunOptions& options = {}) {
         auto r = uploadPending(m_db, m_clock, *m_client, options);
         EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().detail);
         return r.ok() ? *r : UploadRunSummary{};
