@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
 #include <sys/socket.h>
 
 using namespace sealpost;
@@ -189,4 +192,71 @@ TEST_F(DirectoryClientTest, CanEncryptAsksByAddress) {
     ASSERT_TRUE(r.ok()) << r.error().detail;
     EXPECT_TRUE(r->canEncrypt);
     EXPECT_EQ(m_stub.requests().back()["path"], "/v1/can-encrypt/alice%2Btag@example.org");
+}
+
+namespace {
+
+// A self-signed TLS server certificate for 127.0.0.1, written as PEM files into `dir`.
+void writeServerCertificate(const std::filesystem::path& dir) {
+    std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(EVP_EC_gen("P-256"), EVP_PKEY_free);
+    std::unique_ptr<X509, decltype(&X509_free)> cert(X509_new(), X509_free);
+    ASSERT_TRUE(key && cert);
+    X509_set_version(cert.get(), 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 7);
+    X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600);
+    X509_gmtime_adj(X509_getm_notAfter(cert.get()), 3600);
+    X509_NAME* name = X509_get_subject_name(cert.get());
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("directory test"), -1,
+                               -1, 0);
+    X509_set_issuer_name(cert.get(), name);
+    X509_set_pubkey(cert.get(), key.get());
+    X509V3_CTX ctx{};
+    X509V3_set_ctx(&ctx, cert.get(), cert.get(), nullptr, nullptr, 0);
+    std::unique_ptr<X509_EXTENSION, decltype(&X509_EXTENSION_free)> san(
+        X509V3_EXT_conf_nid(nullptr, &ctx, NID_subject_alt_name, "IP:127.0.0.1"), X509_EXTENSION_free);
+    ASSERT_TRUE(san);
+    X509_add_ext(cert.get(), san.get(), -1);
+    ASSERT_GT(X509_sign(cert.get(), key.get(), EVP_sha256()), 0);
+    std::unique_ptr<BIO, decltype(&BIO_free)> certOut(BIO_new_file((dir / "server.pem").c_str(), "w"), BIO_free);
+    std::unique_ptr<BIO, decltype(&BIO_free)> keyOut(BIO_new_file((dir / "server.key").c_str(), "w"), BIO_free);
+    ASSERT_TRUE(certOut && keyOut);
+    ASSERT_EQ(PEM_write_bio_X509(certOut.get(), cert.get()), 1);
+    ASSERT_EQ(PEM_write_bio_PrivateKey(keyOut.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr), 1);
+}
+
+class DirectoryClientTlsTest : public ::testing::Test {
+protected:
+    static std::filesystem::path prepared(const TempDir& dir) {
+        writeServerCertificate(dir.path());
+        return dir.path();
+    }
+
+    TempDir m_certs;
+    std::filesystem::path m_dir = prepared(m_certs);
+    DirectoryStub m_stub{(m_dir / "server.pem").string(), (m_dir / "server.key").string()};
+    const std::vector<std::string> m_asked{"alice@example.org"};
+};
+
+} // namespace
+
+TEST_F(DirectoryClientTlsTest, PrivateDirectoryIsTrustedThroughTheCaFile) {
+    m_stub.answerJson(200, {{"results",
+                             {{{"address", "alice@example.org"},
+                               {"address_sha256", addressHash("alice@example.org")},
+                               {"certificates", Json::array()}}}}});
+    ClientOptions options;
+    options.baseUrl = m_stub.url();
+    options.caFile = (m_dir / "server.pem").string();
+    auto r = DirectoryClient(options).lookup(m_asked);
+    ASSERT_TRUE(r.ok()) << r.error().detail;
+    EXPECT_EQ(r->size(), 1U);
+}
+
+TEST_F(DirectoryClientTlsTest, UnknownServerCertificateIsUntrusted) {
+    m_stub.answerJson(200, {{"results", Json::array()}});
+    ClientOptions options;
+    options.baseUrl = m_stub.url();
+    auto r = DirectoryClient(options).lookup(m_asked);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, base::ErrorCode::UntrustedServer) << r.error().detail;
 }

@@ -56,7 +56,8 @@ inline nlohmann::json certEntry(const crypto::Certificate& cert, const std::vect
 // python3 directory-stub.py DIR, on a free loopback port; stopped with the object.
 class DirectoryStub {
 public:
-    DirectoryStub() {
+    // With a certificate and key (PEM files) the stub speaks HTTPS.
+    explicit DirectoryStub(const std::string& tlsCert = {}, const std::string& tlsKey = {}) {
         int out[2] = {-1, -1};
         EXPECT_EQ(pipe(out), 0);
         posix_spawn_file_actions_t actions;
@@ -66,7 +67,12 @@ public:
         const std::string script = std::string(SEALPOST_SOURCE_DIR) + "/tests/core/directory/directory-stub.py";
         const std::string dir = m_dir.path().string();
         std::vector<char*> argv{const_cast<char*>("python3"), const_cast<char*>(script.c_str()),
-                                const_cast<char*>(dir.c_str()), nullptr};
+                                const_cast<char*>(dir.c_str())};
+        if (!tlsCert.empty()) {
+            argv.push_back(const_cast<char*>(tlsCert.c_str()));
+            argv.push_back(const_cast<char*>(tlsKey.c_str()));
+        }
+        argv.push_back(nullptr);
         EXPECT_EQ(posix_spawnp(&m_pid, "python3", &actions, nullptr, argv.data(), environ), 0);
         posix_spawn_file_actions_destroy(&actions);
         close(out[1]);
@@ -78,7 +84,7 @@ public:
         close(out[0]);
         const auto colon = line.rfind(':');
         EXPECT_NE(colon, std::string::npos) << "stub said: " << line;
-        m_url = "http://127.0.0.1:" + line.substr(colon + 1);
+        m_url = (tlsCert.empty() ? "http://127.0.0.1:" : "https://127.0.0.1:") + line.substr(colon + 1);
     }
     DirectoryStub(const DirectoryStub&) = delete;
     DirectoryStub& operator=(const DirectoryStub&) = delete;

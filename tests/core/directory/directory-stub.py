@@ -4,11 +4,13 @@ with what the test wrote to DIR/response.json, and records each request in DIR/r
 
 response.json: {"status": 200, "headers": {"Content-Type": "application/json"}, "body": "...",
                 "body_bytes": N (optional: a body of N 'x' instead), "delay": seconds (optional)}
-Prints "listening on 127.0.0.1:PORT" once it accepts connections.
+Prints "listening on 127.0.0.1:PORT" once it accepts connections. With CERT.pem and KEY.pem after
+DIR it speaks HTTPS with that certificate.
 """
 import http.server
 import json
 import os
+import ssl
 import sys
 import time
 
@@ -50,6 +52,10 @@ def main():
         do_POST = handle_any
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    if len(sys.argv) > 3:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(sys.argv[2], sys.argv[3])
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     print(f"listening on 127.0.0.1:{server.server_address[1]}", flush=True)
     server.serve_forever()
 
