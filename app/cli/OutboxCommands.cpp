@@ -33,27 +33,50 @@ A message without a Message-ID gets one. Sending the same Message-ID again sends
   --account ADDR  the account to send with (default: the account of the From address, or the
                   only account)
 Exit status: 0 the server accepted the message; 8 the server refused it for good (its reply is
-printed); the message stays queued for a retry (see outbox list) with 3 login refused,
-4 server unreachable, 5 certificate not trusted, 6 a temporary refusal; 2 other errors.
+printed); 9 the connection broke after the whole message had been sent: the server probably has
+it, and it is held, not sent again, until you confirm or retry it (see outbox --help); the
+message stays queued for a retry (see outbox list) with 3 login refused, 4 server unreachable,
+5 certificate not trusted, 6 a temporary refusal; 2 other errors.
 )";
 
 const char* const kOutboxHelp =
     R"(Usage: sealpost-cli [--profile DIR] [--passphrase-file F] outbox list [--json]
        sealpost-cli [--profile DIR] [--passphrase-file F] outbox flush [--force] [--json]
        sealpost-cli [--profile DIR] [--passphrase-file F] outbox retry|remove MESSAGE [--json]
+       sealpost-cli [--profile DIR] [--passphrase-file F] outbox confirm MESSAGE
 The messages on their way out (see docs/mail.md, "Outbox and delivery guarantees").
-  list    every message with its state (queued, sending, sent, failed, done), attempts, next
-          attempt, last error, Message-ID and recipients
+  list    every message with its state (queued, sending, sent, failed, unconfirmed, done),
+          attempts, next attempt, last error, Message-ID and recipients
   flush   send every queued message whose next attempt is due (--force: every queued message);
-          Ctrl-C stops after the current message (exit 130), the rest stays queued
-  retry   send a queued or refused (failed) message now, e.g. after fixing the account or when
-          the server's refusal was lifted; exit codes as for send
-  remove  forget a queued, failed or done message (never one being sent)
+          Ctrl-C stops after the current message (exit 130), the rest stays queued; exit 9 when
+          a message is left unconfirmed
+  retry   send a queued, refused (failed) or unconfirmed message now, e.g. after fixing the
+          account, when the server's refusal was lifted, or when an unconfirmed message did not
+          arrive (if it did, the recipients get it twice); exit codes as for send
+  confirm an unconfirmed message arrived (you checked with a recipient): it counts as sent and
+          the next flush files it in Sent
+  remove  forget a queued, failed, unconfirmed or done message (never one being sent)
+An unconfirmed message: the attempt broke off at the end of the message, before the server's
+reply (the connection broke, or the sending process was killed). The server may have it; it is
+held, never sent again on its own.
 MESSAGE is the number `outbox list` shows first (its JSON "id"), or the Message-ID.
 )";
 
 std::string timeText(std::int64_t unixSeconds) {
     return formatTime(base::TimePoint(std::chrono::seconds(unixSeconds)));
+}
+
+// What the user can do with a message in this state (outbox subcommands).
+std::vector<std::string> actionsFor(store::OutboxState s) {
+    switch (s) {
+    case store::OutboxState::Queued:
+    case store::OutboxState::Failed: return {"retry", "remove"};
+    case store::OutboxState::Unconfirmed: return {"confirm", "retry", "remove"};
+    case store::OutboxState::Done: return {"remove"};
+    case store::OutboxState::Sending:
+    case store::OutboxState::Sent: break;
+    }
+    return {};
 }
 
 json messageJson(const store::OutboxMessage& m) {
@@ -67,7 +90,15 @@ json messageJson(const store::OutboxMessage& m) {
             {"envelope_from", m.envelopeFrom},
             {"recipients", m.envelopeTo},
             {"queued_at", timeText(m.queuedAt)},
-            {"sent_at", m.sentAt ? json(timeText(*m.sentAt)) : json(nullptr)}};
+            {"sent_at", m.sentAt ? json(timeText(*m.sentAt)) : json(nullptr)},
+            {"actions", actionsFor(m.state)}};
+}
+
+// The lines `outbox list` and the flush report print under a held message.
+void printHeldAdvice(std::int64_t id) {
+    std::cout << "  NOT CONFIRMED: the server may have it; it is held and not sent again. Ask a recipient,\n"
+              << "  then `outbox confirm " << id << "` if it arrived, `outbox retry " << id
+              << "` to send it again (it may arrive twice), or `outbox remove " << id << "`\n";
 }
 
 std::string_view outcomeName(engine::DeliveryOutcome o) {
@@ -76,6 +107,7 @@ std::string_view outcomeName(engine::DeliveryOutcome o) {
     case engine::DeliveryOutcome::RetryLater: return "retry";
     case engine::DeliveryOutcome::Failed: return "failed";
     case engine::DeliveryOutcome::NotClaimed: return "busy";
+    case engine::DeliveryOutcome::Unconfirmed: return "unconfirmed";
     }
     return "busy";
 }
@@ -105,6 +137,10 @@ void printResult(const engine::DeliveryResult& r) {
         break;
     case engine::DeliveryOutcome::Failed: std::cout << "REFUSED: " << r.error->detail; break;
     case engine::DeliveryOutcome::NotClaimed: std::cout << "being sent by another process"; break;
+    case engine::DeliveryOutcome::Unconfirmed:
+        std::cout << "UNCONFIRMED: the connection broke after the whole message had been sent (" << r.error->detail
+                  << "); held, not sent again";
+        break;
     }
     std::cout << "\n";
 }
@@ -112,9 +148,8 @@ void printResult(const engine::DeliveryResult& r) {
 void printReport(const engine::FlushReport& report) {
     for (const auto& r : report.recovered) {
         std::cout << r.messageId << ": an interrupted attempt was found"
-                  << (r.outcomeUnknown ? " after the end of the message had been sent (the server may have it; "
-                                         "it is sent again and may arrive twice)"
-                                       : " before the end of the message (nothing was delivered)")
+                  << (r.outcomeUnknown ? " at the end of the message (the server may have it): held, not sent again"
+                                       : " before the end of the message (nothing was delivered): sent again")
                   << "\n";
     }
     for (const auto& r : report.filedLater) {
@@ -123,12 +158,26 @@ void printReport(const engine::FlushReport& report) {
     for (const auto& r : report.results) {
         printResult(r);
     }
+    if (!report.unconfirmed.empty()) {
+        std::cout << report.unconfirmed.size() << " message(s) held, waiting for you to confirm or retry:\n";
+    }
+    for (const auto& m : report.unconfirmed) {
+        std::cout << m.id << " " << m.messageId << "\n";
+        printHeldAdvice(m.id);
+    }
 }
 
 json reportJson(const engine::FlushReport& report) {
     json recovered = json::array();
     for (const auto& r : report.recovered) {
-        recovered.push_back({{"message_id", r.messageId}, {"outcome_unknown", r.outcomeUnknown}});
+        recovered.push_back({{"id", r.id},
+                             {"message_id", r.messageId},
+                             {"outcome_unknown", r.outcomeUnknown},
+                             {"state", r.outcomeUnknown ? "unconfirmed" : "queued"}});
+    }
+    json held = json::array();
+    for (const auto& m : report.unconfirmed) {
+        held.push_back(messageJson(m));
     }
     json results = json::array();
     for (const auto& r : report.filedLater) {
@@ -137,7 +186,7 @@ json reportJson(const engine::FlushReport& report) {
     for (const auto& r : report.results) {
         results.push_back(resultJson(r));
     }
-    return {{"recovered", recovered}, {"results", results}};
+    return {{"recovered", recovered}, {"results", results}, {"unconfirmed", held}};
 }
 
 base::Result<store::Account> chooseAccount(store::Database& db, const std::optional<std::string>& named,
@@ -167,6 +216,7 @@ int exitFor(const engine::DeliveryResult& r) {
     switch (r.outcome) {
     case engine::DeliveryOutcome::Sent: return kExitOk;
     case engine::DeliveryOutcome::Failed: return kExitSendRefused;
+    case engine::DeliveryOutcome::Unconfirmed: return kExitUnconfirmed;
     case engine::DeliveryOutcome::RetryLater:
     case engine::DeliveryOutcome::NotClaimed: break;
     }
@@ -263,9 +313,10 @@ int runSend(const std::vector<std::string>& args, const GlobalOptions& global) {
                           << "; nothing sent again\n";
             }
             const auto s = existing->state;
-            return s == store::OutboxState::Failed    ? kExitSendRefused
-                   : s == store::OutboxState::Sending ? kExitServerError
-                                                      : kExitOk;
+            return s == store::OutboxState::Failed        ? kExitSendRefused
+                   : s == store::OutboxState::Unconfirmed ? kExitUnconfirmed
+                   : s == store::OutboxState::Sending     ? kExitServerError
+                                                          : kExitOk;
         }
     }
     return sendNow(*db, clock, queued->id, json, command);
@@ -278,7 +329,7 @@ int runOutbox(const std::vector<std::string>& args, const GlobalOptions& global)
     }
     const std::string command = "outbox " + args[0];
     std::vector<std::string> rest(args.begin() + 1, args.end());
-    const bool targeted = args[0] == "retry" || args[0] == "remove";
+    const bool targeted = args[0] == "retry" || args[0] == "remove" || args[0] == "confirm";
     if (args[0] != "list" && args[0] != "flush" && !targeted) {
         return fail("outbox", "unknown subcommand \"" + args[0] + "\" (see --help)");
     }
@@ -332,10 +383,13 @@ int runOutbox(const std::vector<std::string>& args, const GlobalOptions& global)
             std::cout << "\n";
             if (m.unknownOutcomes > 0) {
                 std::cout << "  " << m.unknownOutcomes
-                          << " attempt(s) broke off after the end of the message: it may arrive more than once\n";
+                          << " attempt(s) broke off at the end of the message\n";
             }
             if (!m.lastError.empty()) {
                 std::cout << "  last error: " << m.lastError << "\n";
+            }
+            if (m.state == store::OutboxState::Unconfirmed) {
+                printHeldAdvice(m.id);
             }
         }
         return kExitOk;
@@ -350,18 +404,26 @@ int runOutbox(const std::vector<std::string>& args, const GlobalOptions& global)
         if (args[0] == "remove") {
             if (auto removed = outbox.remove(message->id); !removed) {
                 return fail(command, message->messageId + " is " + std::string(store::outboxStateName(message->state)) +
-                                         ": only queued, failed or done messages can be removed");
+                                         ": only queued, failed, unconfirmed or done messages can be removed");
             }
             std::cout << message->messageId << ": removed from the outbox\n";
             return kExitOk;
         }
-        if (message->state == store::OutboxState::Failed) {
+        if (args[0] == "confirm") {
+            if (auto confirmed = outbox.confirm(message->id); !confirmed) {
+                return fail(command, message->messageId + " is " + std::string(store::outboxStateName(message->state)) +
+                                         ": only unconfirmed messages can be confirmed");
+            }
+            std::cout << message->messageId << ": confirmed as delivered; the next outbox flush files it in Sent\n";
+            return kExitOk;
+        }
+        if (message->state == store::OutboxState::Failed || message->state == store::OutboxState::Unconfirmed) {
             if (auto again = outbox.requeue(message->id); !again) {
                 return fail(command, again.error());
             }
         } else if (message->state != store::OutboxState::Queued) {
             return fail(command, message->messageId + " is " + std::string(store::outboxStateName(message->state)) +
-                                     ": only queued or failed messages are sent again");
+                                     ": only queued, failed or unconfirmed messages are sent again");
         }
         return sendNow(*db, clock, message->id, json, command);
     }
@@ -383,7 +445,7 @@ int runOutbox(const std::vector<std::string>& args, const GlobalOptions& global)
     } else {
         printReport(*report);
     }
-    return kExitOk;
+    return report->unconfirmed.empty() ? kExitOk : kExitUnconfirmed;
 }
 
 } // namespace sealpost::cli

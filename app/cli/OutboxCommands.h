@@ -11,6 +11,10 @@ namespace sealpost::cli {
 // good (see the reply printed). A message that waits in the outbox for a retry exits with the code
 // of what went wrong (serverExitCode: 3 login refused, 4 unreachable, 5 untrusted, 6 server error).
 constexpr int kExitSendRefused = 8;
+// The connection broke after the whole message had been sent: the server probably has it, and it
+// is held ('unconfirmed') until the user confirms it or sends it again. `send` and `outbox retry`
+// for that message; `outbox flush` when any message is held when it ends.
+constexpr int kExitUnconfirmed = 9;
 
 int runSend(const std::vector<std::string>& args, const GlobalOptions& global);
 int runOutbox(const std::vector<std::string>& args, const GlobalOptions& global);

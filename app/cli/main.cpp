@@ -29,7 +29,7 @@ Commands:
   list      the messages (or --folders) of the offline copy
   show      one message from the offline copy (fetched if needed)
   send      submit a message through the outbox to the account's SMTP server
-  outbox    the messages on their way out (list, flush)
+  outbox    the messages on their way out (list, flush, retry, confirm, remove)
   directory the public key directory of this profile (set-url, show, publish-harvested)
   lookup    look recipients' certificates up in the directory
   publish   publish certificates to the directory (a file, or the upload queue)

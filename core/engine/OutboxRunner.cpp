@@ -128,6 +128,11 @@ base::Result<FlushReport> OutboxRunner::flush(const FlushOptions& options) {
             return sent.error();
         }
     }
+    auto held = m_outbox.unconfirmed();
+    if (!held) {
+        return held.error();
+    }
+    report.unconfirmed = std::move(held).value();
     return report;
 }
 
@@ -219,10 +224,15 @@ base::Result<void> OutboxRunner::record(const store::OutboxMessage& message, con
         r.outcome = DeliveryOutcome::Failed;
         return m_outbox.fail(id, sent.error().detail);
     }
-    // After the end of data, only a 4xx/5xx reply proves the server did not take the message.
+    // After the end of data, only a 4xx/5xx reply proves the server did not take the message;
+    // without one it probably has it, so it is held for the user instead of sent again.
     const bool definiteRefusal = !lastRefusal.empty();
+    if (endOfDataSent && !definiteRefusal) {
+        r.outcome = DeliveryOutcome::Unconfirmed;
+        return m_outbox.holdUnconfirmed(id, sent.error().detail);
+    }
     r.outcome = DeliveryOutcome::RetryLater;
-    if (auto retried = m_outbox.retryLater(id, sent.error().detail, endOfDataSent && !definiteRefusal); !retried) {
+    if (auto retried = m_outbox.retryLater(id, sent.error().detail); !retried) {
         return retried;
     }
     auto after = m_outbox.findByMessageId(message.messageId);

@@ -32,6 +32,9 @@ enum class DeliveryOutcome {
     RetryLater, // temporary failure: queued again for `nextAttempt`
     Failed,     // permanent failure: `error` holds the server's reply
     NotClaimed, // another process is sending it, or it left the queue meanwhile
+    // Broke off after the end of data, before the server's reply (`error`): the server probably
+    // has it. Held as 'unconfirmed' for the user; not sent again.
+    Unconfirmed,
 };
 
 struct DeliveryResult {
@@ -47,6 +50,9 @@ struct FlushReport {
     std::vector<store::RecoveredMessage> recovered; // left in 'sending' by a process that died
     std::vector<DeliveryResult> results;
     std::vector<DeliveryResult> filedLater; // accepted earlier, filed in Sent during this flush
+    // Every message held for the user when the flush ended: this flush's, recovered ones and
+    // earlier ones not yet confirmed, sent again or removed.
+    std::vector<store::OutboxMessage> unconfirmed;
 };
 
 // "pid:start-time" of this process, stored with a claimed message.
@@ -60,6 +66,7 @@ public:
     OutboxRunner(store::Database& db, const base::Clock& clock, FileInSent fileInSent = {});
 
     // Recovers messages of dead processes, files accepted ones in Sent, then sends the due ones.
+    // Unconfirmed messages are neither sent nor filed; the report lists them.
     // Errors only for the store (and Cancelled); delivery problems are per message in the report.
     [[nodiscard]] base::Result<FlushReport> flush(const FlushOptions& options);
 

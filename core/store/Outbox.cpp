@@ -16,6 +16,14 @@ namespace {
 
 using Value = Statement::Value;
 
+// last_error of a message held as unconfirmed (followed by what broke off).
+constexpr std::string_view kHeldReason = "the connection broke after the whole message had been sent; the server "
+                                         "probably has it; held, not sent again";
+// last_error of one whose process died after committing data_complete: the end-of-data marker may
+// or may not have gone out (that commit comes right before it).
+constexpr std::string_view kHeldAfterCrash = "was interrupted at the end of the message; the server may have it; "
+                                             "held, not sent again";
+
 // Runs an UPDATE and tells whether it changed a row.
 base::Result<bool> update(Database& db, std::string_view sql, std::initializer_list<Value> values) {
     auto st = Statement::prepare(db, sql, values);
@@ -40,8 +48,9 @@ base::Result<void> expectChanged(base::Result<bool> changed, std::int64_t id, st
 }
 
 std::optional<OutboxState> parseState(std::string_view s) {
-    static constexpr std::array<OutboxState, 5> kAll{OutboxState::Queued, OutboxState::Sending, OutboxState::Sent,
-                                                     OutboxState::Failed, OutboxState::Done};
+    static constexpr std::array<OutboxState, 6> kAll{OutboxState::Queued, OutboxState::Sending,
+                                                     OutboxState::Sent,   OutboxState::Failed,
+                                                     OutboxState::Done,   OutboxState::Unconfirmed};
     for (const auto state : kAll) {
         if (outboxStateName(state) == s) {
             return state;
@@ -153,6 +162,7 @@ std::string_view outboxStateName(OutboxState s) noexcept {
     case OutboxState::Sent: return "sent";
     case OutboxState::Failed: return "failed";
     case OutboxState::Done: return "done";
+    case OutboxState::Unconfirmed: return "unconfirmed";
     }
     return "queued";
 }
@@ -246,6 +256,10 @@ base::Result<std::vector<std::int64_t>> Outbox::unfiled() const {
     return queryIds(m_db, "SELECT id FROM outbox WHERE state = 'sent' ORDER BY account_id, sent_at, id", {});
 }
 
+base::Result<std::vector<OutboxMessage>> Outbox::unconfirmed() const {
+    return queryMessages(m_db, "WHERE state = 'unconfirmed' ORDER BY queued_at, id", {}, false);
+}
+
 base::Result<bool> Outbox::claim(std::int64_t id, std::string_view owner) {
     return update(m_db,
                   "UPDATE outbox SET state = 'sending', attempts = attempts + 1, claimed_by = ?, data_complete = 0 "
@@ -306,7 +320,7 @@ base::Result<bool> Outbox::claimFiling(std::int64_t id, std::string_view owner,
     return true;
 }
 
-base::Result<void> Outbox::retryLater(std::int64_t id, std::string_view error, bool outcomeUnknown) {
+base::Result<void> Outbox::retryLater(std::int64_t id, std::string_view error) {
     auto tx = Transaction::begin(m_db);
     if (!tx) {
         return tx.error();
@@ -318,14 +332,23 @@ base::Result<void> Outbox::retryLater(std::int64_t id, std::string_view error, b
     const std::int64_t next = now() + retryDelay(message->attempts).count();
     if (auto ok = expectChanged(update(m_db,
                                        "UPDATE outbox SET state = 'queued', next_attempt = ?, last_error = ?, "
-                                       "claimed_by = NULL, data_complete = 0, unknown_outcomes = unknown_outcomes + ? "
-                                       "WHERE id = ? AND state = 'sending'",
-                                       {next, error, std::int64_t{outcomeUnknown ? 1 : 0}, id}),
+                                       "claimed_by = NULL, data_complete = 0 WHERE id = ? AND state = 'sending'",
+                                       {next, error, id}),
                                 id, "sending");
         !ok) {
         return ok;
     }
     return tx->commit();
+}
+
+base::Result<void> Outbox::holdUnconfirmed(std::int64_t id, std::string_view error) {
+    const std::string why = std::string(kHeldReason) + (error.empty() ? "" : ": ") + std::string(error);
+    return expectChanged(update(m_db,
+                                "UPDATE outbox SET state = 'unconfirmed', last_error = ?, claimed_by = NULL, "
+                                "data_complete = 0, unknown_outcomes = unknown_outcomes + 1 "
+                                "WHERE id = ? AND state = 'sending'",
+                                {std::string_view(why), id}),
+                         id, "sending");
 }
 
 base::Result<void> Outbox::fail(std::int64_t id, std::string_view error) {
@@ -336,17 +359,26 @@ base::Result<void> Outbox::fail(std::int64_t id, std::string_view error) {
                          id, "sending");
 }
 
+base::Result<void> Outbox::confirm(std::int64_t id) {
+    return expectChanged(update(m_db,
+                                "UPDATE outbox SET state = 'sent', sent_at = ?, claimed_by = NULL "
+                                "WHERE id = ? AND state = 'unconfirmed'",
+                                {now(), id}),
+                         id, "unconfirmed");
+}
+
 base::Result<void> Outbox::requeue(std::int64_t id) {
-    return expectChanged(
-        update(m_db, "UPDATE outbox SET state = 'queued', next_attempt = ? WHERE id = ? AND state = 'failed'",
-               {now(), id}),
-        id, "failed");
+    return expectChanged(update(m_db,
+                                "UPDATE outbox SET state = 'queued', next_attempt = ? "
+                                "WHERE id = ? AND state IN ('failed', 'unconfirmed')",
+                                {now(), id}),
+                         id, "failed' or 'unconfirmed");
 }
 
 base::Result<void> Outbox::remove(std::int64_t id) {
     return expectChanged(
-        update(m_db, "DELETE FROM outbox WHERE id = ? AND state IN ('queued', 'failed', 'done')", {id}), id,
-        "queued', 'failed' or 'done");
+        update(m_db, "DELETE FROM outbox WHERE id = ? AND state IN ('queued', 'failed', 'unconfirmed', 'done')", {id}),
+        id, "queued', 'failed', 'unconfirmed' or 'done");
 }
 
 base::Result<std::vector<RecoveredMessage>>
@@ -376,15 +408,18 @@ Outbox::recover(const std::function<bool(std::string_view owner)>& ownerAlive) {
         found.push_back({st->columnInt64(0), st->columnText(1), st->columnInt64(3) != 0});
     }
     for (const auto& r : found) {
-        const std::string_view sql =
+        auto changed =
             r.outcomeUnknown
-                ? "UPDATE outbox SET state = 'queued', next_attempt = ?, claimed_by = NULL, data_complete = 0, "
-                  "unknown_outcomes = unknown_outcomes + 1, last_error = 'attempt ' || attempts || ' was interrupted "
-                  "after the end of the message was sent: the server may have it; sent again' "
-                  "WHERE id = ? AND state = 'sending'"
-                : "UPDATE outbox SET state = 'queued', next_attempt = ?, claimed_by = NULL, data_complete = 0 "
-                  "WHERE id = ? AND state = 'sending'";
-        if (auto changed = update(m_db, sql, {now(), r.id}); !changed) {
+                ? update(m_db,
+                         "UPDATE outbox SET state = 'unconfirmed', claimed_by = NULL, data_complete = 0, "
+                         "unknown_outcomes = unknown_outcomes + 1, last_error = 'attempt ' || attempts || ' ' || ? "
+                         "WHERE id = ? AND state = 'sending'",
+                         {kHeldAfterCrash, r.id})
+                : update(m_db,
+                         "UPDATE outbox SET state = 'queued', next_attempt = ?, claimed_by = NULL, data_complete = 0 "
+                         "WHERE id = ? AND state = 'sending'",
+                         {now(), r.id});
+        if (!changed) {
             return changed.error();
         }
     }

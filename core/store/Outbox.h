@@ -22,6 +22,10 @@ enum class OutboxState {
     Sent,    // the server accepted it (final 250); not yet filed in Sent
     Failed,  // the server refused it for good; last_error holds its reply
     Done,    // sent and filed in Sent
+    // The attempt broke off at the end of data, before the server's reply: the server may have it
+    // (RFC 1047). Held for the user, who confirms it (-> sent) or sends it again (-> queued); never
+    // sent again nor filed in Sent on its own.
+    Unconfirmed,
 };
 
 [[nodiscard]] std::string_view outboxStateName(OutboxState s) noexcept; // "queued", "sending", ...
@@ -40,7 +44,7 @@ struct OutboxMessage {
     std::int64_t queuedAt = 0;
     std::optional<std::int64_t> sentAt;
     bool dataComplete = false; // 'sending': the end of data may have reached the server
-    int unknownOutcomes = 0;   // attempts interrupted after the end of data (possible duplicates)
+    int unknownOutcomes = 0;   // attempts interrupted after the end of data (each one held as unconfirmed)
 };
 
 struct QueueOutcome {
@@ -52,7 +56,9 @@ struct QueueOutcome {
 struct RecoveredMessage {
     std::int64_t id = 0;
     std::string messageId;
-    bool outcomeUnknown = false; // the end of data may have reached the server
+    // The end of data may have reached the server: the message is now 'unconfirmed' (held, not
+    // sent again). Otherwise it is 'queued' again, due at once.
+    bool outcomeUnknown = false;
 };
 
 // How long to wait after the n-th failed attempt (temporary failure): 1 min, 10 min, 100 min,
@@ -82,6 +88,8 @@ public:
     [[nodiscard]] base::Result<std::vector<OutboxMessage>> due(bool ignoreSchedule) const;
     // Ids of the messages in 'sent' (accepted by the server, not yet filed in Sent).
     [[nodiscard]] base::Result<std::vector<std::int64_t>> unfiled() const;
+    // The messages held for the user ('unconfirmed'), oldest first, without the raw bytes.
+    [[nodiscard]] base::Result<std::vector<OutboxMessage>> unconfirmed() const;
 
     // queued -> sending, attempts + 1, owned by `owner`. false when the message is not queued
     // (another process took it, or it is gone): the caller must not send it.
@@ -97,22 +105,30 @@ public:
     // (`ownerAlive` says false); false when a live process holds it or it is no longer 'sent'.
     [[nodiscard]] base::Result<bool> claimFiling(std::int64_t id, std::string_view owner,
                                                  const std::function<bool(std::string_view owner)>& ownerAlive);
-    // sending -> queued with next_attempt = now + retryDelay(attempts); keeps the error.
-    // `outcomeUnknown`: the attempt broke off after the end of data, before the server's answer,
-    // so the server may have the message (counted in unknown_outcomes).
-    [[nodiscard]] base::Result<void> retryLater(std::int64_t id, std::string_view error, bool outcomeUnknown = false);
+    // sending -> queued with next_attempt = now + retryDelay(attempts); keeps the error. Only for
+    // attempts that certainly did not deliver (before the end of data, or a refusal of it).
+    [[nodiscard]] base::Result<void> retryLater(std::int64_t id, std::string_view error);
+    // sending -> unconfirmed: the attempt broke off after the end of data, before the server's
+    // reply, so the server probably has the message. Counted in unknown_outcomes; last_error says
+    // so, followed by `error`.
+    [[nodiscard]] base::Result<void> holdUnconfirmed(std::int64_t id, std::string_view error);
     // sending -> failed with the server's reply.
     [[nodiscard]] base::Result<void> fail(std::int64_t id, std::string_view error);
-    // failed -> queued, due now (the user fixed the address, or wants another try).
+    // unconfirmed -> sent, sent_at = now: the user knows it arrived. The next flush files it in
+    // Sent as for any accepted message.
+    [[nodiscard]] base::Result<void> confirm(std::int64_t id);
+    // failed or unconfirmed -> queued, due now (the user fixed the address, wants another try, or
+    // accepts that an unconfirmed message may arrive twice).
     [[nodiscard]] base::Result<void> requeue(std::int64_t id);
-    // Forgets a message that is not on its way: queued, failed or done. InvalidArgument for one
-    // being sent or not yet filed in Sent.
+    // Forgets a message that is not on its way: queued, failed, unconfirmed or done.
+    // InvalidArgument for one being sent or not yet filed in Sent.
     [[nodiscard]] base::Result<void> remove(std::int64_t id);
 
-    // Messages left in 'sending' by owners that are gone (`ownerAlive` says false) go back to
-    // 'queued', due now. One whose end of data may have reached the server is counted in
-    // unknown_outcomes and its last_error says so; it is still sent again (never lost), and the
-    // report lets the caller show that the recipients may get it twice.
+    // Messages left in 'sending' by owners that are gone (`ownerAlive` says false): one whose end
+    // of data may have reached the server (data_complete) becomes 'unconfirmed' (counted in
+    // unknown_outcomes, last_error says so) and is not sent again; the others go back to 'queued',
+    // due now. The owner may have died just before the end-of-data marker went out, so the server
+    // may lack an unconfirmed message: that is for the user to find out.
     [[nodiscard]] base::Result<std::vector<RecoveredMessage>>
     recover(const std::function<bool(std::string_view owner)>& ownerAlive);
 

@@ -2,6 +2,10 @@
 // profile once instead of a hundred times, as a hundred `send` runs would).
 //   outbox-helper queue DB PASSPHRASE_FILE PREFIX N   queues N messages alice -> bob with
 //                                                  Message-IDs <PREFIX-i@example.org>
+//   outbox-helper interrupt DB PASSPHRASE_FILE MESSAGE-ID
+//                                                  leaves the queued message as a process killed
+//                                                  right after the end of data would: 'sending',
+//                                                  data_complete, owned by a process that is gone
 #include "base/Clock.h"
 #include "base/SecureBuffer.h"
 #include "mail/Envelope.h"
@@ -32,11 +36,27 @@ int die(const std::string& what) {
     return 1;
 }
 
+// Claims the queued message for a process that is gone and marks its end of data as sent.
+int interrupt(store::Database& db, std::string_view messageId) {
+    const base::SystemClock clock;
+    store::Outbox outbox(db, clock);
+    auto message = outbox.findByMessageId(messageId);
+    if (!message) {
+        return die(message.error().detail);
+    }
+    auto claimed = outbox.claim(message->id, "0:0"); // pid 0: no process, so its owner is gone
+    if (!claimed || !*claimed) {
+        return die(std::string(messageId) + " is not queued");
+    }
+    auto marked = outbox.markDataComplete(message->id);
+    return marked ? 0 : die(marked.error().detail);
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
     if (argc < 4) {
-        return die("usage: queue DB PASSFILE PREFIX N");
+        return die("usage: queue DB PASSFILE PREFIX N | interrupt DB PASSFILE MESSAGE-ID");
     }
     const std::string command = argv[1];
     std::ifstream pw(argv[3]);
@@ -79,6 +99,13 @@ int main(int argc, char** argv) {
         }
         auto committed = tx->commit();
         return committed ? 0 : die(committed.error().detail);
+    }
+    if (command == "interrupt" && argc == 5) {
+        try {
+            return interrupt(*db, argv[4]);
+        } catch (...) { // a Result accessed on the wrong side; main must not throw
+            return 1;
+        }
     }
     return die("unknown command " + command);
 }

@@ -3,9 +3,15 @@
 #include "store/AccountStore.h"
 #include "store/Outbox.h"
 
+#include <arpa/inet.h>
+#include <array>
 #include <atomic>
 #include <filesystem>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <thread>
 #include <unistd.h>
 
 using namespace sealpost;
@@ -52,6 +58,117 @@ std::int64_t addUnreachableAccount(store::Database& db) {
     a.smtp.security = mail::Security::ImplicitTls;
     auto id = store::AccountStore(db).add(a);
     EXPECT_TRUE(id.ok());
+    return id.ok() ? *id : 0;
+}
+
+// A plain-text SMTP peer on 127.0.0.1 that answers the commands of one submission and then does
+// `afterData` with the end of data: a 250, a 451, or dropping the connection without a reply (the
+// RFC 1047 case). Counts the messages whose end of data it received.
+class ScriptedSmtpPeer {
+public:
+    enum class AfterData { Accept, Refuse, Drop };
+
+    ScriptedSmtpPeer() {
+        m_listen = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t len = sizeof addr;
+        auto* sa = reinterpret_cast<sockaddr*>(&addr); // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast)
+        EXPECT_EQ(::bind(m_listen, sa, len), 0);
+        EXPECT_EQ(::listen(m_listen, 4), 0);
+        EXPECT_EQ(::getsockname(m_listen, sa, &len), 0);
+        m_port = ntohs(addr.sin_port);
+        m_thread = std::thread([this] { serve(); });
+    }
+    ScriptedSmtpPeer(const ScriptedSmtpPeer&) = delete;
+    ScriptedSmtpPeer& operator=(const ScriptedSmtpPeer&) = delete;
+    ScriptedSmtpPeer(ScriptedSmtpPeer&&) = delete;
+    ScriptedSmtpPeer& operator=(ScriptedSmtpPeer&&) = delete;
+    ~ScriptedSmtpPeer() {
+        m_stop = true;
+        m_thread.join();
+        ::close(m_listen);
+    }
+
+    [[nodiscard]] int port() const { return m_port; }
+    void setAfterData(AfterData a) { m_afterData = a; }
+    [[nodiscard]] int messagesReceived() const { return m_messages; }
+
+private:
+    void serve() {
+        while (!m_stop) {
+            pollfd p{m_listen, POLLIN, 0};
+            if (::poll(&p, 1, 50) <= 0) {
+                continue;
+            }
+            const int fd = ::accept(m_listen, nullptr, nullptr);
+            if (fd >= 0) {
+                converse(fd);
+                ::close(fd);
+            }
+        }
+    }
+
+    // One connection: true answers until the end of data, then m_afterData.
+    void converse(int fd) {
+        const auto say = [fd](std::string_view reply) { return ::send(fd, reply.data(), reply.size(), MSG_NOSIGNAL); };
+        say("220 peer ESMTP\r\n");
+        std::string buffer;
+        bool inData = false;
+        for (;;) {
+            const auto end = buffer.find(inData ? "\r\n.\r\n" : "\r\n");
+            if (end == std::string::npos) {
+                pollfd p{fd, POLLIN, 0};
+                std::array<char, 4096> chunk{};
+                const auto n = ::poll(&p, 1, 10'000) > 0 ? ::recv(fd, chunk.data(), chunk.size(), 0) : 0;
+                if (n <= 0) {
+                    return;
+                }
+                buffer.append(chunk.data(), static_cast<std::size_t>(n));
+                continue;
+            }
+            const std::string line = buffer.substr(0, end);
+            buffer.erase(0, end + (inData ? 5 : 2));
+            if (inData) {
+                inData = false;
+                ++m_messages;
+                if (m_afterData == AfterData::Drop) {
+                    return;
+                }
+                say(m_afterData == AfterData::Accept ? "250 2.0.0 queued\r\n" : "451 4.3.0 try again later\r\n");
+            } else if (line.starts_with("EHLO")) {
+                say("250-peer\r\n250 8BITMIME\r\n");
+            } else if (line.starts_with("DATA")) {
+                inData = true;
+                say("354 go ahead\r\n");
+            } else if (line.starts_with("QUIT")) {
+                say("221 bye\r\n");
+                return;
+            } else {
+                say("250 ok\r\n"); // MAIL, RCPT, RSET, NOOP
+            }
+        }
+    }
+
+    int m_listen = -1;
+    int m_port = 0;
+    std::atomic<bool> m_stop{false};
+    std::atomic<AfterData> m_afterData{AfterData::Accept};
+    std::atomic<int> m_messages{0};
+    std::thread m_thread;
+};
+
+std::int64_t addPeerAccount(store::Database& db, int port) {
+    store::Account a;
+    a.address = "alice@example.org";
+    a.imap.host = a.smtp.host = "127.0.0.1";
+    a.imap.port = 1;
+    a.smtp.port = port;
+    a.smtp.security = mail::Security::Plain;
+    a.smtp.stallTimeout = std::chrono::seconds(5);
+    auto id = store::AccountStore(db).add(a);
+    EXPECT_TRUE(id.ok()) << (id.ok() ? "" : id.error().detail);
     return id.ok() ? *id : 0;
 }
 
@@ -162,4 +279,127 @@ TEST(OutboxRunnerTest, ProcessOwner) {
     EXPECT_TRUE(processOwnerAlive(me));
     EXPECT_FALSE(processOwnerAlive(std::to_string(::getpid()) + ":1")); // same pid, other start time
     EXPECT_FALSE(processOwnerAlive("garbage"));
+}
+
+TEST(OutboxRunnerTest, ConnectionLostAfterEndOfDataHoldsTheMessageForTheUser) {
+    TempProfile p;
+    const base::SystemClock clock;
+    store::Outbox outbox(p.db(), clock);
+    ScriptedSmtpPeer peer;
+    peer.setAfterData(ScriptedSmtpPeer::AfterData::Drop);
+    const auto id = queue(outbox, addPeerAccount(p.db(), peer.port()), "<held@x>");
+    int filings = 0;
+    OutboxRunner runner(p.db(), clock, [&](const store::OutboxMessage&) -> base::Result<void> {
+        ++filings;
+        return base::Ok{};
+    });
+
+    auto first = runner.flush({});
+    ASSERT_TRUE(first.ok()) << first.error().detail;
+    ASSERT_EQ(first->results.size(), 1U);
+    EXPECT_EQ(first->results[0].outcome, DeliveryOutcome::Unconfirmed);
+    ASSERT_TRUE(first->results[0].error.has_value());
+    EXPECT_EQ(peer.messagesReceived(), 1);
+    auto held = outbox.get(id);
+    EXPECT_EQ(held->state, OutboxState::Unconfirmed);
+    EXPECT_EQ(held->unknownOutcomes, 1);
+    EXPECT_NE(held->lastError.find("probably has it"), std::string::npos);
+    ASSERT_EQ(first->unconfirmed.size(), 1U);
+    EXPECT_EQ(first->unconfirmed[0].id, id);
+    EXPECT_EQ(filings, 0);
+
+    // Later flushes, even forced ones, neither send nor file it; they keep reporting it.
+    FlushOptions force;
+    force.force = true;
+    auto second = runner.flush(force);
+    ASSERT_TRUE(second.ok());
+    EXPECT_TRUE(second->results.empty());
+    EXPECT_TRUE(second->filedLater.empty());
+    ASSERT_EQ(second->unconfirmed.size(), 1U);
+    EXPECT_EQ(peer.messagesReceived(), 1);
+    EXPECT_EQ(filings, 0);
+
+    // The user knows it arrived: it is filed in Sent, never sent again.
+    ASSERT_TRUE(outbox.confirm(id).ok());
+    auto third = runner.flush(force);
+    ASSERT_TRUE(third.ok());
+    ASSERT_EQ(third->filedLater.size(), 1U);
+    EXPECT_TRUE(third->filedLater[0].filed);
+    EXPECT_TRUE(third->unconfirmed.empty());
+    EXPECT_EQ(outbox.get(id)->state, OutboxState::Done);
+    EXPECT_EQ(filings, 1);
+    EXPECT_EQ(peer.messagesReceived(), 1);
+}
+
+TEST(OutboxRunnerTest, RequeuedUnconfirmedMessageIsSentAgain) {
+    TempProfile p;
+    const base::SystemClock clock;
+    store::Outbox outbox(p.db(), clock);
+    ScriptedSmtpPeer peer;
+    peer.setAfterData(ScriptedSmtpPeer::AfterData::Drop);
+    const auto id = queue(outbox, addPeerAccount(p.db(), peer.port()), "<again@x>");
+    OutboxRunner runner(p.db(), clock, [](const store::OutboxMessage&) -> base::Result<void> { return base::Ok{}; });
+    ASSERT_TRUE(runner.flush({}).ok());
+    ASSERT_EQ(outbox.get(id)->state, OutboxState::Unconfirmed);
+
+    peer.setAfterData(ScriptedSmtpPeer::AfterData::Accept);
+    ASSERT_TRUE(outbox.requeue(id).ok()); // the user accepts a possible duplicate
+    auto report = runner.flush({});
+    ASSERT_TRUE(report.ok()) << report.error().detail;
+    ASSERT_EQ(report->results.size(), 1U);
+    EXPECT_EQ(report->results[0].outcome, DeliveryOutcome::Sent);
+    EXPECT_TRUE(report->results[0].filed);
+    EXPECT_EQ(peer.messagesReceived(), 2);
+    const auto m = outbox.get(id);
+    EXPECT_EQ(m->state, OutboxState::Done);
+    EXPECT_EQ(m->attempts, 2);
+    EXPECT_EQ(m->unknownOutcomes, 1);
+}
+
+TEST(OutboxRunnerTest, RefusalOfTheEndOfDataIsDefiniteAndRetried) {
+    TempProfile p;
+    const base::SystemClock clock;
+    store::Outbox outbox(p.db(), clock);
+    ScriptedSmtpPeer peer;
+    peer.setAfterData(ScriptedSmtpPeer::AfterData::Refuse);
+    const auto id = queue(outbox, addPeerAccount(p.db(), peer.port()), "<refused@x>");
+    OutboxRunner runner(p.db(), clock);
+    auto report = runner.flush({});
+    ASSERT_TRUE(report.ok()) << report.error().detail;
+    ASSERT_EQ(report->results.size(), 1U);
+    EXPECT_EQ(report->results[0].outcome, DeliveryOutcome::RetryLater);
+    EXPECT_TRUE(report->unconfirmed.empty());
+    const auto m = outbox.get(id);
+    EXPECT_EQ(m->state, OutboxState::Queued);
+    EXPECT_EQ(m->unknownOutcomes, 0);
+    EXPECT_NE(m->lastError.find("451"), std::string::npos);
+}
+
+TEST(OutboxRunnerTest, RecoveredAfterEndOfDataIsHeldAndNotSent) {
+    TempProfile p;
+    const base::SystemClock clock;
+    store::Outbox outbox(p.db(), clock);
+    const auto account = addUnreachableAccount(p.db());
+    const auto before = queue(outbox, account, "<before@x>");
+    const auto after = queue(outbox, account, "<after@x>");
+    const std::string dead = "0:0"; // no process has pid 0
+    ASSERT_TRUE(*outbox.claim(before, dead));
+    ASSERT_TRUE(*outbox.claim(after, dead));
+    ASSERT_TRUE(outbox.markDataComplete(after).ok());
+
+    OutboxRunner runner(p.db(), clock);
+    FlushOptions force;
+    force.force = true;
+    auto report = runner.flush(force);
+    ASSERT_TRUE(report.ok()) << report.error().detail;
+    ASSERT_EQ(report->recovered.size(), 2U);
+    for (const auto& r : report->recovered) {
+        EXPECT_EQ(r.outcomeUnknown, r.id == after);
+    }
+    ASSERT_EQ(report->results.size(), 1U); // only the one that certainly did not reach the server
+    EXPECT_EQ(report->results[0].id, before);
+    ASSERT_EQ(report->unconfirmed.size(), 1U);
+    EXPECT_EQ(report->unconfirmed[0].id, after);
+    EXPECT_EQ(outbox.get(after)->state, OutboxState::Unconfirmed);
+    EXPECT_EQ(outbox.get(after)->attempts, 1);
 }

@@ -164,8 +164,12 @@ TEST_F(OutboxTest, OnlyMessagesNotOnTheirWayCanBeRemoved) {
     const auto failed = queueOne("<failed@x>");
     const auto sending = queueOne("<sending@x>");
     const auto sent = queueOne("<sent@x>");
+    const auto held = queueOne("<held@x>");
     ASSERT_TRUE(*outbox().claim(failed, "me"));
     ASSERT_TRUE(outbox().fail(failed, "550 no"));
+    ASSERT_TRUE(*outbox().claim(held, "me"));
+    ASSERT_TRUE(outbox().markDataComplete(held));
+    ASSERT_TRUE(outbox().holdUnconfirmed(held, "connection reset"));
     ASSERT_TRUE(*outbox().claim(sending, "me"));
     ASSERT_TRUE(*outbox().claim(sent, "me"));
     ASSERT_TRUE(outbox().markSent(sent));
@@ -173,6 +177,7 @@ TEST_F(OutboxTest, OnlyMessagesNotOnTheirWayCanBeRemoved) {
     EXPECT_EQ(outbox().remove(sent).error().code, ErrorCode::InvalidArgument); // not filed in Sent yet
     ASSERT_TRUE(outbox().remove(queued));
     ASSERT_TRUE(outbox().remove(failed));
+    ASSERT_TRUE(outbox().remove(held));
     ASSERT_TRUE(outbox().markFiled(sent));
     ASSERT_TRUE(outbox().remove(sent));
     EXPECT_EQ(outbox().remove(queued).error().code, ErrorCode::InvalidArgument); // gone
@@ -194,21 +199,86 @@ TEST_F(OutboxTest, RecoveryOfDeadOwners) {
     EXPECT_EQ(get(before).state, OutboxState::Queued);
     EXPECT_EQ(get(before).unknownOutcomes, 0);
     EXPECT_TRUE(get(before).lastError.empty());
-    EXPECT_EQ(get(after).state, OutboxState::Queued);
+    for (const auto& r : *recovered) {
+        EXPECT_EQ(r.outcomeUnknown, r.id == after);
+    }
+    // Held for the user: not sent again, not filed in Sent.
+    EXPECT_EQ(get(after).state, OutboxState::Unconfirmed);
     EXPECT_EQ(get(after).unknownOutcomes, 1);
-    EXPECT_NE(get(after).lastError.find("may have it"), std::string::npos);
+    EXPECT_EQ(get(after).lastError,
+              "attempt 1 was interrupted at the end of the message; the server may have it; held, not sent again");
     EXPECT_FALSE(get(after).dataComplete);
     EXPECT_EQ(get(alive).state, OutboxState::Sending);
-    EXPECT_EQ(outbox().due(false)->size(), 2U); // due at once, not after a back-off
+    ASSERT_EQ(outbox().due(true)->size(), 1U);
+    EXPECT_EQ(outbox().due(false)->front().id, before); // due at once, not after a back-off
+    EXPECT_TRUE(outbox().unfiled()->empty());
+    ASSERT_EQ(outbox().unconfirmed()->size(), 1U);
+    EXPECT_EQ(outbox().unconfirmed()->front().id, after);
+    // Recovering again changes nothing.
+    auto again = outbox().recover([](std::string_view owner) { return owner == "alive"; });
+    ASSERT_TRUE(again);
+    EXPECT_TRUE(again->empty());
+    EXPECT_EQ(get(after).unknownOutcomes, 1);
 }
 
-TEST_F(OutboxTest, BrokenOffAfterEndOfDataCountsAsUnknownOutcome) {
+TEST_F(OutboxTest, BrokenOffAfterEndOfDataIsHeldUnconfirmed) {
     const auto id = queueOne();
     ASSERT_TRUE(*outbox().claim(id, "me"));
     ASSERT_TRUE(outbox().markDataComplete(id));
-    ASSERT_TRUE(outbox().retryLater(id, "connection reset", true));
+    ASSERT_TRUE(outbox().holdUnconfirmed(id, "connection reset"));
+    const auto m = get(id);
+    EXPECT_EQ(m.state, OutboxState::Unconfirmed);
+    EXPECT_EQ(m.unknownOutcomes, 1);
+    EXPECT_FALSE(m.dataComplete);
+    EXPECT_NE(m.lastError.find("the server probably has it"), std::string::npos);
+    EXPECT_NE(m.lastError.find("connection reset"), std::string::npos);
+    EXPECT_TRUE(outbox().due(true)->empty());
+    EXPECT_TRUE(outbox().unfiled()->empty());
+    EXPECT_FALSE(*outbox().claim(id, "me"));
+    // Only from 'sending'.
+    EXPECT_EQ(outbox().holdUnconfirmed(id, "again").error().code, ErrorCode::InvalidArgument);
     EXPECT_EQ(get(id).unknownOutcomes, 1);
-    EXPECT_FALSE(get(id).dataComplete);
+}
+
+TEST_F(OutboxTest, ConfirmingAnUnconfirmedMessageMakesItSentForFiling) {
+    const auto id = queueOne();
+    ASSERT_TRUE(*outbox().claim(id, "me"));
+    ASSERT_TRUE(outbox().markDataComplete(id));
+    ASSERT_TRUE(outbox().holdUnconfirmed(id, "timeout"));
+    m_clock.advance(minutes(5));
+    ASSERT_TRUE(outbox().confirm(id));
+    EXPECT_EQ(get(id).state, OutboxState::Sent);
+    EXPECT_EQ(get(id).sentAt, m_clock.unix());
+    EXPECT_EQ(*outbox().unfiled(), std::vector<std::int64_t>{id});
+    EXPECT_TRUE(outbox().unconfirmed()->empty());
+    // Nobody holds the filing: any process takes it.
+    EXPECT_TRUE(*outbox().claimFiling(id, "filer", [](std::string_view) { return true; }));
+    ASSERT_TRUE(outbox().markFiled(id));
+    EXPECT_EQ(get(id).state, OutboxState::Done);
+    EXPECT_EQ(get(id).attempts, 1);
+    // Only unconfirmed messages can be confirmed.
+    EXPECT_EQ(outbox().confirm(id).error().code, ErrorCode::InvalidArgument);
+    const auto queued = queueOne("<queued@x>");
+    EXPECT_EQ(outbox().confirm(queued).error().code, ErrorCode::InvalidArgument);
+    EXPECT_EQ(get(queued).state, OutboxState::Queued);
+}
+
+TEST_F(OutboxTest, AnUnconfirmedMessageIsSentAgainOnlyWhenRequeued) {
+    const auto id = queueOne();
+    ASSERT_TRUE(*outbox().claim(id, "me"));
+    ASSERT_TRUE(outbox().markDataComplete(id));
+    ASSERT_TRUE(outbox().holdUnconfirmed(id, "timeout"));
+    m_clock.advance(minutes(90));
+    EXPECT_TRUE(outbox().due(false)->empty()); // however long it waits
+    ASSERT_TRUE(outbox().requeue(id));
+    EXPECT_EQ(get(id).state, OutboxState::Queued);
+    EXPECT_EQ(get(id).nextAttempt, m_clock.unix());
+    ASSERT_EQ(outbox().due(false)->size(), 1U);
+    ASSERT_TRUE(*outbox().claim(id, "me"));
+    EXPECT_EQ(get(id).attempts, 2);
+    EXPECT_EQ(get(id).unknownOutcomes, 1); // the history stays
+    // Neither a queued nor a sending message is requeued.
+    EXPECT_EQ(outbox().requeue(id).error().code, ErrorCode::InvalidArgument);
 }
 
 TEST_F(OutboxTest, TwoConnectionsCannotClaimTheSameMessage) {
