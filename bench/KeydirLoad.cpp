@@ -5,12 +5,14 @@
 // exactly what a real directory would. One key for all leaves keeps generation fast (a signature
 // per certificate, about 40 us); the certificates themselves all differ.
 //
-// Usage: sealpost-bench-keydir-load DATABASE_URL COUNT CA_PEM_OUT SAMPLE_OUT SAMPLE_SIZE
-//   DATABASE_URL  as sealpost-keydir --database (sqlite:PATH or postgresql://...)
+// Usage: sealpost-bench-keydir-load COUNT CA_PEM_OUT SAMPLE_OUT SAMPLE_SIZE DATABASE_URL...
 //   CA_PEM_OUT    the test CA, for sealpost-keydir --trust-anchors
 //   SAMPLE_OUT    SAMPLE_SIZE address hashes spread evenly over the loaded ones, one per line
+//   DATABASE_URL  as sealpost-keydir --database (sqlite:PATH or postgresql://...); each one gets
+//                 the same certificates (generated once)
 #include "keydir/store/CertStore.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -23,6 +25,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -112,19 +115,22 @@ std::string sha256Hex(const void* data, std::size_t size) {
 } // namespace
 
 int main(int argc, char** argv) {
-    if (argc != 6) {
-        std::cerr << "usage: sealpost-bench-keydir-load DATABASE_URL COUNT CA_PEM_OUT SAMPLE_OUT SAMPLE_SIZE\n";
+    if (argc < 6) {
+        std::cerr << "usage: sealpost-bench-keydir-load COUNT CA_PEM_OUT SAMPLE_OUT SAMPLE_SIZE DATABASE_URL...\n";
         return 2;
     }
-    const std::string url = argv[1];
-    const long count = std::strtol(argv[2], nullptr, 10);
-    const long sampleSize = std::strtol(argv[5], nullptr, 10);
+    const long count = std::strtol(argv[1], nullptr, 10);
+    const long sampleSize = std::strtol(argv[4], nullptr, 10);
     if (count <= 0 || sampleSize <= 0 || sampleSize > count) {
         die("COUNT and SAMPLE_SIZE must be positive, SAMPLE_SIZE at most COUNT");
     }
-    auto store = keydir::openCertStore(url, 1);
-    if (!store) {
-        die("cannot open " + url + ": " + store.error().detail);
+    std::vector<std::unique_ptr<keydir::CertStore>> stores;
+    for (int i = 5; i < argc; ++i) {
+        auto store = keydir::openCertStore(argv[i], 1);
+        if (!store) {
+            die(std::string("cannot open ") + argv[i] + ": " + store.error().detail);
+        }
+        stores.push_back(std::move(*store));
     }
 
     const std::time_t now = std::time(nullptr);
@@ -132,28 +138,26 @@ int main(int argc, char** argv) {
     const X509Ptr ca =
         makeCert("Sealpost Bench CA", caKey.get(), nullptr, caKey.get(), 1, now, -86400, 10L * 365 * 86400);
     {
-        std::unique_ptr<FILE, int (*)(FILE*)> out(std::fopen(argv[3], "w"), &std::fclose);
+        std::unique_ptr<FILE, int (*)(FILE*)> out(std::fopen(argv[2], "w"), &std::fclose);
         if (!out || PEM_write_X509(out.get(), ca.get()) != 1) {
-            die(std::string("cannot write ") + argv[3]);
+            die(std::string("cannot write ") + argv[2]);
         }
     }
-    std::ofstream sample(argv[4]);
+    std::ofstream sample(argv[3]);
     if (!sample) {
-        die(std::string("cannot write ") + argv[4]);
+        die(std::string("cannot write ") + argv[3]);
     }
     const long sampleStep = count / sampleSize;
 
     const KeyPtr leafKey = ecKey();
-    const auto started = std::chrono::steady_clock::now();
-    constexpr long kBatch = 10000;
-    std::vector<keydir::CertStore::BulkEntry> batch;
-    batch.reserve(kBatch);
-    std::int64_t inserted = 0;
-    for (long i = 0; i < count; ++i) {
+    // Certificate i, ready to store. Called from several threads: OpenSSL objects shared here
+    // (keys, the CA certificate) are only read.
+    auto makeEntry = [&](long i) {
         const std::string address = "user" + std::to_string(i) + "@bench.example";
         // Issued over the past 30 days, valid for a year: realistic spread of notBefore.
+        const long notBeforeOffset = -86400L * (1 + i % 30);
         const X509Ptr leaf =
-            makeCert(address, leafKey.get(), ca.get(), caKey.get(), 2 + i, now, -86400L * (1 + i % 30), 365L * 86400);
+            makeCert(address, leafKey.get(), ca.get(), caKey.get(), 2 + i, now, notBeforeOffset, 365L * 86400);
         unsigned char* der = nullptr;
         const int derLength = i2d_X509(leaf.get(), &der);
         if (derLength <= 0) {
@@ -163,26 +167,48 @@ int main(int argc, char** argv) {
         entry.cert.leafDer.assign(der, der + derLength);
         OPENSSL_free(der);
         entry.cert.fingerprint = sha256Hex(entry.cert.leafDer.data(), entry.cert.leafDer.size());
-        entry.cert.notBefore = now - 86400L * (1 + i % 30);
+        entry.cert.notBefore = now + notBeforeOffset;
         entry.cert.notAfter = entry.cert.notBefore + 365L * 86400;
         entry.cert.provenance = "enrolled";
         entry.addressHashes.push_back(sha256Hex(address.data(), address.size()));
-        if (i % sampleStep == 0 && i / sampleStep < sampleSize) {
-            sample << entry.addressHashes.front() << "\n";
+        return entry;
+    };
+
+    const auto started = std::chrono::steady_clock::now();
+    const long threads = std::max(1U, std::thread::hardware_concurrency());
+    constexpr long kBatch = 10000;
+    std::int64_t inserted = 0;
+    for (long first = 0; first < count; first += kBatch) {
+        const long size = std::min(kBatch, count - first);
+        std::vector<keydir::CertStore::BulkEntry> batch(static_cast<std::size_t>(size));
+        std::vector<std::thread> workers;
+        for (long t = 0; t < threads; ++t) {
+            workers.emplace_back([&, t] {
+                for (long k = t; k < size; k += threads) {
+                    batch[static_cast<std::size_t>(k)] = makeEntry(first + k);
+                }
+            });
         }
-        batch.push_back(std::move(entry));
-        if (static_cast<long>(batch.size()) == kBatch || i + 1 == count) {
-            auto put = (*store)->putMany(batch, now);
+        for (auto& w : workers) {
+            w.join();
+        }
+        for (long k = 0; k < size; ++k) {
+            const long i = first + k;
+            if (i % sampleStep == 0 && i / sampleStep < sampleSize) {
+                sample << batch[static_cast<std::size_t>(k)].addressHashes.front() << "\n";
+            }
+        }
+        for (auto& store : stores) {
+            auto put = store->putMany(batch, now);
             if (!put) {
                 die("cannot store certificates: " + put.error().detail);
             }
             inserted += *put;
-            batch.clear();
-            const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-            std::cerr << "\rkeydir-load: " << (i + 1) << " of " << count << " certificates, " << seconds << " s"
-                      << std::flush;
         }
+        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        std::cerr << "\rkeydir-load: " << (first + size) << " of " << count << " certificates, " << seconds << " s"
+                  << std::flush;
     }
-    std::cerr << "\nkeydir-load: " << inserted << " new certificates stored\n";
+    std::cerr << "\nkeydir-load: " << inserted << " new certificates stored in " << stores.size() << " database(s)\n";
     return 0;
 }

@@ -162,10 +162,10 @@ EOF
     exit 1
 }
 
-rows=()
+declare -A urls
 for backend in $BACKENDS; do
     case $backend in
-    sqlite) url="sqlite:$W/keydir.sqlite" ;;
+    sqlite) urls[$backend]="sqlite:$W/keydir.sqlite" ;;
     postgresql)
         mkdir -p "$W/pg"
         if ! "$ROOT/tests/server/keydir/store/postgres.sh" start "$W/pg" >&2; then
@@ -174,16 +174,24 @@ for backend in $BACKENDS; do
         fi
         # shellcheck disable=SC1091
         source "$W/pg/env"
-        url=$KEYDIR_PG_URL
+        urls[$backend]=$PG_URL
         ;;
     *) echo "error: unknown back end $backend" >&2; exit 2 ;;
     esac
-    echo "== $backend: loading $COUNT certificates ..." >&2
-    start=$(date +%s)
-    "$LOADER" "$url" "$COUNT" "$W/ca.pem" "$W/cold" "$COLD"
-    echo "loaded in $(( $(date +%s) - start )) s" >&2
-    head -n "$HOT" "$W/cold" >"$W/hot"
+done
+(( ${#urls[@]} > 0 )) || { echo "error: no back end to measure" >&2; exit 1; }
+echo "== loading $COUNT certificates into: ${!urls[*]} ..." >&2
+start=$(date +%s)
+"$LOADER" "$COUNT" "$W/ca.pem" "$W/cold" "$COLD" "${urls[@]}"
+load_seconds=$(( $(date +%s) - start ))
+echo "loaded in $load_seconds s" >&2
+head -n "$HOT" "$W/cold" >"$W/hot"
 
+rows=()
+for backend in $BACKENDS; do
+    [[ -n ${urls[$backend]:-} ]] || continue
+    url=${urls[$backend]}
+    echo "== $backend" >&2
     port=$(start_keydir "$url")
     echo "fetching the $HOT answers for nginx ..." >&2
     rm -rf "$W/static"
@@ -205,7 +213,8 @@ for backend in $BACKENDS; do
     port=$(start_nginx)
     echo "wrk: nginx, $HOT addresses ..." >&2
     read -r n_rps n_p50 n_p99 n_bad < <(run_wrk "http://127.0.0.1:$port" "$W/hot")
-    n_mem=$(peak_mib "$NGINX_PID" $(pgrep -P "$NGINX_PID" || true))
+    mapfile -t workers < <(pgrep -P "$NGINX_PID" || true)
+    n_mem=$(peak_mib "$NGINX_PID" "${workers[@]}")
     stop_servers
     (( k_bad + c_bad + n_bad == 0 )) || { echo "error: non-2xx answers during the runs (see $W/wrk.log)" >&2; KEEP_WORKDIR=1; exit 1; }
 
@@ -213,12 +222,9 @@ for backend in $BACKENDS; do
     rows+=("| $backend | sealpost-keydir, $HOT addresses | $k_rps | $k_p50 | $k_p99 | $k_mem | ${ratio}x |")
     rows+=("| $backend | sealpost-keydir, $COLD addresses | $c_rps | $c_p50 | $c_p99 | $k_mem | |")
     rows+=("| $backend | nginx, same $HOT answers as files | $n_rps | $n_p50 | $n_p99 | $n_mem | 1.00x |")
-    if [[ $backend == postgresql ]]; then
-        "$ROOT/tests/server/keydir/store/postgres.sh" stop "$W/pg" >&2 || true
-    fi
 done
 
-echo "Directory lookups: $COUNT certificates loaded; wrk -t2 -c$CONNECTIONS -d${DURATION}s on loopback; $THREADS server threads / nginx workers; $(nproc) cores"
+echo "Directory lookups: $COUNT certificates loaded (in $load_seconds s, both back ends); wrk -t2 -c$CONNECTIONS -d${DURATION}s on loopback; $THREADS server threads / nginx workers; $(nproc) cores"
 echo
 echo "| back end | server | requests/s | p50 ms | p99 ms | peak RSS MiB | vs nginx |"
 echo "|---|---|---:|---:|---:|---:|---:|"

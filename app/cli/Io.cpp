@@ -77,8 +77,10 @@ bool InputFile::rewind() {
 OutputFile::~OutputFile() {
     if (m_file != nullptr && !m_stdout) {
         (void)std::fclose(m_file); // abandoning the file anyway
-        std::error_code ec;
-        std::filesystem::remove(m_partial, ec); // not committed: leave nothing half-written
+        if (!m_inPlace) {
+            std::error_code ec;
+            std::filesystem::remove(m_partial, ec); // not committed: leave nothing half-written
+        }
     }
 }
 
@@ -89,6 +91,17 @@ base::Result<void> OutputFile::open(const std::string& path) {
         return base::Ok{};
     }
     m_path = path;
+    // A device or a pipe (/dev/null, a FIFO, /dev/stdout) is written in place: renaming a
+    // ".partial" over it would replace the device by a plain file.
+    std::error_code ec;
+    if (std::filesystem::exists(m_path, ec) && !std::filesystem::is_regular_file(m_path, ec)) {
+        m_inPlace = true;
+        m_file = std::fopen(m_path.c_str(), "wb");
+        if (m_file == nullptr) {
+            return base::makeError(base::ErrorCode::Io, m_path.string() + ": " + std::strerror(errno));
+        }
+        return base::Ok{};
+    }
     m_partial = m_path;
     m_partial += ".partial";
     m_file = std::fopen(m_partial.c_str(), "wb");
@@ -118,6 +131,9 @@ base::Result<void> OutputFile::commit() {
     }
     const bool closed = std::fclose(m_file) == 0;
     m_file = nullptr;
+    if (m_inPlace) {
+        return closed ? base::Result<void>(base::Ok{}) : base::makeError(base::ErrorCode::Io, name + ": write error");
+    }
     std::error_code ec;
     if (!closed) {
         std::filesystem::remove(m_partial, ec);
@@ -132,8 +148,9 @@ base::Result<void> OutputFile::commit() {
 }
 
 base::Result<void> OutputFile::openPrivate(const std::string& path) {
-    if (path == "-") {
-        return open(path);
+    std::error_code ec;
+    if (path == "-" || (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec))) {
+        return open(path); // standard output, a device or a pipe: written in place
     }
 #ifdef _WIN32
     // The profile directory's ACL protects it; nothing finer-grained here yet.

@@ -38,7 +38,8 @@ private:
 
 // Writes to standard output ("-") or to a file that appears under its name only when complete:
 // output goes to "NAME.partial" and is renamed by commit(), so an interrupted run never leaves
-// a truncated message behind.
+// a truncated message behind. An existing target that is not a regular file (/dev/null, a FIFO)
+// is written in place.
 class OutputFile final : public base::ByteSink {
 public:
     OutputFile() = default;
@@ -58,6 +59,7 @@ private:
     std::filesystem::path m_path;
     std::filesystem::path m_partial;
     bool m_stdout = false;
+    bool m_inPlace = false; // an existing device or pipe: no ".partial", no rename
     bool m_failed = false;
 };
 

@@ -86,5 +86,15 @@ check "sign-without-identity" '[ $rc -eq 2 ] && grep -q "no current, valid signi
 run sign --from alice@example.org -i "$work/secret.eml" -o "$work/signed.eml"
 SEALPOST_PROFILE= run open --trust "$data/root-ca.cert.pem" -i "$work/signed.eml" -o /dev/null --json "$work/s.json"
 check "sign-from" '[ $rc -eq 0 ] && [ "$(jq -r .signature "$work/s.json")" = valid ]' "$(cat "$work/s.json")"
+# Output to a device or a pipe is written in place: /dev/null stays a device (renaming a
+# ".partial" over it would replace it, as root, by a plain file), a FIFO stays a FIFO.
+check "output-to-dev-null-keeps-the-device" '[ $rc -eq 0 ] && [ -c /dev/null ] && [ ! -e /dev/null.partial ]'
+mkfifo "$work/fifo"
+timeout 20 cat "$work/fifo" >"$work/fifo.out" &
+reader=$!
+SEALPOST_PROFILE= run open --trust "$data/root-ca.cert.pem" -i "$work/signed.eml" -o "$work/fifo"
+wait "$reader"
+check "output-to-a-fifo" '[ $rc -eq 0 ] && [ -p "$work/fifo" ] && grep -q "^Subject:" "$work/fifo.out" && [ ! -e "$work/fifo.partial" ]' \
+    "$(cat "$work/stderr")"
 
 finish
