@@ -269,4 +269,30 @@ base::Result<std::vector<Certificate>> parseCertificateBundle(base::ByteView dat
     return certs;
 }
 
+base::Result<base::Bytes> makeCertificateBundle(std::span<const Certificate> certs) {
+    if (certs.empty()) {
+        return base::makeError(ErrorCode::InvalidArgument, "a certificate bundle needs at least one certificate");
+    }
+    X509RefStackPtr stack(sk_X509_new_null());
+    for (const Certificate& cert : certs) {
+        if (!stack || sk_X509_push(stack.get(), cert.native()) <= 0) {
+            return openSslError(ErrorCode::CryptoFailure, "cannot collect the bundle's certificates");
+        }
+    }
+    // Without a signer certificate and key CMS_sign makes a certs-only SignedData (CMS_sign()
+    // takes its own references to the certificates); CMS_PARTIAL because there is no content.
+    OsslPtr<CMS_ContentInfo> cms(CMS_sign(nullptr, nullptr, stack.get(), nullptr, CMS_PARTIAL | CMS_BINARY));
+    if (!cms) {
+        return openSslError(ErrorCode::CryptoFailure, "cannot make the certs-only SignedData");
+    }
+    unsigned char* der = nullptr;
+    const int len = i2d_CMS_ContentInfo(cms.get(), &der);
+    if (len <= 0) {
+        return openSslError(ErrorCode::CryptoFailure, "cannot encode the certs-only SignedData");
+    }
+    base::Bytes out(der, der + len);
+    OPENSSL_free(der);
+    return out;
+}
+
 } // namespace sealpost::crypto

@@ -5,6 +5,7 @@
 #include "base/Result.h"
 
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -51,5 +52,10 @@ private:
 // certs-only SignedData (".p7c", ".p7b"; DER, or PEM "PKCS7"/"CMS"). MalformedInput when it
 // holds no certificate.
 [[nodiscard]] base::Result<std::vector<Certificate>> parseCertificateBundle(base::ByteView data);
+
+// The inverse: a DER CMS SignedData without signers holding `certs` (an S/MIME certs-only
+// bundle, RFC 8551 3.6). Their order is not kept: the field is a DER SET OF. InvalidArgument
+// when `certs` is empty.
+[[nodiscard]] base::Result<base::Bytes> makeCertificateBundle(std::span<const Certificate> certs);
 
 } // namespace sealpost::crypto

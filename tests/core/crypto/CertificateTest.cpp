@@ -231,5 +231,28 @@ TEST(CertificateTest, BundleReadsPlainCertificatesAndRejectsTheRest) {
     EXPECT_EQ(ERR_peek_error(), 0u);
 }
 
+TEST(CertificateTest, MakesCertsOnlyBundlesThatReadBack) {
+    const std::vector<Certificate> certs{loadCert("alice.cert.pem"), loadCert("intermediate-ca.cert.pem")};
+    auto der = makeCertificateBundle(certs);
+    ASSERT_TRUE(der) << der.error().detail;
+    // A SignedData without signers: no SignerInfo, no content, both certificates.
+    const unsigned char* p = der->data();
+    OsslPtr<CMS_ContentInfo> cms(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(der->size())));
+    ASSERT_NE(cms, nullptr);
+    EXPECT_EQ(OBJ_obj2nid(CMS_get0_type(cms.get())), NID_pkcs7_signed);
+    EXPECT_EQ(sk_CMS_SignerInfo_num(CMS_get0_SignerInfos(cms.get())), 0);
+    auto back = parseCertificateBundle(*der);
+    ASSERT_TRUE(back) << back.error().detail;
+    ASSERT_EQ(back->size(), 2u);
+    // certificates is a DER SET OF, so the encoding decides the order.
+    EXPECT_TRUE(std::find(back->begin(), back->end(), certs[0]) != back->end());
+    EXPECT_TRUE(std::find(back->begin(), back->end(), certs[1]) != back->end());
+
+    auto none = makeCertificateBundle({});
+    ASSERT_FALSE(none);
+    EXPECT_EQ(none.error().code, base::ErrorCode::InvalidArgument);
+    EXPECT_EQ(ERR_peek_error(), 0u);
+}
+
 } // namespace
 } // namespace sealpost::crypto
