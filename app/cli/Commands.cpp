@@ -1,6 +1,7 @@
 #include "Commands.h"
 
 #include "Args.h"
+#include "DirectoryCommands.h"
 #include "Io.h"
 #include "KeyMaterial.h"
 #include "ReportJson.h"
@@ -106,6 +107,9 @@ base::Result<engine::ProtectionPlan> planFromProfile(const GlobalOptions& global
     auto db = openProfileDatabase(global, store::OpenMode::MustExist, false);
     if (!db) {
         return db.error();
+    }
+    if (auto looked = resolveWithDirectory(*db, to, "encrypt"); !looked) {
+        return looked.error();
     }
     const base::SystemClock clock;
     return engine::planProtection(*db, clock, from, to);
@@ -240,8 +244,9 @@ int runEncrypt(const std::vector<std::string>& argv, const GlobalOptions& global
             encrypt.recipients.push_back(r.selection.cert->cert);
         }
         if (!to.empty() && !plan->canEncrypt) {
-            return fail("encrypt", "not encrypted: not every recipient has a usable certificate "
-                                   "(harvest signed mail from them, or import their certificate)");
+            return fail("encrypt",
+                        "not encrypted: not every recipient has a usable certificate "
+                        "(harvest signed mail from them, import their certificate, or look them up: see lookup)");
         }
         if (!to.empty() && !args->has("--to-cert")) {
             encrypt.options.cipher = plan->cipher;

@@ -2,6 +2,7 @@
 #include "AccountCommands.h"
 #include "CertCommands.h"
 #include "Commands.h"
+#include "DirectoryCommands.h"
 #include "HarvestCommand.h"
 #include "MailCommands.h"
 #include "OutboxCommands.h"
@@ -29,6 +30,9 @@ Commands:
   show      one message from the offline copy (fetched if needed)
   send      submit a message through the outbox to the account's SMTP server
   outbox    the messages on their way out (list, flush, retry, confirm, remove)
+  directory the public key directory of this profile (set-url, show, publish-harvested)
+  lookup    look recipients' certificates up in the directory
+  publish   publish certificates to the directory (a file, or the upload queue)
   version   print the version
 Run "sealpost-cli COMMAND --help" for the options of a command.
 )";
@@ -89,6 +93,15 @@ int main(int argc, char** argv) {
     }
     if (command == "outbox") {
         return sealpost::cli::runOutbox(args, *global);
+    }
+    if (command == "directory") {
+        return sealpost::cli::runDirectory(args, *global);
+    }
+    if (command == "lookup") {
+        return sealpost::cli::runLookup(args, *global);
+    }
+    if (command == "publish") {
+        return sealpost::cli::runPublish(args, *global);
     }
     if (command == "version" || command == "--version") {
         std::cout << "sealpost-cli " << SEALPOST_VERSION << "\n";

@@ -1,11 +1,13 @@
 #include "engine/Harvester.h"
 
 #include "crypto/CertificateChain.h"
+#include "crypto/CertificateChecks.h"
 #include "mime/Ascii.h"
 #include "mime/HeaderBlock.h"
 #include "mime/TransferEncoding.h"
 #include "smime/MessageOpener.h"
-#include "crypto/CertificateChecks.h"
+#include "store/DirectoryUploadQueue.h"
+#include "store/Settings.h"
 #include "store/Transaction.h"
 
 #include <algorithm>
@@ -189,14 +191,29 @@ base::Result<MessageHarvest> Harvester::record(Assessment&& assessment) {
     if (out.verdict != HarvestVerdict::Harvested) {
         return out;
     }
+    if (!m_publish) {
+        auto settings = store::loadDirectorySettings(m_db);
+        if (!settings) {
+            return settings.error();
+        }
+        m_publish = settings->publishHarvested;
+    }
     auto transaction = store::Transaction::begin(m_db);
     if (!transaction) {
         return transaction.error();
     }
+    store::DirectoryUploadQueue uploads(m_db);
     for (const PendingCertificate& pending : assessment.keep) {
         auto outcome = m_store.remember(pending.entry);
         if (!outcome) {
             return outcome.error();
+        }
+        if (*m_publish) {
+            auto queued = uploads.enqueue(pending.entry.cert, pending.intermediates, store::UploadProvenance::Harvested,
+                                          m_clock.now());
+            if (!queued) {
+                return queued.error();
+            }
         }
         out.learned.push_back({pending.entry.address, pending.entry.cert.sha256Fingerprint(), pending.source,
                                outcome->action, outcome->certificateChanged});
@@ -231,7 +248,14 @@ void Harvester::keep(const crypto::Certificate& cert, CertificateSource source, 
         entry.capabilities = std::nullopt;
         entry.signingTime = std::nullopt;
     }
-    out.keep.push_back({std::move(entry), source});
+    // The verified path, leaf and root left out: what the directory needs to find the anchor.
+    std::vector<crypto::Certificate> intermediates;
+    for (const crypto::Certificate& c : signer.chain) {
+        if (!(c == cert) && !(signer.certificate && c == *signer.certificate) && !c.isSelfIssued()) {
+            intermediates.push_back(c);
+        }
+    }
+    out.keep.push_back({std::move(entry), source, std::move(intermediates)});
 }
 
 void Harvester::keepCertsOnly(const std::string& text, const crypto::SignerResult& signer, Assessment& out) const {

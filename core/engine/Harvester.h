@@ -11,6 +11,7 @@
 #include "store/Database.h"
 
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -69,6 +70,8 @@ struct MessageHarvest {
 struct PendingCertificate {
     store::CorrespondentCert entry;
     CertificateSource source = CertificateSource::Signer;
+    // The issuing path from the message (no root), sent along when the certificate is published.
+    std::vector<crypto::Certificate> intermediates;
 };
 
 // The verdict on one message before anything is written: Harvester::assess() makes it on any
@@ -95,6 +98,9 @@ struct HarvestOptions {
 // "now" (the clock) is the time of every validity check. A message's certificates count as seen
 // at its signingTime (never later than now), so harvesting the same mail again changes nothing.
 // assess() may run on several threads at once; harvest()/record() only on the database's thread.
+//
+// When the profile publishes harvested certificates (store::DirectorySettings, on by default),
+// record() also queues every kept certificate for upload to the directory, in the same transaction.
 class Harvester {
 public:
     // Borrows the database; every message is written in one transaction (a savepoint when the
@@ -125,6 +131,7 @@ private:
     // Mail repeats the same signer and intermediate certificates; parsing each only once saves a
     // large part of the verification. Shared by the assess() threads (it locks itself).
     std::unique_ptr<crypto::CertificateCache> m_certificateCache;
+    std::optional<bool> m_publish; // the profile's "publish harvested certificates", read once
 };
 
 } // namespace sealpost::engine

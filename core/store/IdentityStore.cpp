@@ -1,6 +1,7 @@
 #include "store/IdentityStore.h"
 
 #include "base/SecureBuffer.h"
+#include "store/DirectoryUploadQueue.h"
 #include "store/Statement.h"
 #include "store/Transaction.h"
 
@@ -163,6 +164,15 @@ base::Result<std::int64_t> IdentityStore::add(const crypto::Identity& identity, 
         }
     }
     base::secureWipe(key->data(), key->size());
+    // Our own encryption certificate is what correspondents look up in the directory: it is queued
+    // for publishing (docs/directory-client.md), uploaded whenever a directory is configured.
+    if (role != IdentityRole::Signing) {
+        auto queued = DirectoryUploadQueue(m_db).enqueue(identity.certificate, identity.chain, UploadProvenance::Self,
+                                                         m_clock.now());
+        if (!queued) {
+            return queued.error();
+        }
+    }
     if (auto committed = transaction->commit(); !committed) {
         return committed.error();
     }

@@ -172,14 +172,51 @@ base::Result<void> applySchemaOutboxAttempts(Database& db) {
     return db.exec(kSchemaOutboxAttempts);
 }
 
+// v5: the public key directory (docs/directory-client.md): profile settings (its URL and whether
+// harvested certificates are published), what lookups found (positive and negative, keyed by the
+// address hash so a row names the address only once) and the queue of certificates to publish.
+constexpr const char* kSchemaDirectory = R"sql(
+CREATE TABLE settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+CREATE TABLE directory_cache (
+    address_hash TEXT    PRIMARY KEY,        -- lower-case hex SHA-256 of the normalised address
+    address      TEXT    NOT NULL,
+    fetched_at   INTEGER NOT NULL,
+    expires_at   INTEGER NOT NULL,
+    found        INTEGER NOT NULL CHECK (found IN (0, 1)) -- 1: a usable certificate was stored
+);
+
+CREATE TABLE directory_uploads (
+    id               INTEGER PRIMARY KEY,
+    fingerprint      TEXT    NOT NULL UNIQUE, -- of the leaf
+    chain_der        BLOB    NOT NULL,        -- leaf first, then intermediates, concatenated DER
+    provenance       TEXT    NOT NULL CHECK (provenance IN ('harvested', 'self')),
+    state            TEXT    NOT NULL CHECK (state IN ('queued', 'done', 'rejected')),
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    next_attempt     INTEGER NOT NULL,
+    last_error       TEXT,
+    rejection_reason TEXT,                    -- the directory's reason code, e.g. 'untrusted'
+    queued_at        INTEGER NOT NULL
+);
+CREATE INDEX directory_uploads_due ON directory_uploads (state, next_attempt);
+)sql";
+
+base::Result<void> applySchemaDirectory(Database& db) {
+    return db.exec(kSchemaDirectory);
+}
+
 } // namespace
 
 std::span<const Migration> profileMigrations() {
-    static const std::array<Migration, 4> migrations{{
+    static const std::array<Migration, 5> migrations{{
         {"initial schema", applySchemaV1},
         {"a certificate filed under every address it names", applySchemaV2},
         {"mail accounts, folder and message cache, outbox", applySchemaV3},
         {"outbox: claim owner, end-of-data marker, attempts with unknown outcome", applySchemaOutboxAttempts},
+        {"directory: settings, lookup cache, upload queue", applySchemaDirectory},
     }};
     return migrations;
 }

@@ -2,6 +2,8 @@
 
 #include "EngineTestSupport.h"
 #include "mime/TransferEncoding.h"
+#include "store/DirectoryUploadQueue.h"
+#include "store/Settings.h"
 
 #include <gtest/gtest.h>
 
@@ -66,6 +68,25 @@ TEST_F(HarvesterTest, HarvestingTheSameMessageAgainChangesNothing) {
     EXPECT_EQ(after[0].firstSeen, before[0].firstSeen);
     EXPECT_EQ(after[0].lastSeen, before[0].lastSeen);
     EXPECT_EQ(after[0].signingTime, before[0].signingTime);
+}
+
+TEST_F(HarvesterTest, HarvestedCertificateIsQueuedForTheDirectoryWithItsIntermediate) {
+    ASSERT_EQ(harvest(readData("signed-detached.eml")).verdict, HarvestVerdict::Harvested);
+    const crypto::Certificate alice = loadCertificate("alice.cert.pem");
+    auto entry = store::DirectoryUploadQueue(m_db).find(alice.sha256Fingerprint());
+    ASSERT_TRUE(entry.ok() && entry->has_value());
+    EXPECT_EQ((*entry)->provenance, store::UploadProvenance::Harvested);
+    EXPECT_EQ((*entry)->state, store::UploadState::Queued);
+    ASSERT_EQ((*entry)->chain.size(), 2u) << "the leaf and the intermediate, not the root";
+    EXPECT_EQ((*entry)->chain[0], alice);
+    EXPECT_EQ((*entry)->chain[1], loadCertificate("intermediate-ca.cert.pem"));
+}
+
+TEST_F(HarvesterTest, NothingIsQueuedWhenPublishingIsOff) {
+    ASSERT_TRUE(store::Settings(m_db).set(store::kDirectoryPublishHarvestedKey, "off").ok());
+    ASSERT_EQ(harvest(readData("signed-detached.eml")).verdict, HarvestVerdict::Harvested);
+    EXPECT_EQ(store::DirectoryUploadQueue(m_db).counts()->queued, 0);
+    EXPECT_EQ(certRowCount(m_db), 1);
 }
 
 struct Rejected {

@@ -58,9 +58,11 @@ TEST_F(MigrationTest, NewFileIsMigratedFromZeroToLatest) {
     EXPECT_EQ(queryText(db, "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master "
                             "WHERE type IN ('table', 'index') ORDER BY name)"),
               "accounts,cert_events,cert_events_address,correspondent_certs,correspondent_certs_address,"
-              "correspondent_certs_fingerprint,folders,identities,identities_address,messages,messages_message_id,"
-              "outbox,outbox_state,sqlite_autoindex_accounts_1,sqlite_autoindex_correspondent_certs_1,"
-              "sqlite_autoindex_folders_1,sqlite_autoindex_messages_1,sqlite_autoindex_outbox_1,"
+              "correspondent_certs_fingerprint,directory_cache,directory_uploads,directory_uploads_due,folders,"
+              "identities,identities_address,messages,messages_message_id,outbox,outbox_state,settings,"
+              "sqlite_autoindex_accounts_1,sqlite_autoindex_correspondent_certs_1,"
+              "sqlite_autoindex_directory_cache_1,sqlite_autoindex_directory_uploads_1,sqlite_autoindex_folders_1,"
+              "sqlite_autoindex_messages_1,sqlite_autoindex_outbox_1,sqlite_autoindex_settings_1,"
               "sqlite_autoindex_trust_anchors_1,trust_anchors");
 }
 

@@ -1,0 +1,23 @@
+#pragma once
+
+#include "Profile.h"
+#include "base/Result.h"
+#include "store/Database.h"
+
+#include <string>
+#include <vector>
+
+namespace sealpost::cli {
+
+// The public key directory: directory set-url|unset-url|show|publish-harvested, lookup, publish.
+int runDirectory(const std::vector<std::string>& args, const GlobalOptions& global);
+int runLookup(const std::vector<std::string>& args, const GlobalOptions& global);
+int runPublish(const std::vector<std::string>& args, const GlobalOptions& global);
+
+// For encrypt --to: when the profile has a directory, looks up the recipients the profile cannot
+// encrypt to yet (validated certificates land in the profile), noting on standard error what the
+// directory said. Directory problems are notes, not errors; store failures are errors.
+[[nodiscard]] base::Result<void> resolveWithDirectory(store::Database& db, const std::vector<std::string>& to,
+                                                      const std::string& command);
+
+} // namespace sealpost::cli
