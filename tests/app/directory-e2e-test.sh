@@ -70,9 +70,23 @@ printf 'From: carol@example.org\r\nTo: bob@example.org\r\nSubject: e2e\r\n\r\nfo
 run encrypt --to bob@example.org --from carol@example.org -i "$work/plain.eml" -o "$work/enc.eml"
 check "carol encrypts to bob" '[ $rc -eq 0 ]' "$rc $(cat "$work/stderr")"
 
+profile carol
+printf 'From: carol@example.org\r\nTo: alice@example.org\r\nSubject: e2e\r\n\r\nbob told the directory about you\r\n' \
+    >"$work/plain-alice.eml"
+run encrypt --to alice@example.org --from carol@example.org -i "$work/plain-alice.eml" -o "$work/enc-alice.eml"
+check "carol encrypts to alice with the certificate bob harvested" '[ $rc -eq 0 ]' "$rc $(cat "$work/stderr")"
+
 profile bob
 run open -i "$work/enc.eml" -o "$work/opened.eml"
 check "bob decrypts it" '[ $rc -eq 0 ] && grep -q "found you in the directory" "$work/opened.eml"' \
     "$rc $(cat "$work/stderr")"
+
+# The harvested certificate's owner, who never published anything, reads what carol sent.
+profile alice
+run profile init
+run identity import "$data/alice.p12" --p12-password-file "$data/p12.password.txt"
+run open -i "$work/enc-alice.eml" -o "$work/opened-alice.eml"
+check "alice decrypts mail encrypted to her harvested certificate" \
+    '[ $rc -eq 0 ] && grep -q "bob told the directory about you" "$work/opened-alice.eml"' "$rc $(cat "$work/stderr")"
 
 finish
