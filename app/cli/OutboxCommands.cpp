@@ -382,8 +382,7 @@ int runOutbox(const std::vector<std::string>& args, const GlobalOptions& global)
             }
             std::cout << "\n";
             if (m.unknownOutcomes > 0) {
-                std::cout << "  " << m.unknownOutcomes
-                          << " attempt(s) broke off at the end of the message\n";
+                std::cout << "  " << m.unknownOutcomes << " attempt(s) broke off at the end of the message\n";
             }
             if (!m.lastError.empty()) {
                 std::cout << "  last error: " << m.lastError << "\n";
