@@ -1,5 +1,7 @@
 #pragma once
 
+#include "crypto/AddressHash.h"
+
 #include <array>
 #include <optional>
 #include <string>
@@ -7,7 +9,8 @@
 
 namespace sealpost::keydir {
 
-// How the directory names an address (docs/directory-api.md, "Addresses and their hash").
+// How the directory names an address (docs/directory-api.md, "Addresses and their hash"); the
+// rules themselves are shared with the client in crypto/AddressHash.h.
 
 // Surrounding white space removed, ASCII letters lower-cased (local part included), exactly one
 // '@' with a non-empty local part and domain, at most 254 bytes, no control characters or
@@ -15,7 +18,7 @@ namespace sealpost::keydir {
 [[nodiscard]] std::optional<std::string> normaliseAddress(std::string_view address);
 
 // Lower-case hexadecimal SHA-256 of the (already normalised) address's bytes: 64 characters.
-[[nodiscard]] std::string addressHash(std::string_view normalisedAddress);
+using crypto::addressHash;
 
 // True for exactly 64 lower-case hexadecimal digits (what addressHash() returns).
 [[nodiscard]] bool isAddressHash(std::string_view text) noexcept;

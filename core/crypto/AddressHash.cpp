@@ -1,10 +1,10 @@
-#include "directory/Address.h"
+#include "crypto/AddressHash.h"
 
 #include <algorithm>
 #include <array>
 #include <openssl/evp.h>
 
-namespace sealpost::directory {
+namespace sealpost::crypto {
 
 namespace {
 
@@ -66,4 +66,4 @@ std::string addressHash(std::string_view normalisedAddress) {
     return out;
 }
 
-} // namespace sealpost::directory
+} // namespace sealpost::crypto
