@@ -555,3 +555,51 @@ base::Result<void> resolveWithDirectory(store::Database& db, const std::vector<s
 }
 
 } // namespace sealpost::cli
+
+namespace sealpost::cli {
+
+base::Result<void> publishDue(store::Database& db, const std::string& command) {
+    auto settings = store::loadDirectorySettings(db);
+    if (!settings) {
+        return settings.error();
+    }
+    if (!settings->url) {
+        return {};
+    }
+    auto client = clientFor(db);
+    if (!client) {
+        std::cerr << "sealpost-cli " << command << ": directory: " << client.error().detail << "\n";
+        return {};
+    }
+    const base::SystemClock clock;
+    engine::UploadRunOptions options;
+    options.cancelled = [] { return interruptFlag().load(); };
+    auto summary = engine::uploadPending(db, clock, *client, options);
+    if (!summary) {
+        return summary.error();
+    }
+    std::size_t published = 0;
+    std::size_t known = 0;
+    std::size_t refused = 0;
+    std::size_t later = 0;
+    for (const auto& o : summary->outcomes) {
+        switch (o.result) {
+        case engine::UploadResult::Accepted: ++published; break;
+        case engine::UploadResult::Unchanged: ++known; break;
+        case engine::UploadResult::Rejected: ++refused; break;
+        case engine::UploadResult::Failed:
+        case engine::UploadResult::RateLimited: ++later; break;
+        }
+    }
+    if (!summary->outcomes.empty()) {
+        std::cout << "directory: " << published << " certificate(s) published, " << known << " already there, "
+                  << refused << " refused, " << later << " to try again later (publish --pending --json for details)\n";
+    }
+    if (summary->stoppedBy) {
+        std::cerr << "sealpost-cli " << command << ": directory: " << summary->stoppedBy->detail
+                  << "; the queued certificates wait for the next run\n";
+    }
+    return {};
+}
+
+} // namespace sealpost::cli

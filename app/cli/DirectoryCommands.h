@@ -20,4 +20,9 @@ int runPublish(const std::vector<std::string>& args, const GlobalOptions& global
 [[nodiscard]] base::Result<void> resolveWithDirectory(store::Database& db, const std::vector<std::string>& to,
                                                       const std::string& command);
 
+// After sync: when the profile has a directory, uploads the queued certificates that are due (what
+// the sync just harvested among them) and says in one line on standard output what happened.
+// Directory problems are notes on standard error, not errors; store failures are errors.
+[[nodiscard]] base::Result<void> publishDue(store::Database& db, const std::string& command);
+
 } // namespace sealpost::cli

@@ -2,6 +2,7 @@
 
 #include "Args.h"
 #include "Commands.h"
+#include "DirectoryCommands.h"
 #include "Interrupt.h"
 #include "ReportJson.h"
 #include "engine/Harvester.h"
@@ -200,6 +201,10 @@ int runSync(const std::vector<std::string>& argv, const GlobalOptions& global) {
             std::cout << " (the server renumbered the folder: fetched again)";
         }
         std::cout << "\n";
+    }
+    // What the sync harvested goes on to the directory, as a mail client does in the background.
+    if (auto published = publishDue(*db, "sync"); !published) {
+        return fail("sync", published.error());
     }
     return kExitOk;
 }

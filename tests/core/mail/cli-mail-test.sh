@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
 # shellcheck disable=SC2034,SC2154,SC2016,SC1091 # cli is used by testlib.sh, MAIL_* come from the env file
 # End-to-end test of sync, list and show against throwaway mail servers (tests/mail/mailserver.sh).
-# Usage: cli-mail-test.sh SEALPOST_CLI IMAP_TEST_ACCOUNT SOURCE_DIR. Exits 77 (skip) without them.
+# Usage: cli-mail-test.sh SEALPOST_CLI IMAP_TEST_ACCOUNT SOURCE_DIR [SEALPOST_KEYDIR]. Exits 77 (skip)
+# without the mail servers. With SEALPOST_KEYDIR, sync also publishes what it harvested there.
 set -uo pipefail
 cli=$1
 helper=$2
 source_dir=$3
+keydir=${4:-}
 data="$source_dir/tests/data"
 fixture="$source_dir/tests/mail/mailserver.sh"
 work=$(mktemp -d)
 chmod 755 "$work" # the servers run as their own users
 mail="$work/mail"
 mkdir -p "$mail"
-trap '"$fixture" stop "$mail" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+keydir_pid=
+trap '[ -n "$keydir_pid" ] && kill "$keydir_pid" 2>/dev/null; "$fixture" stop "$mail" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 source "$source_dir/tests/app/testlib.sh"
 rc=0
 "$fixture" start "$mail" >"$work/fixture.log" 2>&1 || rc=$?
@@ -59,9 +62,23 @@ check "list-folders" '[ $rc -eq 0 ] && grep -q "^Sent	(sent)$" "$work/stdout" &&
 # show: fetched on demand, byte-identical to what was appended, then kept.
 run show 1
 check "show-fetches" '[ $rc -eq 0 ] && cmp -s "$work/stdout" "$work/first.eml"' "$(cat "$work/stderr")"
+if [ -n "$keydir" ]; then
+    "$keydir" --listen 127.0.0.1:0 --database "sqlite:$work/keydir.sqlite" --trust-anchors "$data/root-ca.cert.pem" \
+        >"$work/keydir.out" 2>&1 &
+    keydir_pid=$!
+    for _ in $(seq 100); do grep -q "listening on" "$work/keydir.out" && break; sleep 0.1; done
+    run directory set-url "http://$(sed -n 's/^listening on //p' "$work/keydir.out" | head -n1)"
+fi
 run sync
 check "sync-bodies" '[ $rc -eq 0 ] && grep -q "^INBOX: 3 messages, 0 new, 0 flags changed, 0 removed, 2 bodies fetched" "$work/stdout"' \
     "$(cat "$work/stdout" "$work/stderr")"
+if [ -n "$keydir" ]; then
+    # The signed message's certificate, harvested by this sync, is in the directory right after.
+    check "sync-publishes-what-it-harvested" \
+        'grep -q "^directory: 1 certificate(s) published, 0 already there, 0 refused, 0 to try again later" "$work/stdout" &&
+         curl -fs "http://$(sed -n "s/^listening on //p" "$work/keydir.out" | head -n1)/v1/can-encrypt/alice@example.org" | grep -q "\"can_encrypt\":true"' \
+        "$(cat "$work/stdout" "$work/stderr")"
+fi
 run show 2 --json
 check "show-json-security" '[ $rc -eq 0 ] && [ "$(jq -r ".security.signature" "$work/stdout")" != null ] &&
     [ "$(jq -r ".security.harvest" "$work/stdout")" != null ]' "$(cat "$work/stdout" "$work/stderr")"
