@@ -30,7 +30,8 @@ public:
     [[nodiscard]] std::string subject() const; // RFC 2253 one-line form
     [[nodiscard]] std::string issuer() const;
     [[nodiscard]] std::string serialHex() const;
-    // Addresses from rfc822Name subjectAltNames and the subject's emailAddress, lower-cased domains.
+    // Addresses from rfc822Name subjectAltNames and the subject's emailAddress, ASCII lower-cased
+    // as a whole (local part too), as the directory and the store compare them.
     [[nodiscard]] std::vector<std::string> emailAddresses() const;
     [[nodiscard]] bool hasEmailAddress(std::string_view address) const;
     [[nodiscard]] base::TimePoint notBefore() const;
