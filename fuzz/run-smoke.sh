@@ -10,7 +10,8 @@ seeds=$(mktemp -d)
 trap 'rm -rf "$seeds"' EXIT
 cp "$here"/../tests/data/*.eml "$here"/seeds/*.xml "$here"/seeds/*.json "$seeds"/
 failed=0
-for target in fuzz-mime-parse fuzz-open fuzz-autoconfig-xml fuzz-directory-json fuzz-keydir-request; do
+for target in fuzz-mime-parse fuzz-open fuzz-autoconfig-xml fuzz-imap-response fuzz-directory-json fuzz-keydir-request \
+    fuzz-jose; do
     corpus=$(mktemp -d -p "$seeds")
     cp "$seeds"/*.eml "$seeds"/*.xml "$seeds"/*.json "$corpus"/
     echo "fuzz: $target for ${seconds}s"
