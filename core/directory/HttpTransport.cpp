@@ -5,8 +5,6 @@
 
 #include <curl/curl.h>
 #include <memory>
-#include <openssl/ssl.h>
-#include <openssl/x509.h>
 
 namespace sealpost::directory::detail {
 
@@ -36,20 +34,6 @@ int checkCancel(void* clientp, curl_off_t /*dltotal*/, curl_off_t /*dlnow*/, cur
     const auto* cancelled = static_cast<const std::function<bool()>*>(clientp);
     return *cancelled && (*cancelled)() ? 1 : 0;
 }
-
-CURLcode addCaFile(CURL* /*curl*/, void* sslCtx, void* arg) {
-    const auto* caFile = static_cast<const std::string*>(arg);
-    if (!caFile->empty() &&
-        X509_STORE_load_file(SSL_CTX_get_cert_store(static_cast<SSL_CTX*>(sslCtx)), caFile->c_str()) != 1) {
-        return CURLE_SSL_CACERT_BADFILE;
-    }
-    return CURLE_OK;
-}
-
-struct SlistDeleter {
-    void operator()(curl_slist* l) const noexcept { curl_slist_free_all(l); }
-};
-using Slist = std::unique_ptr<curl_slist, SlistDeleter>;
 
 struct UrlDeleter {
     void operator()(CURLU* u) const noexcept { curl_url_cleanup(u); }
@@ -92,7 +76,7 @@ base::Result<HttpResponse> perform(const HttpRequest& request, const ClientOptio
         return http.error();
     }
     std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), &curl_easy_cleanup);
-    Slist headers;
+    mail::detail::CurlSlist headers;
     for (const auto& h : request.headers) {
         curl_slist* next = curl_slist_append(headers.get(), h.c_str());
         if (next == nullptr) {
@@ -125,7 +109,7 @@ base::Result<HttpResponse> perform(const HttpRequest& request, const ClientOptio
     ok = ok && curl_easy_setopt(c, CURLOPT_XFERINFODATA, &options.cancelled) == CURLE_OK;
     ok = ok && curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L) == CURLE_OK;
     ok = ok && curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L) == CURLE_OK;
-    ok = ok && curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, addCaFile) == CURLE_OK;
+    ok = ok && curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, mail::detail::addCaFile) == CURLE_OK;
     ok = ok && curl_easy_setopt(c, CURLOPT_SSL_CTX_DATA, &caFile) == CURLE_OK;
     ok = ok && curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get()) == CURLE_OK;
     ok = ok && curl_easy_setopt(c, CURLOPT_USERAGENT, "Sealpost directory client") == CURLE_OK;

@@ -223,4 +223,13 @@ base::Error curlFailure(CURLcode code, std::string_view what, std::string_view c
     return {ErrorCode::TemporaryFailure, detail};
 }
 
+CURLcode addCaFile(CURL* /*curl*/, void* sslCtx, void* caFile) {
+    const auto* path = static_cast<const std::string*>(caFile);
+    if (!path->empty() &&
+        X509_STORE_load_file(SSL_CTX_get_cert_store(static_cast<SSL_CTX*>(sslCtx)), path->c_str()) != 1) {
+        return CURLE_SSL_CACERT_BADFILE;
+    }
+    return CURLE_OK;
+}
+
 } // namespace sealpost::mail::detail

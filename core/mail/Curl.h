@@ -59,6 +59,16 @@ private:
     std::unique_ptr<SslContextSetup> m_sslSetup;
 };
 
+// A curl_slist (headers, recipients, CURLOPT_CONNECT_TO entries), freed as a whole.
+struct CurlSlistDeleter {
+    void operator()(curl_slist* list) const noexcept { curl_slist_free_all(list); }
+};
+using CurlSlist = std::unique_ptr<curl_slist, CurlSlistDeleter>;
+
+// A CURLOPT_SSL_CTX_FUNCTION that adds the PEM anchors of the file named by the std::string
+// that CURLOPT_SSL_CTX_DATA points to (nothing when it is empty) to the default ones.
+CURLcode addCaFile(CURL* curl, void* sslCtx, void* caFile);
+
 // The error for a failed transfer (exposed for unit tests).
 [[nodiscard]] base::Error curlFailure(CURLcode code, std::string_view what, std::string_view curlDetail,
                                       long responseCode, const TlsObservation& tls);

@@ -4,8 +4,6 @@
 #include "mail/Curl.h"
 
 #include <memory>
-#include <openssl/ssl.h>
-#include <openssl/x509.h>
 
 namespace sealpost::mail::detail {
 
@@ -39,22 +37,8 @@ int checkCancel(void* clientp, curl_off_t /*dltotal*/, curl_off_t /*dlnow*/, cur
     return cancel != nullptr && cancel->load() ? 1 : 0;
 }
 
-CURLcode addCaFile(CURL* /*curl*/, void* sslCtx, void* arg) {
-    const auto* caFile = static_cast<const std::string*>(arg);
-    if (!caFile->empty() &&
-        X509_STORE_load_file(SSL_CTX_get_cert_store(static_cast<SSL_CTX*>(sslCtx)), caFile->c_str()) != 1) {
-        return CURLE_SSL_CACERT_BADFILE;
-    }
-    return CURLE_OK;
-}
-
-struct SlistDeleter {
-    void operator()(curl_slist* l) const noexcept { curl_slist_free_all(l); }
-};
-using Slist = std::unique_ptr<curl_slist, SlistDeleter>;
-
-base::Result<Slist> connectToList(const std::vector<std::string>& entries) {
-    Slist list;
+base::Result<CurlSlist> connectToList(const std::vector<std::string>& entries) {
+    CurlSlist list;
     for (const auto& e : entries) {
         curl_slist* next = curl_slist_append(list.get(), e.c_str());
         if (next == nullptr) {
