@@ -14,11 +14,15 @@ class PublicKey {
 public:
     [[nodiscard]] static PublicKey adopt(evp_pkey_st* key);
     [[nodiscard]] static PublicKey of(const PrivateKey& key);
+    // A DER SubjectPublicKeyInfo (RSA or EC); MalformedInput otherwise, trailing bytes included.
+    [[nodiscard]] static base::Result<PublicKey> fromSpkiDer(base::ByteView der);
 
     [[nodiscard]] KeyType type() const;
     [[nodiscard]] int bits() const;
     // Same public parameters (type, modulus/exponent or curve/point).
     [[nodiscard]] bool sameAs(const PublicKey& other) const;
+    // DER SubjectPublicKeyInfo.
+    [[nodiscard]] base::Result<base::Bytes> spkiDer() const;
     [[nodiscard]] evp_pkey_st* native() const noexcept { return m_key.get(); }
 
 private:
