@@ -56,8 +56,8 @@ protected:
         return out;
     }
 
-    ChallengeRecognition recognize(const std::string& message, std::string_view from = kCaFrom,
-                                   std::string_view enrolled = kEnrolled) const {
+    [[nodiscard]] ChallengeRecognition recognize(const std::string& message, std::string_view from = kCaFrom,
+                                                 std::string_view enrolled = kEnrolled) const {
         auto opened = ctx.open(message);
         EXPECT_TRUE(opened) << (opened ? "" : opened.error().detail);
         if (!opened) {

@@ -42,7 +42,7 @@ protected:
         fs::remove_all(m_dir, ec);
     }
 
-    DkimCheck check(const std::string& message) const {
+    [[nodiscard]] DkimCheck check(const std::string& message) const {
         auto result = verifier->verify(message);
         EXPECT_TRUE(result) << (result ? "" : result.error().detail);
         return result ? *result : DkimCheck{};
