@@ -340,6 +340,23 @@ TEST(EmailChallengeTest, ReplyResponseInsideMultipart) {
     EXPECT_EQ(reply->response, "96xX-QbAMO2uGv9ROPOo880E8kQZpP8iS-zZn848ttA");
 }
 
+TEST(EmailChallengeTest, ReplyInsideAnSmimeSignature) {
+    // A mail program that signs everything wraps the reply in multipart/signed.
+    auto mail = buildReplyMail(replyFields());
+    ASSERT_TRUE(mail);
+    smime::ProtectRequest req;
+    req.sign = smime::SignStep{loadIdentity("bob"), smime::SignatureForm::Detached, crypto::DigestAlgorithm::Sha256,
+                               std::nullopt};
+    req.now = signTime();
+    std::string signedReply;
+    base::StringSink sink(signedReply);
+    ASSERT_TRUE(smime::protectMessage(*mail, req, sink));
+    auto reply = parseReply(signedReply);
+    ASSERT_TRUE(reply) << reply.error().detail;
+    EXPECT_EQ(reply->response, "96xX-QbAMO2uGv9ROPOo880E8kQZpP8iS-zZn848ttA");
+    EXPECT_EQ(reply->tokenPart1, kToken1);
+}
+
 void expectMalformed(const std::string& message, std::string_view why) {
     auto reply = parseReply(message);
     ASSERT_FALSE(reply) << why;

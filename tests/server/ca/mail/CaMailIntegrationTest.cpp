@@ -50,6 +50,16 @@ private:
     std::vector<ChallengeReply> m_replies;
 };
 
+// Fails every call, as a challenge store that is down would.
+class FailingSink final : public ReplySink {
+public:
+    [[nodiscard]] base::Result<ReplyVerdict> acceptReply(const ChallengeReply& /*reply*/) override {
+        ++calls;
+        return base::makeError(base::ErrorCode::Io, "store down");
+    }
+    int calls = 0;
+};
+
 class CaMailIntegrationTest : public ::testing::Test {
 protected:
     void SetUp() override {
@@ -191,6 +201,57 @@ TEST_F(CaMailIntegrationTest, ChallengeAndReplyRoundTrip) {
     auto again = poller.pollOnce();
     ASSERT_TRUE(again) << again.error().detail;
     EXPECT_EQ(again->seen, 0U);
+}
+
+TEST_F(CaMailIntegrationTest, FailedSinkKeepsTheReplyAndOversizedMailIsDeletedUnread) {
+    auto reply = acme::buildReplyMail(acme::ReplyFields{std::string(kUser), std::string(kCa), std::string(kToken1),
+                                                        "chall-kept@example.org", std::string(kToken2),
+                                                        std::chrono::system_clock::now(), "reply-kept@example.org"});
+    ASSERT_TRUE(reply);
+    submit("bob", *reply);
+    submit("bob", "From: bob@example.org\r\nTo: alice@example.org\r\nSubject: Re: ACME: " + std::string(kToken1) +
+                      "\r\nMessage-ID: <big-1@example.org>\r\n\r\n" + std::string(4000, 'x') + "\r\n");
+    sealpost::mail::ImapClient aliceImap(settings("alice", true));
+    ASSERT_FALSE(waitForMessage(aliceImap, "reply-kept@example.org").empty());
+    ASSERT_FALSE(waitForMessage(aliceImap, "big-1@example.org").empty());
+
+    std::vector<std::string> log;
+    FailingSink failing;
+    ReplyPollerOptions options{settings("alice", true)};
+    options.maxMessageBytes = 2000;
+    ReplyPoller poller(options, failing, nullptr, [&log](std::string_view line) { log.emplace_back(line); });
+    auto first = poller.pollOnce();
+    ASSERT_TRUE(first) << first.error().detail;
+    EXPECT_EQ(first->seen, 2U);
+    EXPECT_EQ(first->kept, 1U);
+    EXPECT_EQ(first->rejected, 1U);
+    EXPECT_EQ(first->delivered, 0U);
+    EXPECT_EQ(failing.calls, 1);
+
+    // The kept reply is delivered by the next poll, once the store works again; without a DKIM
+    // verifier it is reported as not DKIM-verified.
+    RecordingSink recording;
+    ReplyPoller again(ReplyPollerOptions{settings("alice", true)}, recording, nullptr,
+                      [&log](std::string_view line) { log.emplace_back(line); });
+    auto second = again.pollOnce();
+    ASSERT_TRUE(second) << second.error().detail;
+    EXPECT_EQ(second->seen, 1U);
+    EXPECT_EQ(second->delivered, 1U);
+    const auto replies = recording.replies();
+    ASSERT_EQ(replies.size(), 1U);
+    EXPECT_EQ(replies[0].response, kToken2);
+    EXPECT_FALSE(replies[0].dkimVerified);
+    std::string all;
+    for (const auto& line : log) {
+        all += line + "\n";
+    }
+    EXPECT_NE(all.find("kept, the challenge store failed: store down"), std::string::npos) << all;
+    EXPECT_NE(all.find("over the limit"), std::string::npos) << all;
+    EXPECT_NE(all.find("dkim not checked"), std::string::npos) << all;
+    sealpost::mail::ImapClient afterwards(settings("alice", true));
+    auto left = afterwards.fetchFlags("INBOX");
+    ASSERT_TRUE(left);
+    EXPECT_TRUE(left->empty());
 }
 
 } // namespace
