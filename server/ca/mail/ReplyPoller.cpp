@@ -4,12 +4,16 @@
 #include "ca/mail/DkimVerifier.h"
 #include "mail/ImapClient.h"
 
+#include <algorithm>
+#include <span>
 #include <string>
 #include <vector>
 
 namespace sealpost::ca::mail {
 
 namespace {
+
+constexpr std::size_t kFetchBatch = 200; // UIDs per FETCH, as ImapClient::fetchHeaders asks
 
 std::string_view verdictName(ReplyVerdict v) {
     switch (v) {
@@ -44,12 +48,17 @@ base::Result<PollSummary> ReplyPoller::pollOnce() {
         return summary;
     }
     std::vector<std::pair<std::uint64_t, std::uint64_t>> sizes; // uid, RFC822.SIZE
-    auto fetched = m_imap->fetchHeaders(m_options.folder, uids, [&sizes](sealpost::mail::MessageHeader&& h) {
+    const auto collect = [&sizes](sealpost::mail::MessageHeader&& h) {
         sizes.emplace_back(h.uid, h.size);
         return base::Result<void>(base::Ok{});
-    });
-    if (!fetched) {
-        return fetched.error();
+    };
+    const std::span<const std::uint64_t> all(uids);
+    for (std::size_t at = 0; at < all.size(); at += kFetchBatch) {
+        auto fetched =
+            m_imap->fetchHeaders(m_options.folder, all.subspan(at, std::min(kFetchBatch, all.size() - at)), collect);
+        if (!fetched) {
+            return fetched.error();
+        }
     }
     for (const auto& [uid, size] : sizes) {
         ++summary.seen;
