@@ -36,6 +36,9 @@ check "imported-json" '[ $rc -eq 0 ] && [ "$(jq -r ".identities[0].address" "$wo
 "$fixture" "$work/alice/profile.db" alice@example.org
 fixture_rc=$?
 check "fixture" '[ $fixture_rc -eq 0 ]'
+run profile check --json
+check "profile-check-counts-renewals" '[ $rc -eq 0 ] && [ "$(jq -r ".renewal_records" "$work/stdout")" = 1 ] &&
+    [ "$(jq -r ".acme_accounts" "$work/stdout")" = 0 ] && [ "$(jq -r ".schema_version" "$work/stdout")" = 6 ]' "$(cat "$work/stdout")"
 
 # Two failures at 2026-06-01T00:00Z: the second backs off 10 minutes.
 run status --at 2026-06-01T00:05:00Z
