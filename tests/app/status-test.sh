@@ -73,6 +73,31 @@ run status --at 2026-07-02T00:00:00Z
 check "renew-now-text" '[ $rc -eq 0 ] && grep -q "^  renewal: renew now (ari-window-reached); renew at 2026-07-02T00:00:00Z$" "$work/stdout"' \
     "$(cat "$work/stdout")"
 
+# A new generation (an EC key, issued by the test intermediate) retires the enrolled one: only the
+# current identity shows enrollment, and the new one has none.
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/a2.key" \
+    -subj "/CN=alice@example.org" -out "$work/a2.csr" 2>/dev/null
+printf 'subjectAltName=email:alice@example.org\nkeyUsage=digitalSignature,keyAgreement\nextendedKeyUsage=emailProtection\n' \
+    >"$work/a2.ext"
+openssl x509 -req -in "$work/a2.csr" -CA "$data/intermediate-ca.cert.pem" -CAkey "$data/intermediate-ca.key.pem" \
+    -days 30 -extfile "$work/a2.ext" -out "$work/a2.pem" 2>/dev/null
+printf 'a2\n' >"$work/a2.pw"
+openssl pkcs12 -export -inkey "$work/a2.key" -in "$work/a2.pem" -passout file:"$work/a2.pw" -out "$work/a2.p12"
+run identity import "$work/a2.p12" --p12-password-file "$work/a2.pw"
+check "import-new-generation" '[ $rc -eq 0 ]' "$(cat "$work/stderr")"
+run status
+check "retired-text" '[ $rc -eq 0 ] && [ "$(wc -l <"$work/stdout")" -eq 3 ] &&
+    grep -q "^alice@example.org ec256 not-after [0-9T:-]*Z current$" "$work/stdout" &&
+    [ "$(sed -n 2p "$work/stdout")" = "  no enrollment" ] &&
+    [ "$(sed -n 3p "$work/stdout")" = "alice@example.org rsa2048 not-after 2035-01-01T00:00:00Z retired" ]' \
+    "$(cat "$work/stdout" "$work/stderr")"
+run status --json
+check "retired-json" '[ $rc -eq 0 ] && [ "$(jq -r ".identities | length" "$work/stdout")" = 2 ] &&
+    [ "$(jq -r ".identities[0].key_type" "$work/stdout")" = ec256 ] &&
+    [ "$(jq -r ".identities[0].enrollment" "$work/stdout")" = null ] &&
+    [ "$(jq -r ".identities[1].state" "$work/stdout")" = retired ] &&
+    [ "$(jq -r ".identities[1] | has(\"enrollment\")" "$work/stdout")" = false ]' "$(cat "$work/stdout")"
+
 run status --at yesterday
 check "bad-at" '[ $rc -eq 2 ] && grep -q "RFC 3339" "$work/stderr"' "$(cat "$work/stderr")"
 run status --help
