@@ -8,9 +8,12 @@
 #include "store/AcmeStore.h"
 #include "store/IdentityStore.h"
 
+#include <algorithm>
+#include <chrono>
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 namespace sealpost::cli {
 namespace {

@@ -18,7 +18,8 @@ namespace sealpost::acme {
 // cannot move a time out of its interval.
 using UnitRandom = std::function<double()>;
 
-// A UnitRandom seeded from the operating system (std::random_device), for production use.
+// A UnitRandom seeded from the operating system (std::random_device), for production use. Copies
+// share one generator; use it from one thread at a time.
 [[nodiscard]] UnitRandom systemUnitRandom();
 
 // The suggestedWindow of an ARI answer. Valid only when end > start (RFC 9773 section 4.2);
@@ -103,7 +104,7 @@ enum class RenewalReason {
     Replaced,           // Nothing: a newer generation replaced this certificate
     BackingOff,         // Nothing until the backoff after the last failure ends
     Expired,            // RenewNow: the certificate is past notAfter
-    AriNeverChecked,    // CheckAri: the CA offers ARI and we have no answer yet
+    AriNeverChecked,    // CheckAri: the CA offers ARI and no valid answer has come yet
     AriCheckDue,        // CheckAri: the last answer's Retry-After (or a failed check's backoff) has passed
     AriWindowReached,   // RenewNow: the time chosen in the ARI window has come
     LifetimeReached,    // RenewNow: without an ARI answer, the lifetime rule's time has come
@@ -122,10 +123,11 @@ struct Decision {
 };
 
 // What to do about one certificate at `now`. In order: a replaced certificate needs nothing;
-// a backoff after failures is waited out; an expired certificate is renewed; with ARI, a
-// certificate never asked about is checked; the renewal time (the ARI choice, else the lifetime
-// rule, which also stands in while the CA's ARI answers are missing or invalid) is acted on when
-// reached; with ARI, a due check is made; otherwise wait for the earlier of the two.
+// a backoff after failures is waited out; an expired certificate is renewed; the renewal time
+// (the ARI choice, else the lifetime rule, which also stands in while the CA's ARI answers are
+// missing or invalid, so a CA whose ARI keeps failing still gets renewed) is acted on when
+// reached; with ARI, a certificate without an answer or with a due check is checked; otherwise
+// wait for the earlier of the next check and the renewal time.
 [[nodiscard]] Decision decide(const RenewalState& state, base::TimePoint now) noexcept;
 
 } // namespace sealpost::acme
