@@ -5,6 +5,8 @@
 #include "ProfileCommands.h"
 #include "ReportJson.h"
 #include "acme/RenewalPolicy.h"
+#include "crypto/KeyGen.h"
+#include "crypto/PublicKey.h"
 #include "store/AcmeStore.h"
 #include "store/IdentityStore.h"
 
@@ -28,7 +30,11 @@ that was imported rather than enrolled says "no enrollment".
   --at TIME   evaluate the renewal policy at this RFC 3339 time instead of now
 )";
 
+// The names docs/acme.md uses ("rsa2048", "p256"), else the algorithm and size.
 std::string keyTypeName(const crypto::PrivateKey& key) {
+    if (const auto spec = crypto::keySpecOf(crypto::PublicKey::of(key))) {
+        return std::string(crypto::keySpecName(*spec));
+    }
     switch (key.type()) {
     case crypto::KeyType::Rsa: return "rsa" + std::to_string(key.bits());
     case crypto::KeyType::Ec: return "ec" + std::to_string(key.bits());

@@ -87,13 +87,13 @@ run identity import "$work/a2.p12" --p12-password-file "$work/a2.pw"
 check "import-new-generation" '[ $rc -eq 0 ]' "$(cat "$work/stderr")"
 run status
 check "retired-text" '[ $rc -eq 0 ] && [ "$(wc -l <"$work/stdout")" -eq 3 ] &&
-    grep -q "^alice@example.org ec256 not-after [0-9T:-]*Z current$" "$work/stdout" &&
+    grep -q "^alice@example.org p256 not-after [0-9T:-]*Z current$" "$work/stdout" &&
     [ "$(sed -n 2p "$work/stdout")" = "  no enrollment" ] &&
     [ "$(sed -n 3p "$work/stdout")" = "alice@example.org rsa2048 not-after 2035-01-01T00:00:00Z retired" ]' \
     "$(cat "$work/stdout" "$work/stderr")"
 run status --json
 check "retired-json" '[ $rc -eq 0 ] && [ "$(jq -r ".identities | length" "$work/stdout")" = 2 ] &&
-    [ "$(jq -r ".identities[0].key_type" "$work/stdout")" = ec256 ] &&
+    [ "$(jq -r ".identities[0].key_type" "$work/stdout")" = p256 ] &&
     [ "$(jq -r ".identities[0].enrollment" "$work/stdout")" = null ] &&
     [ "$(jq -r ".identities[1].state" "$work/stdout")" = retired ] &&
     [ "$(jq -r ".identities[1] | has(\"enrollment\")" "$work/stdout")" = false ]' "$(cat "$work/stdout")"
