@@ -48,6 +48,9 @@ base::Result<void> checkInitOptions(const AuthorityInitOptions& options) {
     if (options.name.empty() || options.name.size() > 40) {
         return base::Error{ErrorCode::InvalidArgument, "init: the CA name must have 1 to 40 characters"};
     }
+    if (options.now == base::TimePoint{}) {
+        return base::Error{ErrorCode::InvalidArgument, "init: no current time given"};
+    }
     const auto zero = std::chrono::seconds::zero();
     if (options.mailSignerLifetime <= zero || options.intermediateLifetime < options.mailSignerLifetime ||
         options.rootLifetime < options.intermediateLifetime) {

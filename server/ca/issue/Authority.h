@@ -22,7 +22,7 @@ struct AuthorityInitOptions {
     std::chrono::seconds rootLifetime = std::chrono::hours(24 * 365 * 20);
     std::chrono::seconds intermediateLifetime = std::chrono::hours(24 * 365 * 10);
     std::chrono::seconds mailSignerLifetime = std::chrono::hours(24 * 365 * 3); // RSA-3072, for NSS and gpgsm
-    base::TimePoint now;  // every certificate is valid from one hour before
+    base::TimePoint now;  // required: every certificate is valid from one hour before
     IssuerOptions issuer; // for the returned Authority's issuer
 };
 

@@ -262,6 +262,12 @@ TEST_F(AuthorityTest, RefusesUnusableOptions) {
     ASSERT_FALSE(weakMade);
     EXPECT_EQ(weakMade.error().code, ErrorCode::InvalidArgument);
 
+    AuthorityInitOptions noTime = options();
+    noTime.now = {};
+    auto noTimeMade = Authority::init(dir(), noTime, kPassphrase);
+    ASSERT_FALSE(noTimeMade);
+    EXPECT_EQ(noTimeMade.error().code, ErrorCode::InvalidArgument);
+
     AuthorityInitOptions unnested = options();
     unnested.mailSignerLifetime = unnested.intermediateLifetime + 1s;
     auto unnestedMade = Authority::init(dir(), unnested, kPassphrase);
