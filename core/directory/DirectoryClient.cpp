@@ -122,12 +122,15 @@ base::Result<SubmissionResult> DirectoryClient::submit(std::span<const crypto::C
         pem += c.pem();
     }
     const std::string what = "POST /v1/certs";
-    auto response =
-        detail::perform({.method = "POST",
-                         .url = m_options.baseUrl + "/v1/certs?provenance=" + percentEncode(provenance),
-                         .headers = {"Content-Type: application/pem-certificate-chain", "Accept: application/json"},
-                         .body = std::move(pem)},
-                        m_options);
+    std::vector<std::string> headers{"Content-Type: application/pem-certificate-chain", "Accept: application/json"};
+    if (!m_options.bearerToken.empty()) {
+        headers.push_back("Authorization: Bearer " + m_options.bearerToken);
+    }
+    auto response = detail::perform({.method = "POST",
+                                     .url = m_options.baseUrl + "/v1/certs?provenance=" + percentEncode(provenance),
+                                     .headers = std::move(headers),
+                                     .body = std::move(pem)},
+                                    m_options);
     if (!response) {
         return response.error();
     }

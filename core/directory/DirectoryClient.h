@@ -19,6 +19,9 @@ struct ClientOptions {
     // https only; http only to a loopback host (tests, a local proxy).
     std::string baseUrl;
     std::string caFile; // extra TLS trust anchors (PEM) for a private directory; "" for the system's only
+    // Sent as "Authorization: Bearer ..." with submissions: the operator's publisher token, which
+    // `provenance=enrolled` needs (the CA publishing what it issued). Empty for everyone else.
+    std::string bearerToken;
     std::chrono::seconds connectTimeout{10};
     std::chrono::seconds totalTimeout{60};
     std::size_t maxResponseBytes = std::size_t{8} << 20; // a larger answer is a ProtocolError

@@ -172,6 +172,24 @@ TEST_F(DirectoryClientTest, SubmitSendsThePemChainWithProvenance) {
     EXPECT_EQ(requests[0]["path"], "/v1/certs?provenance=harvested");
     EXPECT_EQ(requests[0]["content_type"], "application/pem-certificate-chain");
     EXPECT_EQ(requests[0]["body"], m_alice.pem() + m_intermediate.pem());
+    EXPECT_EQ(requests[0]["authorization"], ""); // no token unless one is configured
+}
+
+TEST_F(DirectoryClientTest, SubmitCarriesThePublisherTokenWhenGiven) {
+    m_stub.answerJson(201, {{"results",
+                             {{{"status", "accepted"},
+                               {"fingerprint_sha256", m_alice.sha256Fingerprint()},
+                               {"addresses_sha256", {addressHash("alice@example.org")}}}}}});
+    ClientOptions options;
+    options.baseUrl = m_stub.url();
+    options.bearerToken = "publisher-token-0123456789";
+    const std::vector<crypto::Certificate> chain{m_alice, m_intermediate};
+    auto r = DirectoryClient(options).submit(chain, "enrolled");
+    ASSERT_TRUE(r.ok()) << r.error().detail;
+    const auto requests = m_stub.requests();
+    ASSERT_EQ(requests.size(), 1U);
+    EXPECT_EQ(requests[0]["path"], "/v1/certs?provenance=enrolled");
+    EXPECT_EQ(requests[0]["authorization"], "Bearer publisher-token-0123456789");
 }
 
 TEST_F(DirectoryClientTest, RejectionIsAResultNotAnError) {

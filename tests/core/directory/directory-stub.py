@@ -30,6 +30,7 @@ def main():
             with open(os.path.join(state_dir, "requests.jsonl"), "a", encoding="utf-8") as f:
                 f.write(json.dumps({"method": self.command, "path": self.path,
                                     "content_type": self.headers.get("Content-Type", ""),
+                                    "authorization": self.headers.get("Authorization", ""),
                                     "body": body}) + "\n")
             with open(os.path.join(state_dir, "response.json"), encoding="utf-8") as f:
                 answer = json.load(f)
