@@ -1,0 +1,594 @@
+#include "acme/AcmeClient.h"
+
+#include "acme/AcmeJson.h"
+#include "acme/HttpHeaders.h"
+#include "crypto/Jose.h"
+#include "crypto/PublicKey.h"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+namespace sealpost::acme {
+
+using base::ErrorCode;
+using nlohmann::json;
+
+namespace {
+
+constexpr std::string_view joseContentType = "application/jose+json";
+
+AcmeError plainError(ErrorCode code, std::string detail) {
+    return AcmeError{base::Error{code, std::move(detail)}, std::nullopt, 0, std::nullopt};
+}
+
+// The code a caller branches on for a server's refusal.
+ErrorCode codeForRefusal(int status, const std::optional<AcmeProblem>& problem) {
+    if (problem) {
+        const std::string_view type = problem->acmeType();
+        if (type == "badNonce" || type == "rateLimited" || type == "serverInternal") {
+            return ErrorCode::TemporaryFailure;
+        }
+        if (type == "unauthorized") {
+            return ErrorCode::AuthFailed;
+        }
+        if (type == "accountDoesNotExist") {
+            return ErrorCode::NotFound;
+        }
+    }
+    if (status >= 500 || status == 429 || status == 408) {
+        return ErrorCode::TemporaryFailure;
+    }
+    if (status == 404) {
+        return ErrorCode::NotFound;
+    }
+    if (status >= 400) {
+        return ErrorCode::PermanentFailure;
+    }
+    return ErrorCode::ProtocolError;
+}
+
+// Adds where the answer came from to a parse error's detail.
+AcmeError parseFailure(const base::Error& error, std::string_view url) {
+    return plainError(error.code, error.detail + " (from " + std::string(url) + ")");
+}
+
+json identifiersJson(const std::vector<Identifier>& identifiers) {
+    json out = json::array();
+    for (const auto& id : identifiers) {
+        out.push_back({{"type", id.type}, {"value", id.value}});
+    }
+    return out;
+}
+
+template <typename T> struct PollStep {
+    bool done = false;
+    std::string status;
+    std::optional<std::chrono::seconds> retryAfter;
+};
+
+// Fetches until `step` says done, waiting between looks: doubling delays, Retry-After first.
+template <typename T, typename Fetch, typename Step>
+Result<T> pollUntil(const AcmeClientConfig& config, std::string_view url, const PollOptions& options, Fetch fetch,
+                    Step step) {
+    const base::TimePoint deadline = config.clock->now() + options.timeout;
+    std::chrono::milliseconds delay = std::max(options.initialDelay, std::chrono::milliseconds(1));
+    for (int attempt = 1;; ++attempt) {
+        Result<T> current = fetch();
+        if (!current) {
+            return current;
+        }
+        const PollStep<T> s = step(*current);
+        std::chrono::milliseconds next = s.retryAfter ? std::chrono::milliseconds(*s.retryAfter) : delay;
+        if (config.onPollProgress) {
+            config.onPollProgress(
+                PollProgress{std::string(url), attempt, s.status, s.done ? std::chrono::milliseconds(0) : next});
+        }
+        if (s.done) {
+            return current;
+        }
+        if (config.clock->now() + next > deadline) {
+            return plainError(ErrorCode::TemporaryFailure, std::string(url) + ": still " + s.status + " after " +
+                                                               std::to_string(attempt) + " looks (poll timeout " +
+                                                               std::to_string(options.timeout.count()) + " s)");
+        }
+        if (config.stop.stop_requested() || !config.sleeper->sleepFor(next, config.stop)) {
+            return plainError(ErrorCode::Cancelled, std::string(url) + ": polling cancelled");
+        }
+        delay = std::min(delay * 2, std::max(options.maxDelay, options.initialDelay));
+    }
+}
+
+} // namespace
+
+AcmeClient::AcmeClient(AcmeClientConfig config, crypto::PrivateKey accountKey)
+    : m_config(std::move(config)), m_key(std::move(accountKey)) {}
+
+bool AcmeClient::wait(std::chrono::milliseconds duration) {
+    return !m_config.stop.stop_requested() && m_config.sleeper->sleepFor(duration, m_config.stop);
+}
+
+std::optional<std::chrono::seconds> AcmeClient::retryAfterOf(const HttpResponse& response) const {
+    const auto value = response.header("Retry-After");
+    if (!value) {
+        return std::nullopt;
+    }
+    return parseRetryAfter(*value, m_config.clock->now());
+}
+
+AcmeError AcmeClient::errorFromResponse(const HttpResponse& response, std::string_view what) const {
+    std::optional<AcmeProblem> problem;
+    const auto contentType = response.header("Content-Type");
+    const bool problemType = contentType && contentType->find("problem+json") != std::string::npos;
+    auto parsed = detail::parseProblem(response.body, response.status);
+    // A JSON body without the problem media type counts only when it looks like one.
+    if (parsed && (problemType || parsed->type != "about:blank" || !parsed->detail.empty())) {
+        problem = std::move(parsed);
+    }
+    std::string detail = std::string(what) + ": HTTP " + std::to_string(response.status);
+    if (problem) {
+        detail += " " + detail::describeProblem(*problem);
+    }
+    const ErrorCode code = response.status < 400 ? ErrorCode::ProtocolError : codeForRefusal(response.status, problem);
+    return AcmeError{base::Error{code, std::move(detail)}, std::move(problem), response.status, retryAfterOf(response)};
+}
+
+Result<HttpResponse> AcmeClient::send(HttpRequest request) {
+    if (m_config.transport == nullptr || m_config.clock == nullptr || m_config.sleeper == nullptr) {
+        return plainError(ErrorCode::InvalidArgument, "AcmeClient needs a transport, a clock and a sleeper");
+    }
+    if (m_config.stop.stop_requested()) {
+        return plainError(ErrorCode::Cancelled, request.url + ": cancelled");
+    }
+    auto response = m_config.transport->send(request, m_config.stop);
+    if (!response) {
+        return response.error();
+    }
+    rememberNonce(*response);
+    return std::move(*response);
+}
+
+void AcmeClient::rememberNonce(const HttpResponse& response) {
+    if (auto nonce = response.header("Replay-Nonce"); nonce && !nonce->empty()) {
+        m_nonce = std::move(*nonce);
+    }
+}
+
+Result<Directory> AcmeClient::directory() {
+    if (m_directory) {
+        return *m_directory;
+    }
+    auto response = send(HttpRequest{HttpMethod::Get, m_config.directoryUrl, {{"Accept", "application/json"}}, {}});
+    if (!response) {
+        return response.error();
+    }
+    if (response->status != 200) {
+        return errorFromResponse(*response, "GET " + m_config.directoryUrl);
+    }
+    auto parsed = detail::parseDirectory(response->body);
+    if (!parsed) {
+        return parseFailure(parsed.error(), m_config.directoryUrl);
+    }
+    m_directory = std::move(*parsed);
+    return *m_directory;
+}
+
+Result<std::string> AcmeClient::takeNonce() {
+    if (!m_nonce.empty()) {
+        return std::exchange(m_nonce, {});
+    }
+    auto dir = directory();
+    if (!dir) {
+        return dir.error();
+    }
+    auto response = send(HttpRequest{HttpMethod::Head, dir->newNonce, {}, {}});
+    if (!response) {
+        return response.error();
+    }
+    if (response->status != 200 && response->status != 204) {
+        return errorFromResponse(*response, "HEAD " + dir->newNonce);
+    }
+    if (m_nonce.empty()) {
+        return plainError(ErrorCode::ProtocolError, "HEAD " + dir->newNonce + ": no Replay-Nonce in the answer");
+    }
+    return std::exchange(m_nonce, {});
+}
+
+Result<HttpResponse> AcmeClient::post(const std::string& url, const std::optional<std::string>& payload,
+                                      const crypto::PrivateKey& key, KeyIdMode mode, std::string_view accept) {
+    const crypto::PublicKey publicKey = crypto::PublicKey::of(key);
+    auto algorithm = crypto::jwsAlgorithmFor(publicKey);
+    if (!algorithm) {
+        return algorithm.error();
+    }
+    json header = {{"alg", std::string(crypto::jwsAlgorithmName(*algorithm))}, {"url", url}};
+    if (mode == KeyIdMode::Jwk) {
+        auto jwk = crypto::jwkJson(publicKey);
+        if (!jwk) {
+            return jwk.error();
+        }
+        header["jwk"] = json::parse(*jwk);
+    } else {
+        header["kid"] = m_accountUrl;
+    }
+    const base::ByteView payloadBytes = payload ? base::asBytes(*payload) : base::ByteView{};
+    int badNonces = 0;
+    int retryWaits = 0;
+    while (true) {
+        auto nonce = takeNonce();
+        if (!nonce) {
+            return nonce.error();
+        }
+        header["nonce"] = *nonce;
+        auto jws = crypto::signJws(key, header.dump(), payloadBytes);
+        if (!jws) {
+            return jws.error();
+        }
+        HttpRequest request{HttpMethod::Post, url, {{"Content-Type", std::string(joseContentType)}}, std::move(*jws)};
+        if (!accept.empty()) {
+            request.headers.emplace_back("Accept", std::string(accept));
+        }
+        auto response = send(std::move(request));
+        if (!response) {
+            return response.error();
+        }
+        if (response->status < 400) {
+            return response;
+        }
+        AcmeError error = errorFromResponse(*response, "POST " + url);
+        if (error.isProblem("badNonce") && badNonces < m_config.maxBadNonceRetries) {
+            ++badNonces; // the refusal carried a fresh nonce (or the next round asks newNonce)
+            continue;
+        }
+        if ((response->status == 429 || response->status == 503) && error.retryAfter &&
+            *error.retryAfter <= m_config.maxRetryAfterWait && retryWaits < 2) {
+            ++retryWaits;
+            if (!wait(*error.retryAfter)) {
+                return plainError(ErrorCode::Cancelled, "POST " + url + ": cancelled while waiting to retry");
+            }
+            continue;
+        }
+        if (error.isProblem("badNonce")) {
+            error.error.detail += " (after " + std::to_string(badNonces) + " retries with fresh nonces)";
+        }
+        return error;
+    }
+}
+
+Result<void> AcmeClient::requireAccount() const {
+    if (m_accountUrl.empty()) {
+        return plainError(ErrorCode::InvalidArgument, "no ACME account: call newAccount or setAccountUrl first");
+    }
+    return {};
+}
+
+Result<HttpResponse> AcmeClient::postAsAccount(const std::string& url, const std::optional<std::string>& payload,
+                                               std::string_view accept) {
+    if (auto ok = requireAccount(); !ok) {
+        return ok.error();
+    }
+    return post(url, payload, m_key, KeyIdMode::Kid, accept);
+}
+
+Result<Account> AcmeClient::newAccount(const NewAccountRequest& request) {
+    auto dir = directory();
+    if (!dir) {
+        return dir.error();
+    }
+    json payload = json::object();
+    if (!request.contact.empty()) {
+        payload["contact"] = request.contact;
+    }
+    if (request.termsOfServiceAgreed) {
+        payload["termsOfServiceAgreed"] = true;
+    }
+    if (request.onlyReturnExisting) {
+        payload["onlyReturnExisting"] = true;
+    }
+    auto response = post(dir->newAccount, payload.dump(), m_key, KeyIdMode::Jwk);
+    if (!response) {
+        return response.error();
+    }
+    if (response->status != 200 && response->status != 201) {
+        return errorFromResponse(*response, "POST " + dir->newAccount);
+    }
+    const auto location = response->header("Location");
+    if (!location || location->empty()) {
+        return plainError(ErrorCode::ProtocolError, "POST " + dir->newAccount + ": no Location (account URL)");
+    }
+    auto account = detail::parseAccount(response->body);
+    if (!account) {
+        return parseFailure(account.error(), dir->newAccount);
+    }
+    account->url = resolveUrl(dir->newAccount, *location);
+    account->created = response->status == 201;
+    const auto links = parseLinkHeaders(response->headerValues("Link"));
+    if (const auto tos = linksWithRelation(links, "terms-of-service"); !tos.empty()) {
+        account->termsOfServiceUrl = tos.front();
+    }
+    m_accountUrl = account->url;
+    return std::move(*account);
+}
+
+Result<Account> AcmeClient::accountRequest(const std::optional<std::string>& payload) {
+    auto response = postAsAccount(m_accountUrl, payload);
+    if (!response) {
+        return response.error();
+    }
+    auto account = detail::parseAccount(response->body);
+    if (!account) {
+        return parseFailure(account.error(), m_accountUrl);
+    }
+    account->url = m_accountUrl;
+    return std::move(*account);
+}
+
+Result<Account> AcmeClient::fetchAccount() {
+    return accountRequest(std::nullopt);
+}
+
+Result<Account> AcmeClient::updateContact(const std::vector<std::string>& contact) {
+    return accountRequest(json{{"contact", contact}}.dump());
+}
+
+Result<Account> AcmeClient::deactivateAccount() {
+    return accountRequest(json{{"status", "deactivated"}}.dump());
+}
+
+Result<void> AcmeClient::changeKey(const crypto::PrivateKey& newKey) {
+    if (auto ok = requireAccount(); !ok) {
+        return ok.error();
+    }
+    auto dir = directory();
+    if (!dir) {
+        return dir.error();
+    }
+    if (dir->keyChange.empty()) {
+        return plainError(ErrorCode::Unsupported, "the ACME server has no keyChange");
+    }
+    const crypto::PublicKey newPublic = crypto::PublicKey::of(newKey);
+    auto algorithm = crypto::jwsAlgorithmFor(newPublic);
+    auto newJwk = crypto::jwkJson(newPublic);
+    auto oldJwk = crypto::jwkJson(crypto::PublicKey::of(m_key));
+    if (!algorithm || !newJwk || !oldJwk) {
+        return !algorithm ? algorithm.error() : (!newJwk ? newJwk.error() : oldJwk.error());
+    }
+    // The inner JWS: signed by the new key, no nonce (RFC 8555 section 7.3.5).
+    const json innerHeader = {{"alg", std::string(crypto::jwsAlgorithmName(*algorithm))},
+                              {"jwk", json::parse(*newJwk)},
+                              {"url", dir->keyChange}};
+    const json innerPayload = {{"account", m_accountUrl}, {"oldKey", json::parse(*oldJwk)}};
+    auto inner = crypto::signJws(newKey, innerHeader.dump(), base::asBytes(innerPayload.dump()));
+    if (!inner) {
+        return inner.error();
+    }
+    auto response = postAsAccount(dir->keyChange, *inner);
+    if (!response) {
+        return response.error();
+    }
+    m_key = newKey;
+    return {};
+}
+
+Result<Order> AcmeClient::newOrder(const NewOrderRequest& request) {
+    if (request.identifiers.empty()) {
+        return plainError(ErrorCode::InvalidArgument, "newOrder without identifiers");
+    }
+    auto dir = directory();
+    if (!dir) {
+        return dir.error();
+    }
+    json payload = {{"identifiers", identifiersJson(request.identifiers)}};
+    if (!request.replaces.empty()) {
+        payload["replaces"] = request.replaces;
+    }
+    auto response = postAsAccount(dir->newOrder, payload.dump());
+    if (!response) {
+        return response.error();
+    }
+    const auto location = response->header("Location");
+    if (!location || location->empty()) {
+        return plainError(ErrorCode::ProtocolError, "POST " + dir->newOrder + ": no Location (order URL)");
+    }
+    auto order = detail::parseOrder(response->body);
+    if (!order) {
+        return parseFailure(order.error(), dir->newOrder);
+    }
+    order->url = resolveUrl(dir->newOrder, *location);
+    order->retryAfter = retryAfterOf(*response);
+    return std::move(*order);
+}
+
+Result<Order> AcmeClient::fetchOrder(std::string_view url) {
+    const std::string u(url);
+    auto response = postAsAccount(u, std::nullopt);
+    if (!response) {
+        return response.error();
+    }
+    auto order = detail::parseOrder(response->body);
+    if (!order) {
+        return parseFailure(order.error(), u);
+    }
+    order->url = u;
+    order->retryAfter = retryAfterOf(*response);
+    return std::move(*order);
+}
+
+Result<Authorization> AcmeClient::fetchAuthorization(std::string_view url) {
+    const std::string u(url);
+    auto response = postAsAccount(u, std::nullopt);
+    if (!response) {
+        return response.error();
+    }
+    auto authorization = detail::parseAuthorization(response->body);
+    if (!authorization) {
+        return parseFailure(authorization.error(), u);
+    }
+    authorization->url = u;
+    authorization->retryAfter = retryAfterOf(*response);
+    return std::move(*authorization);
+}
+
+Result<Authorization> AcmeClient::deactivateAuthorization(std::string_view url) {
+    const std::string u(url);
+    auto response = postAsAccount(u, json{{"status", "deactivated"}}.dump());
+    if (!response) {
+        return response.error();
+    }
+    auto authorization = detail::parseAuthorization(response->body);
+    if (!authorization) {
+        return parseFailure(authorization.error(), u);
+    }
+    authorization->url = u;
+    return std::move(*authorization);
+}
+
+Result<Challenge> AcmeClient::fetchChallenge(std::string_view url) {
+    const std::string u(url);
+    auto response = postAsAccount(u, std::nullopt);
+    if (!response) {
+        return response.error();
+    }
+    auto challenge = detail::parseChallenge(response->body);
+    if (!challenge) {
+        return parseFailure(challenge.error(), u);
+    }
+    return std::move(*challenge);
+}
+
+Result<Challenge> AcmeClient::respondToChallenge(std::string_view url) {
+    const std::string u(url);
+    auto response = postAsAccount(u, std::string("{}"));
+    if (!response) {
+        return response.error();
+    }
+    auto challenge = detail::parseChallenge(response->body);
+    if (!challenge) {
+        return parseFailure(challenge.error(), u);
+    }
+    return std::move(*challenge);
+}
+
+Result<Authorization> AcmeClient::pollAuthorization(std::string_view url, const PollOptions& options) {
+    return pollUntil<Authorization>(
+        m_config, url, options, [&] { return fetchAuthorization(url); },
+        [](const Authorization& a) {
+            return PollStep<Authorization>{a.status != AuthorizationStatus::Pending,
+                                           std::string(authorizationStatusName(a.status)), a.retryAfter};
+        });
+}
+
+Result<Order> AcmeClient::pollOrder(std::string_view url, const PollOptions& options) {
+    return pollUntil<Order>(
+        m_config, url, options, [&] { return fetchOrder(url); },
+        [](const Order& o) {
+            const bool waiting = o.status == OrderStatus::Pending || o.status == OrderStatus::Processing;
+            return PollStep<Order>{!waiting, std::string(orderStatusName(o.status)), o.retryAfter};
+        });
+}
+
+Result<Order> AcmeClient::finalize(const Order& order, base::ByteView csrDer) {
+    if (order.finalize.empty()) {
+        return plainError(ErrorCode::InvalidArgument, "finalize: the order has no finalize URL");
+    }
+    const json payload = {{"csr", crypto::base64UrlEncode(csrDer)}};
+    auto response = postAsAccount(order.finalize, payload.dump());
+    if (!response) {
+        return response.error();
+    }
+    auto updated = detail::parseOrder(response->body);
+    if (!updated) {
+        return parseFailure(updated.error(), order.finalize);
+    }
+    updated->url = order.url;
+    updated->retryAfter = retryAfterOf(*response);
+    return std::move(*updated);
+}
+
+Result<CertificateChain> AcmeClient::downloadCertificate(std::string_view url) {
+    const std::string u(url);
+    auto response = postAsAccount(u, std::nullopt, "application/pem-certificate-chain");
+    if (!response) {
+        return response.error();
+    }
+    if (response->status != 200) {
+        return errorFromResponse(*response, "POST " + u);
+    }
+    if (response->body.find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
+        return plainError(ErrorCode::ProtocolError, "POST " + u + ": the answer is not a PEM certificate chain");
+    }
+    CertificateChain chain;
+    chain.url = u;
+    chain.pem = std::move(response->body);
+    const auto links = parseLinkHeaders(response->headerValues("Link"));
+    for (const auto& link : linksWithRelation(links, "alternate")) {
+        chain.alternates.push_back(resolveUrl(u, link));
+    }
+    for (const auto& link : linksWithRelation(links, "up")) {
+        chain.up.push_back(resolveUrl(u, link));
+    }
+    return chain;
+}
+
+Result<void> AcmeClient::revoke(base::ByteView certificateDer, std::optional<RevocationReason> reason,
+                                const crypto::PrivateKey* certificateKey) {
+    auto dir = directory();
+    if (!dir) {
+        return dir.error();
+    }
+    if (dir->revokeCert.empty()) {
+        return plainError(ErrorCode::Unsupported, "the ACME server has no revokeCert");
+    }
+    json payload = {{"certificate", crypto::base64UrlEncode(certificateDer)}};
+    if (reason) {
+        payload["reason"] = static_cast<int>(*reason);
+    }
+    auto response = certificateKey != nullptr ? post(dir->revokeCert, payload.dump(), *certificateKey, KeyIdMode::Jwk)
+                                              : postAsAccount(dir->revokeCert, payload.dump());
+    if (!response) {
+        return response.error();
+    }
+    return {};
+}
+
+Result<void> AcmeClient::revokeCertificate(base::ByteView certificateDer, std::optional<RevocationReason> reason) {
+    return revoke(certificateDer, reason, nullptr);
+}
+
+Result<void> AcmeClient::revokeCertificateWithKey(base::ByteView certificateDer,
+                                                  const crypto::PrivateKey& certificateKey,
+                                                  std::optional<RevocationReason> reason) {
+    return revoke(certificateDer, reason, &certificateKey);
+}
+
+Result<RenewalInfo> AcmeClient::renewalInfo(std::string_view certId) {
+    auto dir = directory();
+    if (!dir) {
+        return dir.error();
+    }
+    if (dir->renewalInfo.empty()) {
+        return plainError(ErrorCode::Unsupported, "the ACME server has no renewalInfo (ARI)");
+    }
+    if (certId.empty() || certId.find_first_of("/?#") != std::string_view::npos) {
+        return plainError(ErrorCode::InvalidArgument, "not an ARI CertID: " + std::string(certId));
+    }
+    std::string url = dir->renewalInfo;
+    if (!url.ends_with('/')) {
+        url += '/';
+    }
+    url += certId;
+    auto response = send(HttpRequest{HttpMethod::Get, url, {{"Accept", "application/json"}}, {}});
+    if (!response) {
+        return response.error();
+    }
+    if (response->status != 200) {
+        return errorFromResponse(*response, "GET " + url);
+    }
+    auto info = detail::parseRenewalInfo(response->body);
+    if (!info) {
+        return parseFailure(info.error(), url);
+    }
+    info->retryAfter = retryAfterOf(*response);
+    return std::move(*info);
+}
+
+} // namespace sealpost::acme
