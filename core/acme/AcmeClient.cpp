@@ -132,7 +132,7 @@ AcmeError AcmeClient::errorFromResponse(const HttpResponse& response, std::strin
     return AcmeError{base::Error{code, std::move(detail)}, std::move(problem), response.status, retryAfterOf(response)};
 }
 
-Result<HttpResponse> AcmeClient::send(HttpRequest request) {
+Result<HttpResponse> AcmeClient::send(const HttpRequest& request) {
     if (m_config.transport == nullptr || m_config.clock == nullptr || m_config.sleeper == nullptr) {
         return plainError(ErrorCode::InvalidArgument, "AcmeClient needs a transport, a clock and a sleeper");
     }
@@ -227,7 +227,7 @@ Result<HttpResponse> AcmeClient::post(const std::string& url, const std::optiona
         if (!accept.empty()) {
             request.headers.emplace_back("Accept", std::string(accept));
         }
-        auto response = send(std::move(request));
+        auto response = send(request);
         if (!response) {
             return response.error();
         }

@@ -104,7 +104,7 @@ public:
 private:
     enum class KeyIdMode { Kid, Jwk };
 
-    [[nodiscard]] Result<HttpResponse> send(HttpRequest request);
+    [[nodiscard]] Result<HttpResponse> send(const HttpRequest& request);
     [[nodiscard]] Result<std::string> takeNonce();
     void rememberNonce(const HttpResponse& response);
     // A JWS POST (payload nullopt: POST-as-GET) with badNonce and short Retry-After retries;

@@ -133,7 +133,8 @@ base::Result<HttpResponse> CurlTransport::send(const HttpRequest& request, std::
     }
     mail::detail::CurlSlist headers;
     for (const auto& [name, value] : request.headers) {
-        const std::string line = name + ": " + value;
+        std::string line = name;
+        line.append(": ").append(value);
         curl_slist* next = curl_slist_append(headers.get(), line.c_str());
         if (next == nullptr) {
             return base::makeError(ErrorCode::Io, "out of memory");

@@ -49,7 +49,7 @@ struct CurlTransportOptions {
     std::string caFile; // extra PEM trust anchors (a private test CA); empty: none
     std::chrono::seconds connectTimeout{15};
     std::chrono::seconds totalTimeout{60};
-    std::size_t maxResponseBytes = 1024 * 1024;
+    std::size_t maxResponseBytes = std::size_t{1024} * 1024;
     std::string userAgent; // empty: "Sealpost/<version>"
 };
 

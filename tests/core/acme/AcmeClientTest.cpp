@@ -94,7 +94,7 @@ protected:
         config.stop = stop.get_token();
         config.maxBadNonceRetries = maxBadNonceRetries;
         config.onPollProgress = [this](const PollProgress& p) { progress.push_back(p); };
-        return AcmeClient(std::move(config), key);
+        return {std::move(config), key};
     }
 
     // A client with the directory fetched and an account URL, as after newAccount.

@@ -8,7 +8,7 @@ namespace {
 using namespace std::chrono_literals;
 
 base::TimePoint at(int y, unsigned m, unsigned d) {
-    return base::TimePoint(std::chrono::sys_days(std::chrono::year(y) / m / d));
+    return base::TimePoint{std::chrono::sys_days{std::chrono::year(y) / std::chrono::month(m) / std::chrono::day(d)}};
 }
 
 TEST(HttpHeadersTest, SeveralLinksPerFieldAndSeveralFields) {
