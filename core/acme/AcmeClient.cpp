@@ -79,17 +79,20 @@ Result<T> pollUntil(const AcmeClientConfig& config, std::string_view url, const 
         }
         const PollStep<T> s = step(*current);
         std::chrono::milliseconds next = s.retryAfter ? std::chrono::milliseconds(*s.retryAfter) : delay;
-        if (config.onPollProgress) {
-            config.onPollProgress(
-                PollProgress{std::string(url), attempt, s.status, s.done ? std::chrono::milliseconds(0) : next});
+        if (config.onProgress) {
+            config.onProgress(AcmeProgress{AcmeProgress::Kind::Polled, std::string(url), attempt, s.status,
+                                           s.done ? std::chrono::milliseconds(0) : next});
         }
         if (s.done) {
             return current;
         }
         if (config.clock->now() + next > deadline) {
-            return plainError(ErrorCode::TemporaryFailure, std::string(url) + ": still " + s.status + " after " +
-                                                               std::to_string(attempt) + " looks (poll timeout " +
-                                                               std::to_string(options.timeout.count()) + " s)");
+            AcmeError error =
+                plainError(ErrorCode::TemporaryFailure, std::string(url) + ": still " + s.status + " after " +
+                                                            std::to_string(attempt) + " looks (poll timeout " +
+                                                            std::to_string(options.timeout.count()) + " s)");
+            error.retryAfter = s.retryAfter;
+            return error;
         }
         if (config.stop.stop_requested() || !config.sleeper->sleepFor(next, config.stop)) {
             return plainError(ErrorCode::Cancelled, std::string(url) + ": polling cancelled");
@@ -147,6 +150,47 @@ Result<HttpResponse> AcmeClient::send(const HttpRequest& request) {
     return std::move(*response);
 }
 
+void AcmeClient::report(const AcmeProgress& progress) const {
+    if (m_config.onProgress) {
+        m_config.onProgress(progress);
+    }
+}
+
+Result<bool> AcmeClient::waitToRetry(const HttpResponse& response, const std::string& url, int& retries) {
+    constexpr int maxRetries = 2;
+    if ((response.status != 429 && response.status != 503) || retries >= maxRetries) {
+        return false;
+    }
+    const auto delay = retryAfterOf(response);
+    if (!delay || *delay > m_config.maxRetryAfterWait) {
+        return false;
+    }
+    ++retries;
+    report(AcmeProgress{AcmeProgress::Kind::WaitingToRetry, url, retries, {}, *delay});
+    if (!wait(*delay)) {
+        return AcmeError{base::Error{ErrorCode::Cancelled, url + ": cancelled while waiting to retry"}, std::nullopt, 0,
+                         std::nullopt};
+    }
+    return true;
+}
+
+Result<HttpResponse> AcmeClient::get(const std::string& url) {
+    int retries = 0;
+    while (true) {
+        auto response = send(HttpRequest{HttpMethod::Get, url, {{"Accept", "application/json"}}, {}});
+        if (!response) {
+            return response;
+        }
+        auto retry = waitToRetry(*response, url, retries);
+        if (!retry) {
+            return retry.error();
+        }
+        if (!*retry) {
+            return response;
+        }
+    }
+}
+
 void AcmeClient::rememberNonce(const HttpResponse& response) {
     if (auto nonce = response.header("Replay-Nonce"); nonce && !nonce->empty()) {
         m_nonce = std::move(*nonce);
@@ -157,7 +201,7 @@ Result<Directory> AcmeClient::directory() {
     if (m_directory) {
         return *m_directory;
     }
-    auto response = send(HttpRequest{HttpMethod::Get, m_config.directoryUrl, {{"Accept", "application/json"}}, {}});
+    auto response = get(m_config.directoryUrl);
     if (!response) {
         return response.error();
     }
@@ -237,14 +281,14 @@ Result<HttpResponse> AcmeClient::post(const std::string& url, const std::optiona
         AcmeError error = errorFromResponse(*response, "POST " + url);
         if (error.isProblem("badNonce") && badNonces < m_config.maxBadNonceRetries) {
             ++badNonces; // the refusal carried a fresh nonce (or the next round asks newNonce)
+            report(AcmeProgress{AcmeProgress::Kind::BadNonceRetry, url, badNonces, {}, std::chrono::milliseconds(0)});
             continue;
         }
-        if ((response->status == 429 || response->status == 503) && error.retryAfter &&
-            *error.retryAfter <= m_config.maxRetryAfterWait && retryWaits < 2) {
-            ++retryWaits;
-            if (!wait(*error.retryAfter)) {
-                return plainError(ErrorCode::Cancelled, "POST " + url + ": cancelled while waiting to retry");
-            }
+        auto retry = waitToRetry(*response, url, retryWaits);
+        if (!retry) {
+            return retry.error();
+        }
+        if (*retry) {
             continue;
         }
         if (error.isProblem("badNonce")) {
@@ -576,7 +620,7 @@ Result<RenewalInfo> AcmeClient::renewalInfo(std::string_view certId) {
         url += '/';
     }
     url += certId;
-    auto response = send(HttpRequest{HttpMethod::Get, url, {{"Accept", "application/json"}}, {}});
+    auto response = get(url);
     if (!response) {
         return response.error();
     }

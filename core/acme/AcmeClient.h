@@ -17,12 +17,16 @@
 
 namespace sealpost::acme {
 
-// What a poll saw, reported after each look at the object (progress as data, for a GUI).
-struct PollProgress {
+// What the client is doing while an operation takes longer than one exchange (progress as data,
+// for a GUI): a look at a polled object, a retry after badNonce, a wait before retrying after
+// 429/503 with Retry-After.
+struct AcmeProgress {
+    enum class Kind { Polled, BadNonceRetry, WaitingToRetry };
+    Kind kind = Kind::Polled;
     std::string url;
-    int attempt = 0;                        // 1 for the first look
-    std::string status;                     // the object's status as sent ("pending", "processing", ...)
-    std::chrono::milliseconds nextDelay{0}; // how long until the next look (0 on the last)
+    int attempt = 0;                        // 1 for the first look / the first retry
+    std::string status;                     // Polled: the object's status as sent ("pending", ...)
+    std::chrono::milliseconds nextDelay{0}; // how long until the next try (0 after the last look)
 };
 
 struct PollOptions {
@@ -33,12 +37,12 @@ struct PollOptions {
 
 struct AcmeClientConfig {
     std::string directoryUrl;
-    HttpTransport* transport = nullptr;                      // required; outlives the client
-    const base::Clock* clock = nullptr;                      // required
-    Sleeper* sleeper = nullptr;                              // required
-    std::stop_token stop;                                    // checked before each request and during every wait
-    std::function<void(const PollProgress&)> onPollProgress; // optional; called on the calling thread
-    int maxBadNonceRetries = 5;                              // retries of a request answered badNonce
+    HttpTransport* transport = nullptr;                  // required; outlives the client
+    const base::Clock* clock = nullptr;                  // required
+    Sleeper* sleeper = nullptr;                          // required
+    std::stop_token stop;                                // checked before each request and during every wait
+    std::function<void(const AcmeProgress&)> onProgress; // optional; called on the calling thread
+    int maxBadNonceRetries = 5;                          // retries of a request answered badNonce
     // 429/503 with a Retry-After up to this long are waited out and retried (at most twice);
     // longer ones are returned as errors carrying retryAfter.
     std::chrono::seconds maxRetryAfterWait{60};
@@ -80,8 +84,9 @@ public:
     [[nodiscard]] Result<Challenge> respondToChallenge(std::string_view url);
 
     // Polls until the authorization is no longer pending (valid, invalid, ...: the caller checks
-    // which), or until the order is no longer pending/processing. TemporaryFailure after
-    // options.timeout, Cancelled when stopped.
+    // which), or until the order is no longer pending/processing. TemporaryFailure when the
+    // next look would pass options.timeout (with retryAfter when the server asked for a longer
+    // wait than that), Cancelled when stopped.
     [[nodiscard]] Result<Authorization> pollAuthorization(std::string_view url, const PollOptions& options = {});
     [[nodiscard]] Result<Order> pollOrder(std::string_view url, const PollOptions& options = {});
 
@@ -105,6 +110,11 @@ private:
     enum class KeyIdMode { Kid, Jwk };
 
     [[nodiscard]] Result<HttpResponse> send(const HttpRequest& request);
+    // GET with the same short Retry-After retries as post; any status is returned.
+    [[nodiscard]] Result<HttpResponse> get(const std::string& url);
+    // Whether a 429/503 answer is worth waiting out; waits if so. Cancelled when stopped meanwhile.
+    [[nodiscard]] Result<bool> waitToRetry(const HttpResponse& response, const std::string& url, int& retries);
+    void report(const AcmeProgress& progress) const;
     [[nodiscard]] Result<std::string> takeNonce();
     void rememberNonce(const HttpResponse& response);
     // A JWS POST (payload nullopt: POST-as-GET) with badNonce and short Retry-After retries;

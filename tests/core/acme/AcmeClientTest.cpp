@@ -93,7 +93,7 @@ protected:
         config.sleeper = &sleeper;
         config.stop = stop.get_token();
         config.maxBadNonceRetries = maxBadNonceRetries;
-        config.onPollProgress = [this](const PollProgress& p) { progress.push_back(p); };
+        config.onProgress = [this](const AcmeProgress& p) { progress.push_back(p); };
         return {std::move(config), key};
     }
 
@@ -112,7 +112,7 @@ protected:
     RecordingSleeper sleeper;
     ScriptedTransport transport;
     std::stop_source stop;
-    std::vector<PollProgress> progress;
+    std::vector<AcmeProgress> progress;
 };
 
 TEST_F(AcmeClientTest, NewAccountSignsWithJwkAndRetriesBadNonceWithTheFreshNonce) {
@@ -148,6 +148,10 @@ TEST_F(AcmeClientTest, NewAccountSignsWithJwkAndRetriesBadNonceWithTheFreshNonce
     EXPECT_EQ(payload["termsOfServiceAgreed"], true);
     EXPECT_FALSE(payload.contains("onlyReturnExisting"));
     EXPECT_TRUE(sleeper.durations.empty());
+    ASSERT_EQ(progress.size(), 2U);
+    EXPECT_EQ(progress[1].kind, AcmeProgress::Kind::BadNonceRetry);
+    EXPECT_EQ(progress[1].attempt, 2);
+    EXPECT_EQ(progress[1].url, "https://ca.test/acme/new-account");
 }
 
 TEST_F(AcmeClientTest, BadNonceRetriesAreBounded) {
@@ -205,6 +209,32 @@ TEST_F(AcmeClientTest, ShortRetryAfterOn429IsWaitedOutAndRetried) {
     ASSERT_TRUE(order.ok()) << order.error().detail();
     EXPECT_EQ(sleeper.durations, std::vector<std::chrono::milliseconds>{7s});
     EXPECT_EQ(transport.requests.size(), 2U);
+    ASSERT_EQ(progress.size(), 1U);
+    EXPECT_EQ(progress[0].kind, AcmeProgress::Kind::WaitingToRetry);
+    EXPECT_EQ(progress[0].nextDelay, 7s);
+}
+
+TEST_F(AcmeClientTest, RetryAfterWaitsAreBounded) {
+    AcmeClient client = readyClient();
+    for (int i = 0; i < 3; ++i) {
+        transport.add(503, "", {{"Retry-After", "2"}});
+    }
+    auto order = client.fetchOrder("https://ca.test/acme/order/1");
+    ASSERT_FALSE(order.ok());
+    EXPECT_EQ(order.error().code(), base::ErrorCode::TemporaryFailure);
+    EXPECT_EQ(order.error().httpStatus, 503);
+    EXPECT_EQ(sleeper.durations, (std::vector<std::chrono::milliseconds>{2s, 2s}));
+    EXPECT_EQ(transport.requests.size(), 3U);
+}
+
+TEST_F(AcmeClientTest, DirectoryGetWaitsOutA503) {
+    AcmeClient client = makeClient();
+    transport.add(503, "", {{"Retry-After", "3"}});
+    transport.add(200, directoryJson(true));
+    auto dir = client.directory();
+    ASSERT_TRUE(dir.ok()) << dir.error().detail();
+    EXPECT_EQ(dir->renewalInfo, "https://ca.test/acme/renewal-info");
+    EXPECT_EQ(sleeper.durations, std::vector<std::chrono::milliseconds>{3s});
 }
 
 TEST_F(AcmeClientTest, RetryAfterAsHttpDateOn503) {
@@ -287,6 +317,7 @@ TEST_F(AcmeClientTest, PollAuthorizationBacksOffAndHonoursRetryAfter) {
     // 1 s, then the server's 5 s, then the doubled backoff (1, 2, 4 s) resumes at 4 s.
     EXPECT_EQ(sleeper.durations, (std::vector<std::chrono::milliseconds>{1s, 5s, 4s}));
     ASSERT_EQ(progress.size(), 4U);
+    EXPECT_EQ(progress[0].kind, AcmeProgress::Kind::Polled);
     EXPECT_EQ(progress[0].attempt, 1);
     EXPECT_EQ(progress[0].status, "pending");
     EXPECT_EQ(progress[1].nextDelay, 5s);
@@ -309,6 +340,16 @@ TEST_F(AcmeClientTest, PollBackoffIsCappedAndGivesUpAtTheDeadline) {
     // 1 + 2 + 4 + 5 + 5 = 17 s; another 5 s would pass the 20 s deadline.
     EXPECT_EQ(sleeper.durations, (std::vector<std::chrono::milliseconds>{1s, 2s, 4s, 5s, 5s}));
     EXPECT_EQ(transport.requests.size(), 6U);
+}
+
+TEST_F(AcmeClientTest, PollGivesUpWhenRetryAfterPassesTheDeadline) {
+    AcmeClient client = readyClient();
+    transport.add(200, authzJson("pending"), {{"Retry-After", "86400"}});
+    auto authz = client.pollAuthorization("https://ca.test/acme/authz/1");
+    ASSERT_FALSE(authz.ok());
+    EXPECT_EQ(authz.error().code(), base::ErrorCode::TemporaryFailure);
+    EXPECT_EQ(authz.error().retryAfter, std::optional<std::chrono::seconds>(86400s));
+    EXPECT_TRUE(sleeper.durations.empty());
 }
 
 TEST_F(AcmeClientTest, CancellationStopsAPoll) {
