@@ -288,6 +288,27 @@ TEST_F(AcmePebbleTest, DeactivatedAccountCannotOrder) {
     EXPECT_EQ(order.error().code(), base::ErrorCode::AuthFailed);
 }
 
+TEST_F(AcmePebbleTest, TransportChecksTheServerAndLimitsTheAnswer) {
+    auto untrusting = makeCurlTransport({});
+    auto refused = untrusting->send(HttpRequest{HttpMethod::Get, m_directoryUrl, {}, {}}, {});
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error().code, base::ErrorCode::UntrustedServer) << refused.error().detail;
+
+    auto small = makeCurlTransport(CurlTransportOptions{env("PEBBLE_CA_FILE"), 10s, 30s, 64, {}});
+    auto tooLarge = small->send(HttpRequest{HttpMethod::Get, m_directoryUrl, {}, {}}, {});
+    ASSERT_FALSE(tooLarge.ok());
+    EXPECT_EQ(tooLarge.error().code, base::ErrorCode::ProtocolError);
+    EXPECT_NE(tooLarge.error().detail.find("larger than 64 bytes"), std::string::npos) << tooLarge.error().detail;
+
+    auto dir = client(key(crypto::KeySpec::P256))->directory();
+    ASSERT_TRUE(dir.ok()) << dir.error().detail();
+    auto head = m_curl->send(HttpRequest{HttpMethod::Head, dir->newNonce, {}, {}}, {});
+    ASSERT_TRUE(head.ok()) << head.error().detail;
+    EXPECT_EQ(head->status, 200);
+    EXPECT_TRUE(head->header("replay-nonce").has_value());
+    EXPECT_TRUE(head->body.empty());
+}
+
 // Run with PEBBLE_WFE_NONCEREJECT=50: half the good nonces are refused, so nearly every step
 // goes through the badNonce retry.
 TEST_F(AcmePebbleTest, NonceStormFullFlow) {
