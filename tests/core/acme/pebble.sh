@@ -46,7 +46,9 @@ resolve_dir() {
 
 find_pebble() {
     local bin=${PEBBLE_BIN:-$(command -v pebble 2>/dev/null || true)}
-    [ -n "$bin" ] && [ -x "$bin" ] || skip "the pebble binary was not found (Debian: package pebble)"
+    if [ -z "$bin" ] || [ ! -x "$bin" ]; then
+        skip "the pebble binary was not found (Debian: package pebble)"
+    fi
     echo "$bin"
 }
 
@@ -68,23 +70,29 @@ make_tls() {
     rm -f "$dir/tls/ca.key" "$dir/tls/req.pem"
 }
 
+# True while the process recorded in DIR/pebble.pid runs and is still a pebble (a recycled pid of
+# another program is never signalled).
 pid_alive() {
     [ -f "$dir/pebble.pid" ] || return 1
     local pid
     pid=$(cat "$dir/pebble.pid")
-    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
+    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
+    case $(ps -p "$pid" -o comm= 2>/dev/null) in
+        pebble*) return 0 ;;
+        *) return 1 ;;
+    esac
 }
 
 stop_server() {
     pid_alive || return 0
-    local pid i
+    local pid
     pid=$(cat "$dir/pebble.pid")
     kill "$pid" 2>/dev/null || true
-    for i in $(seq 1 50); do
-        kill -0 "$pid" 2>/dev/null || break
+    for _ in $(seq 1 50); do
+        pid_alive || break
         sleep 0.1
     done
-    kill -9 "$pid" 2>/dev/null || true
+    ! pid_alive || kill -9 "$pid" 2>/dev/null || true
     rm -f "$dir/pebble.pid"
 }
 
@@ -95,7 +103,7 @@ show_log() {
 }
 
 start() {
-    local bin port mport hport tport attempt i up
+    local bin port mport hport tport attempt up
     bin=$(find_pebble)
     for tool in openssl curl python3; do
         command -v "$tool" >/dev/null || skip "$tool missing"
@@ -130,7 +138,7 @@ JSON
             </dev/null >"$dir/pebble.log" 2>&1) &
         echo $! >"$dir/pebble.pid"
         up=
-        for i in $(seq 1 $((timeout_s * 10))); do
+        for _ in $(seq 1 $((timeout_s * 10))); do
             pid_alive || break
             if curl -fsS --cacert "$dir/ca.pem" -o /dev/null "https://127.0.0.1:$port/dir" 2>/dev/null &&
                 curl -fsS --cacert "$dir/ca.pem" -o /dev/null "https://127.0.0.1:$mport/roots/0" 2>/dev/null; then
