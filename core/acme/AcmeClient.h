@@ -14,6 +14,7 @@
 #include <stop_token>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace sealpost::acme {
 
@@ -65,7 +66,7 @@ public:
     [[nodiscard]] const crypto::PrivateKey& accountKey() const noexcept { return m_key; }
 
     // newAccount (signed with the key itself). Sets accountUrl. With onlyReturnExisting and no
-    // account for the key: PermanentFailure with problem accountDoesNotExist.
+    // account for the key: NotFound with problem accountDoesNotExist.
     [[nodiscard]] Result<Account> newAccount(const NewAccountRequest& request);
     // POST-as-GET of the account; updates of contact; deactivation (no further use of the key).
     [[nodiscard]] Result<Account> fetchAccount();

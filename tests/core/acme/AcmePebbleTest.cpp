@@ -276,9 +276,20 @@ TEST_F(AcmePebbleTest, KeyRolloverThenTheOldKeyIsRefused) {
     EXPECT_TRUE(gone.error().isProblem("accountDoesNotExist")) << gone.error().detail();
 }
 
-TEST_F(AcmePebbleTest, DeactivatedAccountCannotOrder) {
+TEST_F(AcmePebbleTest, ContactUpdateAuthorizationDeactivationThenDeactivatedAccountCannotOrder) {
     auto c = client(key(crypto::KeySpec::P256));
     ASSERT_TRUE(registerAccount(*c).created);
+    auto updated = c->updateContact({"mailto:other@sealpost.example"});
+    ASSERT_TRUE(updated.ok()) << updated.error().detail();
+    EXPECT_EQ(updated->contact, std::vector<std::string>{"mailto:other@sealpost.example"});
+
+    auto pending = c->newOrder({{{"dns", uniqueName()}}, {}});
+    ASSERT_TRUE(pending.ok()) << pending.error().detail();
+    ASSERT_EQ(pending->authorizations.size(), 1U);
+    auto authz = c->deactivateAuthorization(pending->authorizations.front());
+    ASSERT_TRUE(authz.ok()) << authz.error().detail();
+    EXPECT_EQ(authz->status, AuthorizationStatus::Deactivated);
+
     auto deactivated = c->deactivateAccount();
     ASSERT_TRUE(deactivated.ok()) << deactivated.error().detail();
     EXPECT_EQ(deactivated->status, "deactivated");
