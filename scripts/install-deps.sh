@@ -21,6 +21,8 @@ packages=(
     dnsmasq-base
     # the directory's PostgreSQL back end is tested against a throwaway server (tests/server/keydir)
     postgresql
+    # Let's Encrypt's ACME test server for the ACME client's integration tests (tests/core/acme)
+    pebble
     # the directory benchmark: a load generator and a static-file peer
     wrk nginx-light
 )
