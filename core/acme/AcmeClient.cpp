@@ -40,12 +40,12 @@ template <typename T> struct PollStep {
 
 // Fetches until `step` says done, waiting between looks: doubling delays, Retry-After first.
 template <typename T, typename Fetch, typename Step>
-Result<T> pollUntil(const AcmeClientConfig& config, std::string_view url, const PollOptions& options, Fetch fetch,
-                    Step step) {
+AcmeResult<T> pollUntil(const AcmeClientConfig& config, std::string_view url, const PollOptions& options, Fetch fetch,
+                        Step step) {
     const base::TimePoint deadline = config.clock->now() + options.timeout;
     std::chrono::milliseconds delay = std::max(options.initialDelay, std::chrono::milliseconds(1));
     for (int attempt = 1;; ++attempt) {
-        Result<T> current = fetch();
+        AcmeResult<T> current = fetch();
         if (!current) {
             return current;
         }
@@ -78,7 +78,7 @@ Result<T> pollUntil(const AcmeClientConfig& config, std::string_view url, const 
 AcmeClient::AcmeClient(AcmeClientConfig config, crypto::PrivateKey accountKey)
     : m_config(std::move(config)), m_key(std::move(accountKey)) {}
 
-Result<Directory> AcmeClient::directory() {
+AcmeResult<Directory> AcmeClient::directory() {
     if (m_directory) {
         return *m_directory;
     }
@@ -97,7 +97,7 @@ Result<Directory> AcmeClient::directory() {
     return *m_directory;
 }
 
-Result<Account> AcmeClient::newAccount(const NewAccountRequest& request) {
+AcmeResult<Account> AcmeClient::newAccount(const NewAccountRequest& request) {
     auto dir = directory();
     if (!dir) {
         return dir.error();
@@ -137,7 +137,7 @@ Result<Account> AcmeClient::newAccount(const NewAccountRequest& request) {
     return std::move(*account);
 }
 
-Result<Account> AcmeClient::accountRequest(const std::optional<std::string>& payload) {
+AcmeResult<Account> AcmeClient::accountRequest(const std::optional<std::string>& payload) {
     auto response = postAsAccount(m_accountUrl, payload);
     if (!response) {
         return response.error();
@@ -150,19 +150,19 @@ Result<Account> AcmeClient::accountRequest(const std::optional<std::string>& pay
     return std::move(*account);
 }
 
-Result<Account> AcmeClient::fetchAccount() {
+AcmeResult<Account> AcmeClient::fetchAccount() {
     return accountRequest(std::nullopt);
 }
 
-Result<Account> AcmeClient::updateContact(const std::vector<std::string>& contact) {
+AcmeResult<Account> AcmeClient::updateContact(const std::vector<std::string>& contact) {
     return accountRequest(json{{"contact", contact}}.dump());
 }
 
-Result<Account> AcmeClient::deactivateAccount() {
+AcmeResult<Account> AcmeClient::deactivateAccount() {
     return accountRequest(json{{"status", "deactivated"}}.dump());
 }
 
-Result<void> AcmeClient::changeKey(const crypto::PrivateKey& newKey) {
+AcmeResult<void> AcmeClient::changeKey(const crypto::PrivateKey& newKey) {
     if (auto ok = requireAccount(); !ok) {
         return ok.error();
     }
@@ -197,7 +197,7 @@ Result<void> AcmeClient::changeKey(const crypto::PrivateKey& newKey) {
     return {};
 }
 
-Result<Order> AcmeClient::newOrder(const NewOrderRequest& request) {
+AcmeResult<Order> AcmeClient::newOrder(const NewOrderRequest& request) {
     if (request.identifiers.empty()) {
         return plainError(ErrorCode::InvalidArgument, "newOrder without identifiers");
     }
@@ -226,7 +226,7 @@ Result<Order> AcmeClient::newOrder(const NewOrderRequest& request) {
     return std::move(*order);
 }
 
-Result<Order> AcmeClient::fetchOrder(std::string_view url) {
+AcmeResult<Order> AcmeClient::fetchOrder(std::string_view url) {
     const std::string u(url);
     auto response = postAsAccount(u, std::nullopt);
     if (!response) {
@@ -241,7 +241,7 @@ Result<Order> AcmeClient::fetchOrder(std::string_view url) {
     return std::move(*order);
 }
 
-Result<Authorization> AcmeClient::fetchAuthorization(std::string_view url) {
+AcmeResult<Authorization> AcmeClient::fetchAuthorization(std::string_view url) {
     const std::string u(url);
     auto response = postAsAccount(u, std::nullopt);
     if (!response) {
@@ -256,7 +256,7 @@ Result<Authorization> AcmeClient::fetchAuthorization(std::string_view url) {
     return std::move(*authorization);
 }
 
-Result<Authorization> AcmeClient::deactivateAuthorization(std::string_view url) {
+AcmeResult<Authorization> AcmeClient::deactivateAuthorization(std::string_view url) {
     const std::string u(url);
     auto response = postAsAccount(u, json{{"status", "deactivated"}}.dump());
     if (!response) {
@@ -270,7 +270,7 @@ Result<Authorization> AcmeClient::deactivateAuthorization(std::string_view url) 
     return std::move(*authorization);
 }
 
-Result<Challenge> AcmeClient::fetchChallenge(std::string_view url) {
+AcmeResult<Challenge> AcmeClient::fetchChallenge(std::string_view url) {
     const std::string u(url);
     auto response = postAsAccount(u, std::nullopt);
     if (!response) {
@@ -283,7 +283,7 @@ Result<Challenge> AcmeClient::fetchChallenge(std::string_view url) {
     return std::move(*challenge);
 }
 
-Result<Challenge> AcmeClient::respondToChallenge(std::string_view url) {
+AcmeResult<Challenge> AcmeClient::respondToChallenge(std::string_view url) {
     const std::string u(url);
     auto response = postAsAccount(u, std::string("{}"));
     if (!response) {
@@ -296,7 +296,7 @@ Result<Challenge> AcmeClient::respondToChallenge(std::string_view url) {
     return std::move(*challenge);
 }
 
-Result<Authorization> AcmeClient::pollAuthorization(std::string_view url, const PollOptions& options) {
+AcmeResult<Authorization> AcmeClient::pollAuthorization(std::string_view url, const PollOptions& options) {
     return pollUntil<Authorization>(
         m_config, url, options, [&] { return fetchAuthorization(url); },
         [](const Authorization& a) {
@@ -305,7 +305,7 @@ Result<Authorization> AcmeClient::pollAuthorization(std::string_view url, const 
         });
 }
 
-Result<Order> AcmeClient::pollOrder(std::string_view url, const PollOptions& options) {
+AcmeResult<Order> AcmeClient::pollOrder(std::string_view url, const PollOptions& options) {
     return pollUntil<Order>(
         m_config, url, options, [&] { return fetchOrder(url); },
         [](const Order& o) {
@@ -314,7 +314,7 @@ Result<Order> AcmeClient::pollOrder(std::string_view url, const PollOptions& opt
         });
 }
 
-Result<Order> AcmeClient::finalize(const Order& order, base::ByteView csrDer) {
+AcmeResult<Order> AcmeClient::finalize(const Order& order, base::ByteView csrDer) {
     if (order.finalize.empty()) {
         return plainError(ErrorCode::InvalidArgument, "finalize: the order has no finalize URL");
     }
@@ -332,7 +332,7 @@ Result<Order> AcmeClient::finalize(const Order& order, base::ByteView csrDer) {
     return std::move(*updated);
 }
 
-Result<CertificateChain> AcmeClient::downloadCertificate(std::string_view url) {
+AcmeResult<CertificateChain> AcmeClient::downloadCertificate(std::string_view url) {
     const std::string u(url);
     auto response = postAsAccount(u, std::nullopt, "application/pem-certificate-chain");
     if (!response) {
@@ -357,8 +357,8 @@ Result<CertificateChain> AcmeClient::downloadCertificate(std::string_view url) {
     return chain;
 }
 
-Result<void> AcmeClient::revoke(base::ByteView certificateDer, std::optional<RevocationReason> reason,
-                                const crypto::PrivateKey* certificateKey) {
+AcmeResult<void> AcmeClient::revoke(base::ByteView certificateDer, std::optional<RevocationReason> reason,
+                                    const crypto::PrivateKey* certificateKey) {
     auto dir = directory();
     if (!dir) {
         return dir.error();
@@ -378,17 +378,17 @@ Result<void> AcmeClient::revoke(base::ByteView certificateDer, std::optional<Rev
     return {};
 }
 
-Result<void> AcmeClient::revokeCertificate(base::ByteView certificateDer, std::optional<RevocationReason> reason) {
+AcmeResult<void> AcmeClient::revokeCertificate(base::ByteView certificateDer, std::optional<RevocationReason> reason) {
     return revoke(certificateDer, reason, nullptr);
 }
 
-Result<void> AcmeClient::revokeCertificateWithKey(base::ByteView certificateDer,
-                                                  const crypto::PrivateKey& certificateKey,
-                                                  std::optional<RevocationReason> reason) {
+AcmeResult<void> AcmeClient::revokeCertificateWithKey(base::ByteView certificateDer,
+                                                      const crypto::PrivateKey& certificateKey,
+                                                      std::optional<RevocationReason> reason) {
     return revoke(certificateDer, reason, &certificateKey);
 }
 
-Result<RenewalInfo> AcmeClient::renewalInfo(std::string_view certId) {
+AcmeResult<RenewalInfo> AcmeClient::renewalInfo(std::string_view certId) {
     auto dir = directory();
     if (!dir) {
         return dir.error();

@@ -58,7 +58,7 @@ public:
 
     // GETs the directory (cached after the first success; other operations fetch it on demand).
     // MalformedInput/ProtocolError when it is not a usable directory.
-    [[nodiscard]] Result<Directory> directory();
+    [[nodiscard]] AcmeResult<Directory> directory();
 
     // The account's URL ("kid"); set by newAccount, or by the caller for a stored account.
     [[nodiscard]] const std::string& accountUrl() const noexcept { return m_accountUrl; }
@@ -67,68 +67,68 @@ public:
 
     // newAccount (signed with the key itself). Sets accountUrl. With onlyReturnExisting and no
     // account for the key: NotFound with problem accountDoesNotExist.
-    [[nodiscard]] Result<Account> newAccount(const NewAccountRequest& request);
+    [[nodiscard]] AcmeResult<Account> newAccount(const NewAccountRequest& request);
     // POST-as-GET of the account; updates of contact; deactivation (no further use of the key).
-    [[nodiscard]] Result<Account> fetchAccount();
-    [[nodiscard]] Result<Account> updateContact(const std::vector<std::string>& contact);
-    [[nodiscard]] Result<Account> deactivateAccount();
+    [[nodiscard]] AcmeResult<Account> fetchAccount();
+    [[nodiscard]] AcmeResult<Account> updateContact(const std::vector<std::string>& contact);
+    [[nodiscard]] AcmeResult<Account> deactivateAccount();
     // Key rollover (RFC 8555 section 7.3.5). On success the client signs with `newKey` from then on.
-    [[nodiscard]] Result<void> changeKey(const crypto::PrivateKey& newKey);
+    [[nodiscard]] AcmeResult<void> changeKey(const crypto::PrivateKey& newKey);
 
     // newOrder; the order's url is its Location. Identifiers of any type.
-    [[nodiscard]] Result<Order> newOrder(const NewOrderRequest& request);
-    [[nodiscard]] Result<Order> fetchOrder(std::string_view url);
-    [[nodiscard]] Result<Authorization> fetchAuthorization(std::string_view url);
-    [[nodiscard]] Result<Authorization> deactivateAuthorization(std::string_view url);
-    [[nodiscard]] Result<Challenge> fetchChallenge(std::string_view url);
+    [[nodiscard]] AcmeResult<Order> newOrder(const NewOrderRequest& request);
+    [[nodiscard]] AcmeResult<Order> fetchOrder(std::string_view url);
+    [[nodiscard]] AcmeResult<Authorization> fetchAuthorization(std::string_view url);
+    [[nodiscard]] AcmeResult<Authorization> deactivateAuthorization(std::string_view url);
+    [[nodiscard]] AcmeResult<Challenge> fetchChallenge(std::string_view url);
     // POST {} to the challenge: "ready, validate now".
-    [[nodiscard]] Result<Challenge> respondToChallenge(std::string_view url);
+    [[nodiscard]] AcmeResult<Challenge> respondToChallenge(std::string_view url);
 
     // Polls until the authorization is no longer pending (valid, invalid, ...: the caller checks
     // which), or until the order is no longer pending/processing. TemporaryFailure when the
     // next look would pass options.timeout (with retryAfter when the server asked for a longer
     // wait than that), Cancelled when stopped.
-    [[nodiscard]] Result<Authorization> pollAuthorization(std::string_view url, const PollOptions& options = {});
-    [[nodiscard]] Result<Order> pollOrder(std::string_view url, const PollOptions& options = {});
+    [[nodiscard]] AcmeResult<Authorization> pollAuthorization(std::string_view url, const PollOptions& options = {});
+    [[nodiscard]] AcmeResult<Order> pollOrder(std::string_view url, const PollOptions& options = {});
 
     // Sends the DER CSR to the order's finalize URL; the answer is usually "processing" or "valid".
-    [[nodiscard]] Result<Order> finalize(const Order& order, base::ByteView csrDer);
+    [[nodiscard]] AcmeResult<Order> finalize(const Order& order, base::ByteView csrDer);
 
     // The PEM chain at `url` (the order's certificate URL or one of its alternates).
-    [[nodiscard]] Result<CertificateChain> downloadCertificate(std::string_view url);
+    [[nodiscard]] AcmeResult<CertificateChain> downloadCertificate(std::string_view url);
 
     // revokeCert, by this account or signed with the certificate's own key (jwk).
-    [[nodiscard]] Result<void> revokeCertificate(base::ByteView certificateDer,
-                                                 std::optional<RevocationReason> reason = std::nullopt);
-    [[nodiscard]] Result<void> revokeCertificateWithKey(base::ByteView certificateDer,
-                                                        const crypto::PrivateKey& certificateKey,
-                                                        std::optional<RevocationReason> reason = std::nullopt);
+    [[nodiscard]] AcmeResult<void> revokeCertificate(base::ByteView certificateDer,
+                                                     std::optional<RevocationReason> reason = std::nullopt);
+    [[nodiscard]] AcmeResult<void> revokeCertificateWithKey(base::ByteView certificateDer,
+                                                            const crypto::PrivateKey& certificateKey,
+                                                            std::optional<RevocationReason> reason = std::nullopt);
 
     // GET <renewalInfo>/<certId> (RFC 9773). Unsupported when the directory has no renewalInfo.
-    [[nodiscard]] Result<RenewalInfo> renewalInfo(std::string_view certId);
+    [[nodiscard]] AcmeResult<RenewalInfo> renewalInfo(std::string_view certId);
 
 private:
     enum class KeyIdMode { Kid, Jwk };
 
-    [[nodiscard]] Result<HttpResponse> send(const HttpRequest& request);
+    [[nodiscard]] AcmeResult<HttpResponse> send(const HttpRequest& request);
     // GET with the same short Retry-After retries as post; any status is returned.
-    [[nodiscard]] Result<HttpResponse> get(const std::string& url);
+    [[nodiscard]] AcmeResult<HttpResponse> get(const std::string& url);
     // Whether a 429/503 answer is worth waiting out; waits if so. Cancelled when stopped meanwhile.
-    [[nodiscard]] Result<bool> waitToRetry(const HttpResponse& response, const std::string& url, int& retries);
+    [[nodiscard]] AcmeResult<bool> waitToRetry(const HttpResponse& response, const std::string& url, int& retries);
     void report(const AcmeProgress& progress) const;
-    [[nodiscard]] Result<std::string> takeNonce();
+    [[nodiscard]] AcmeResult<std::string> takeNonce();
     void rememberNonce(const HttpResponse& response);
     // A JWS POST (payload nullopt: POST-as-GET) with badNonce and short Retry-After retries;
     // a 4xx/5xx answer is an error.
-    [[nodiscard]] Result<HttpResponse> post(const std::string& url, const std::optional<std::string>& payload,
-                                            const crypto::PrivateKey& key, KeyIdMode mode,
-                                            std::string_view accept = {});
-    [[nodiscard]] Result<HttpResponse> postAsAccount(const std::string& url, const std::optional<std::string>& payload,
-                                                     std::string_view accept = {});
-    [[nodiscard]] Result<void> requireAccount() const;
-    [[nodiscard]] Result<Account> accountRequest(const std::optional<std::string>& payload);
-    [[nodiscard]] Result<void> revoke(base::ByteView certificateDer, std::optional<RevocationReason> reason,
-                                      const crypto::PrivateKey* certificateKey);
+    [[nodiscard]] AcmeResult<HttpResponse> post(const std::string& url, const std::optional<std::string>& payload,
+                                                const crypto::PrivateKey& key, KeyIdMode mode,
+                                                std::string_view accept = {});
+    [[nodiscard]] AcmeResult<HttpResponse>
+    postAsAccount(const std::string& url, const std::optional<std::string>& payload, std::string_view accept = {});
+    [[nodiscard]] AcmeResult<void> requireAccount() const;
+    [[nodiscard]] AcmeResult<Account> accountRequest(const std::optional<std::string>& payload);
+    [[nodiscard]] AcmeResult<void> revoke(base::ByteView certificateDer, std::optional<RevocationReason> reason,
+                                          const crypto::PrivateKey* certificateKey);
     [[nodiscard]] bool wait(std::chrono::milliseconds duration);
     [[nodiscard]] AcmeError errorFromResponse(const HttpResponse& response, std::string_view what) const;
     [[nodiscard]] std::optional<std::chrono::seconds> retryAfterOf(const HttpResponse& response) const;

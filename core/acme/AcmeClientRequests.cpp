@@ -81,7 +81,7 @@ AcmeError AcmeClient::errorFromResponse(const HttpResponse& response, std::strin
     return AcmeError{base::Error{code, std::move(detail)}, std::move(problem), response.status, retryAfterOf(response)};
 }
 
-Result<HttpResponse> AcmeClient::send(const HttpRequest& request) {
+AcmeResult<HttpResponse> AcmeClient::send(const HttpRequest& request) {
     if (m_config.transport == nullptr || m_config.clock == nullptr || m_config.sleeper == nullptr) {
         return plainError(ErrorCode::InvalidArgument, "AcmeClient needs a transport, a clock and a sleeper");
     }
@@ -102,7 +102,7 @@ void AcmeClient::report(const AcmeProgress& progress) const {
     }
 }
 
-Result<bool> AcmeClient::waitToRetry(const HttpResponse& response, const std::string& url, int& retries) {
+AcmeResult<bool> AcmeClient::waitToRetry(const HttpResponse& response, const std::string& url, int& retries) {
     constexpr int maxRetries = 2;
     if ((response.status != 429 && response.status != 503) || retries >= maxRetries) {
         return false;
@@ -120,7 +120,7 @@ Result<bool> AcmeClient::waitToRetry(const HttpResponse& response, const std::st
     return true;
 }
 
-Result<HttpResponse> AcmeClient::get(const std::string& url) {
+AcmeResult<HttpResponse> AcmeClient::get(const std::string& url) {
     int retries = 0;
     while (true) {
         auto response = send(HttpRequest{HttpMethod::Get, url, {{"Accept", "application/json"}}, {}});
@@ -143,7 +143,7 @@ void AcmeClient::rememberNonce(const HttpResponse& response) {
     }
 }
 
-Result<std::string> AcmeClient::takeNonce() {
+AcmeResult<std::string> AcmeClient::takeNonce() {
     if (!m_nonce.empty()) {
         return std::exchange(m_nonce, {});
     }
@@ -164,8 +164,8 @@ Result<std::string> AcmeClient::takeNonce() {
     return std::exchange(m_nonce, {});
 }
 
-Result<HttpResponse> AcmeClient::post(const std::string& url, const std::optional<std::string>& payload,
-                                      const crypto::PrivateKey& key, KeyIdMode mode, std::string_view accept) {
+AcmeResult<HttpResponse> AcmeClient::post(const std::string& url, const std::optional<std::string>& payload,
+                                          const crypto::PrivateKey& key, KeyIdMode mode, std::string_view accept) {
     const crypto::PublicKey publicKey = crypto::PublicKey::of(key);
     auto algorithm = crypto::jwsAlgorithmFor(publicKey);
     if (!algorithm) {
@@ -225,15 +225,15 @@ Result<HttpResponse> AcmeClient::post(const std::string& url, const std::optiona
     }
 }
 
-Result<void> AcmeClient::requireAccount() const {
+AcmeResult<void> AcmeClient::requireAccount() const {
     if (m_accountUrl.empty()) {
         return plainError(ErrorCode::InvalidArgument, "no ACME account: call newAccount or setAccountUrl first");
     }
     return {};
 }
 
-Result<HttpResponse> AcmeClient::postAsAccount(const std::string& url, const std::optional<std::string>& payload,
-                                               std::string_view accept) {
+AcmeResult<HttpResponse> AcmeClient::postAsAccount(const std::string& url, const std::optional<std::string>& payload,
+                                                   std::string_view accept) {
     if (auto ok = requireAccount(); !ok) {
         return ok.error();
     }

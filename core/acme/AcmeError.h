@@ -59,12 +59,13 @@ struct AcmeError {
     }
 };
 
-// base::Result with an AcmeError: either a value or the error.
-template <typename T> class [[nodiscard]] Result {
+// Like base::Result, with an AcmeError (the problem document, HTTP status, Retry-After) as its
+// error: either a value or the error. Named apart from base::Result so both can be in scope.
+template <typename T> class [[nodiscard]] AcmeResult {
 public:
-    Result(T value) : m_data(std::in_place_index<0>, std::move(value)) {}
-    Result(AcmeError error) : m_data(std::in_place_index<1>, std::move(error)) {}
-    Result(base::Error error) : m_data(std::in_place_index<1>, AcmeError{std::move(error), {}, 0, {}}) {}
+    AcmeResult(T value) : m_data(std::in_place_index<0>, std::move(value)) {}
+    AcmeResult(AcmeError error) : m_data(std::in_place_index<1>, std::move(error)) {}
+    AcmeResult(base::Error error) : m_data(std::in_place_index<1>, AcmeError{std::move(error), {}, 0, {}}) {}
 
     [[nodiscard]] bool ok() const noexcept { return m_data.index() == 0; }
     explicit operator bool() const noexcept { return ok(); }
@@ -95,11 +96,11 @@ private:
     std::variant<T, AcmeError> m_data;
 };
 
-template <> class [[nodiscard]] Result<void> {
+template <> class [[nodiscard]] AcmeResult<void> {
 public:
-    Result() = default;
-    Result(AcmeError error) : m_error(std::move(error)) {}
-    Result(base::Error error) : m_error(AcmeError{std::move(error), {}, 0, {}}) {}
+    AcmeResult() = default;
+    AcmeResult(AcmeError error) : m_error(std::move(error)) {}
+    AcmeResult(base::Error error) : m_error(AcmeError{std::move(error), {}, 0, {}}) {}
 
     [[nodiscard]] bool ok() const noexcept { return !m_error.has_value(); }
     explicit operator bool() const noexcept { return ok(); }
