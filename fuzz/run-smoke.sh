@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every fuzz target for a few seconds from the checked-in seed corpus (tests/data/*.eml, fuzz/seeds/*.xml,
-# fuzz/seeds/*.json).
+# fuzz/seeds/*.json, fuzz/seeds/*.der).
 # Usage: run-smoke.sh FUZZ_BUILD_DIR SECONDS
 set -euo pipefail
 dir=$1
@@ -8,12 +8,12 @@ seconds=${2:-20}
 here=$(cd "$(dirname "$0")" && pwd)
 seeds=$(mktemp -d)
 trap 'rm -rf "$seeds"' EXIT
-cp "$here"/../tests/data/*.eml "$here"/seeds/*.xml "$here"/seeds/*.json "$seeds"/
+cp "$here"/../tests/data/*.eml "$here"/seeds/*.xml "$here"/seeds/*.json "$here"/seeds/*.der "$seeds"/
 failed=0
 for target in fuzz-mime-parse fuzz-open fuzz-autoconfig-xml fuzz-imap-response fuzz-directory-json fuzz-keydir-request \
-    fuzz-jose; do
+    fuzz-jose fuzz-csr; do
     corpus=$(mktemp -d -p "$seeds")
-    cp "$seeds"/*.eml "$seeds"/*.xml "$seeds"/*.json "$corpus"/
+    cp "$seeds"/*.eml "$seeds"/*.xml "$seeds"/*.json "$seeds"/*.der "$corpus"/
     echo "fuzz: $target for ${seconds}s"
     if ! "$dir/$target" -max_total_time="$seconds" -rss_limit_mb=2048 -max_len=262144 -print_final_stats=1 \
         "$corpus" >"$seeds/$target.log" 2>&1; then

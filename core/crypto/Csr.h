@@ -23,9 +23,9 @@ struct CsrContent {
 
 struct ParsedCsr {
     PublicKey key;
-    CsrContent names;                     // from the subjectAltName extension request, as written
+    CsrContent names;                       // from the subjectAltName extension request, as written
     std::vector<std::string> subjectEmails; // emailAddress attributes of the subject, if any
-    std::string subjectCommonName;        // empty when absent
+    std::string subjectCommonName;          // empty when absent
 };
 
 // Parses a DER CSR and verifies its self-signature. MalformedInput for anything that is not one

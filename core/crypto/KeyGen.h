@@ -2,6 +2,7 @@
 
 #include "base/Result.h"
 #include "crypto/PrivateKey.h"
+#include "crypto/PublicKey.h"
 
 #include <optional>
 #include <string_view>
