@@ -31,7 +31,8 @@ OrderRecord deriveOrderStatus(OrderRecord order, const std::vector<AuthzRecord>&
     if (order.status != OrderStatus::Pending && order.status != OrderStatus::Ready) {
         return order;
     }
-    const auto dead = std::find_if(authzs.begin(), authzs.end(), [](const AuthzRecord& a) { return !isLive(a.status); });
+    const auto dead =
+        std::find_if(authzs.begin(), authzs.end(), [](const AuthzRecord& a) { return !isLive(a.status); });
     if (dead != authzs.end()) {
         order.status = OrderStatus::Invalid;
         order.errorJson = problemJson(problemOf(403, "unauthorized",
@@ -141,7 +142,8 @@ std::optional<Problem> AcmeServer::Impl::checkRateLimits(const std::string& acco
             return serverInternal(times.error());
         }
         if (limit > 0 && times->size() >= static_cast<std::size_t>(limit)) {
-            Problem p = problemOf(429, "rateLimited", "too many new orders for this " + std::string(what) + " in an hour");
+            Problem p =
+                problemOf(429, "rateLimited", "too many new orders for this " + std::string(what) + " in an hour");
             p.retryAfter = static_cast<int>(std::max<std::int64_t>(1, times->front() + kHour - t));
             return p;
         }

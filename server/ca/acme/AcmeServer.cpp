@@ -22,7 +22,8 @@ std::string mediaType(std::string_view contentType) {
     contentType = contentType.substr(0, contentType.find(';'));
     const auto first = contentType.find_first_not_of(" \t");
     const auto last = contentType.find_last_not_of(" \t");
-    return first == std::string_view::npos ? std::string() : detail::lowerCase(contentType.substr(first, last - first + 1));
+    return first == std::string_view::npos ? std::string()
+                                           : detail::lowerCase(contentType.substr(first, last - first + 1));
 }
 
 Problem problem(int status, std::string type, std::string detailText) {
@@ -373,13 +374,16 @@ Checked<SignedRequest> AcmeServer::Impl::authenticate(const AcmeRequest& request
         return malformed("the JWS needs exactly one of jwk and kid");
     }
     if ((mode == KeyMode::Jwk && !hasJwk) || (mode == KeyMode::Kid && !hasKid)) {
-        return malformed(mode == KeyMode::Jwk ? "this request is signed with a jwk" : "this request is signed with a kid");
+        return malformed(mode == KeyMode::Jwk ? "this request is signed with a jwk"
+                                              : "this request is signed with a kid");
     }
     SignedRequest out{std::string(request.target), std::nullopt, crypto::PublicKey::adopt(nullptr), {}, false, {}};
     if (hasJwk) {
         const auto& jwk = header.at("jwk");
-        auto key = jwk.is_object() ? crypto::parseJwk(jwk.dump()) : base::Result<crypto::PublicKey>(base::makeError(
-                                                                        base::ErrorCode::MalformedInput, "not an object"));
+        auto key =
+            jwk.is_object()
+                ? crypto::parseJwk(jwk.dump())
+                : base::Result<crypto::PublicKey>(base::makeError(base::ErrorCode::MalformedInput, "not an object"));
         if (!key) {
             return problem(400, "badPublicKey", "unusable jwk: " + key.error().detail);
         }

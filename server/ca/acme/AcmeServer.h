@@ -53,17 +53,17 @@ struct AcmeServerConfig {
     std::string challengeFrom;     // the challenge mails' From address, e.g. "acme@ca.example"
     std::string termsOfServiceUrl; // empty: externalUrl + "/terms"
     std::string termsText = "Certificates are issued for email addresses whose owner answered the challenge mail.\n";
-    std::string website;           // directory meta "website"; empty: left out
+    std::string website; // directory meta "website"; empty: left out
     std::chrono::seconds orderLifetime{std::chrono::hours(24 * 7)};
     std::chrono::seconds challengeLifetime{std::chrono::hours(24)};
     std::chrono::seconds nonceLifetime{std::chrono::hours(1)};
     std::size_t maxNonces = std::size_t{1} << 16;
-    int newOrdersPerAccountPerHour = 50;
+    int newOrdersPerAccountPerHour = 30;
     int newOrdersPerAddressPerHour = 5;
     std::size_t maxIdentifiersPerOrder = 10;
     std::size_t maxBody = std::size_t{64} * 1024;
     std::chrono::seconds renewalInfoRetryAfter{std::chrono::hours(6)};
-    bool requireDkim = true;
+    bool requireDkim = false; // the operator's choice (require_dkim)
 };
 
 // Called after each issuance, outside any lock (e.g. to publish to the key directory). Must not

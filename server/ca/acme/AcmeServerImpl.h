@@ -23,8 +23,8 @@ struct Problem {
     std::string type; // the part after "urn:ietf:params:acme:error:"
     std::string detail;
     nlohmann::json extra = nlohmann::json::object(); // further members (e.g. "algorithms")
-    int retryAfter = 0;   // seconds; 0: no Retry-After
-    std::string location; // for 409 on key-change; empty: none
+    int retryAfter = 0;                              // seconds; 0: no Retry-After
+    std::string location;                            // for 409 on key-change; empty: none
 };
 
 Problem malformed(std::string detail, int status = 400);
@@ -37,10 +37,10 @@ template <typename T> using Checked = std::variant<T, Problem>;
 
 // A POST whose JWS verified, whose nonce was fresh and whose url matched.
 struct SignedRequest {
-    std::string path;                    // the request's path (and query)
+    std::string path;                     // the request's path (and query)
     std::optional<AccountRecord> account; // for "kid" requests
-    crypto::PublicKey key;               // the key that signed
-    std::string jwkJson;                 // that key's JWK (RFC 7638 form)
+    crypto::PublicKey key;                // the key that signed
+    std::string jwkJson;                  // that key's JWK (RFC 7638 form)
     bool postAsGet = false;
     nlohmann::json payload; // an object unless postAsGet
 };
@@ -84,7 +84,8 @@ private:
     // Applies expiry and derives the order's status from its authorizations; persists changes.
     // Callers hold m_stateMutex.
     base::Result<OrderRecord> refreshOrder(OrderRecord order);
-    Checked<AcmeResponse> finishIssuance(OrderRecord order, const SignedRequest& request, const IssuedCertificate& issued);
+    Checked<AcmeResponse> finishIssuance(OrderRecord order, const SignedRequest& request,
+                                         const IssuedCertificate& issued);
 
     // AcmeChallenges.cpp
     Checked<AcmeResponse> authz(const SignedRequest& request, std::string_view id);

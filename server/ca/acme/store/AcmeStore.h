@@ -102,19 +102,19 @@ public:
     // Inserts the account; false (and nothing stored) when an account with that thumbprint exists.
     [[nodiscard]] virtual base::Result<bool> insertAccount(const AccountRecord& account) = 0;
     [[nodiscard]] virtual base::Result<std::optional<AccountRecord>> findAccount(std::string_view id) = 0;
-    [[nodiscard]] virtual base::Result<std::optional<AccountRecord>> findAccountByThumbprint(std::string_view thumbprint) = 0;
+    [[nodiscard]] virtual base::Result<std::optional<AccountRecord>>
+    findAccountByThumbprint(std::string_view thumbprint) = 0;
     // Writes status and contact (the key changes only through changeAccountKey).
     [[nodiscard]] virtual base::Result<void> updateAccount(const AccountRecord& account) = 0;
     // Replaces the account's key atomically; KeyInUse when another account has that thumbprint.
-    [[nodiscard]] virtual base::Result<KeyChangeOutcome> changeAccountKey(std::string_view accountId, std::string_view jwk,
-                                                                          std::string_view thumbprint) = 0;
+    [[nodiscard]] virtual base::Result<KeyChangeOutcome>
+    changeAccountKey(std::string_view accountId, std::string_view jwk, std::string_view thumbprint) = 0;
 
     // Stores the order with its authorizations and challenges in one transaction. When the order
     // replaces a certificate and another order that replaces it is valid, processing, or pending
     // and unexpired at `now`, nothing is stored: AlreadyReplaced.
-    [[nodiscard]] virtual base::Result<CreateOrderOutcome> createOrder(const OrderRecord& order,
-                                                                       std::span<const NewAuthorization> authzs,
-                                                                       std::int64_t now) = 0;
+    [[nodiscard]] virtual base::Result<CreateOrderOutcome>
+    createOrder(const OrderRecord& order, std::span<const NewAuthorization> authzs, std::int64_t now) = 0;
     // Whether an order replacing `certId` is valid, processing, or pending or ready and unexpired.
     [[nodiscard]] virtual base::Result<bool> hasLiveReplacement(std::string_view certId, std::int64_t now) = 0;
     [[nodiscard]] virtual base::Result<std::optional<OrderRecord>> findOrder(std::string_view id) = 0;
@@ -122,17 +122,19 @@ public:
     [[nodiscard]] virtual base::Result<std::vector<std::string>> orderIdsOfAccount(std::string_view accountId) = 0;
     // Creation times (ascending) of the account's orders created at or after `since`.
     [[nodiscard]] virtual base::Result<std::vector<std::int64_t>> orderTimesOfAccount(std::string_view accountId,
-                                                                                       std::int64_t since) = 0;
-    // Creation times (ascending) of orders for `identifier` created at or after `since`.
+                                                                                      std::int64_t since) = 0;
+    // Creation times (ascending) of orders for `identifier` (ASCII case-insensitive: one mailbox
+    // is not hammered through spellings) created at or after `since`.
     [[nodiscard]] virtual base::Result<std::vector<std::int64_t>> orderTimesOfIdentifier(std::string_view identifier,
-                                                                                          std::int64_t since) = 0;
+                                                                                         std::int64_t since) = 0;
     // Writes status, certificateId and errorJson.
     [[nodiscard]] virtual base::Result<void> updateOrder(const OrderRecord& order) = 0;
 
     [[nodiscard]] virtual base::Result<std::optional<AuthzRecord>> findAuthz(std::string_view id) = 0;
     [[nodiscard]] virtual base::Result<std::vector<AuthzRecord>> authzsOfOrder(std::string_view orderId) = 0;
     [[nodiscard]] virtual base::Result<std::optional<ChallengeRecord>> findChallenge(std::string_view id) = 0;
-    [[nodiscard]] virtual base::Result<std::optional<ChallengeRecord>> findChallengeOfAuthz(std::string_view authzId) = 0;
+    [[nodiscard]] virtual base::Result<std::optional<ChallengeRecord>>
+    findChallengeOfAuthz(std::string_view authzId) = 0;
     [[nodiscard]] virtual base::Result<std::optional<ChallengeRecord>>
     findChallengeByTokenPart1(std::string_view tokenPart1) = 0;
     // Writes the mutable state of a challenge, its authorization and its order in one transaction.
@@ -146,7 +148,8 @@ public:
     [[nodiscard]] virtual base::Result<void> storeCertificate(const CertificateRecord& certificate,
                                                               const OrderRecord& order) = 0;
     [[nodiscard]] virtual base::Result<std::optional<CertificateRecord>> findCertificate(std::string_view id) = 0;
-    [[nodiscard]] virtual base::Result<std::optional<CertificateRecord>> findCertificateByCertId(std::string_view certId) = 0;
+    [[nodiscard]] virtual base::Result<std::optional<CertificateRecord>>
+    findCertificateByCertId(std::string_view certId) = 0;
     [[nodiscard]] virtual base::Result<std::optional<CertificateRecord>>
     findCertificateByFingerprint(std::string_view fingerprint) = 0;
     [[nodiscard]] virtual base::Result<RevokeOutcome> revokeCertificate(std::string_view id, int reason,

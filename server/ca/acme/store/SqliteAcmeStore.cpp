@@ -46,7 +46,7 @@ CREATE TABLE authzs (
     expires_at INTEGER NOT NULL
 );
 CREATE INDEX authzs_by_order ON authzs (order_id);
-CREATE INDEX authzs_by_identifier ON authzs (identifier);
+CREATE INDEX authzs_by_identifier ON authzs (identifier COLLATE NOCASE);
 CREATE TABLE challenges (
     id TEXT PRIMARY KEY NOT NULL,
     authz_id TEXT NOT NULL UNIQUE REFERENCES authzs (id),
@@ -119,7 +119,8 @@ public:
 
     Statement& text(int index, std::string_view value) {
         if (m_rc == SQLITE_OK) {
-            m_rc = sqlite3_bind_text(m_statement, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
+            m_rc =
+                sqlite3_bind_text(m_statement, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
         }
         return *this;
     }
@@ -137,7 +138,8 @@ public:
     }
     Statement& blob(int index, base::ByteView value) {
         if (m_rc == SQLITE_OK) {
-            m_rc = sqlite3_bind_blob(m_statement, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
+            m_rc =
+                sqlite3_bind_blob(m_statement, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
         }
         return *this;
     }
@@ -167,7 +169,8 @@ public:
     [[nodiscard]] std::string textAt(int column) const {
         const auto* data = sqlite3_column_text(m_statement, column);
         const int size = sqlite3_column_bytes(m_statement, column);
-        return data == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(data), static_cast<std::size_t>(size));
+        return data == nullptr ? std::string()
+                               : std::string(reinterpret_cast<const char*>(data), static_cast<std::size_t>(size));
     }
     [[nodiscard]] std::int64_t intAt(int column) const { return sqlite3_column_int64(m_statement, column); }
     [[nodiscard]] bool isNull(int column) const { return sqlite3_column_type(m_statement, column) == SQLITE_NULL; }
@@ -290,8 +293,15 @@ AccountRecord readAccount(const Statement& s) {
 constexpr const char* kOrderColumns =
     "id, account_id, status, identifiers, created_at, expires_at, replaces, certificate_id, error";
 OrderRecord readOrder(const Statement& s) {
-    return {s.textAt(0), s.textAt(1), enumAt<OrderStatus>(s, 2), splitLines(s.textAt(3)), s.intAt(4),
-            s.intAt(5),  s.textAt(6), s.textAt(7),               s.textAt(8)};
+    return {s.textAt(0),
+            s.textAt(1),
+            enumAt<OrderStatus>(s, 2),
+            splitLines(s.textAt(3)),
+            s.intAt(4),
+            s.intAt(5),
+            s.textAt(6),
+            s.textAt(7),
+            s.textAt(8)};
 }
 
 constexpr const char* kAuthzColumns = "id, order_id, identifier, status, expires_at";
@@ -302,16 +312,8 @@ AuthzRecord readAuthz(const Statement& s) {
 constexpr const char* kChallengeColumns = "id, authz_id, status, token_part1, token_part2, message_id, sent_at, reply, "
                                           "client_ready, validated_at, error";
 ChallengeRecord readChallenge(const Statement& s) {
-    return {s.textAt(0),
-            s.textAt(1),
-            enumAt<ChallengeStatus>(s, 2),
-            s.textAt(3),
-            s.textAt(4),
-            s.textAt(5),
-            s.intAt(6),
-            enumAt<ReplyState>(s, 7),
-            s.intAt(8) != 0,
-            s.intAt(9),
+    return {s.textAt(0), s.textAt(1), enumAt<ChallengeStatus>(s, 2), s.textAt(3),     s.textAt(4),
+            s.textAt(5), s.intAt(6),  enumAt<ReplyState>(s, 7),      s.intAt(8) != 0, s.intAt(9),
             s.textAt(10)};
 }
 
@@ -407,7 +409,10 @@ struct SqliteAcmeStore::Impl {
     }
     base::Result<void> writeOrder(const OrderRecord& order) {
         Statement statement(db, "UPDATE orders SET status = ?2, certificate_id = ?3, error = ?4 WHERE id = ?1");
-        statement.text(1, order.id).integer(2, fromEnum(order.status)).text(3, order.certificateId).text(4, order.errorJson);
+        statement.text(1, order.id)
+            .integer(2, fromEnum(order.status))
+            .text(3, order.certificateId)
+            .text(4, order.errorJson);
         return statement.run();
     }
     base::Result<void> writeAuthz(const AuthzRecord& authz) {
@@ -416,7 +421,8 @@ struct SqliteAcmeStore::Impl {
         return statement.run();
     }
     base::Result<void> insertAuthorization(const NewAuthorization& entry) {
-        Statement authz(db, "INSERT INTO authzs (id, order_id, identifier, status, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)");
+        Statement authz(
+            db, "INSERT INTO authzs (id, order_id, identifier, status, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)");
         authz.text(1, entry.authz.id)
             .text(2, entry.authz.orderId)
             .text(3, entry.authz.identifier)
@@ -511,8 +517,9 @@ base::Result<std::int64_t> SqliteAcmeStore::schemaVersion() {
 
 base::Result<bool> SqliteAcmeStore::insertAccount(const AccountRecord& account) {
     const std::lock_guard lock(m_impl->mutex);
-    Statement statement(m_impl->db, "INSERT OR IGNORE INTO accounts (id, jwk, thumbprint, status, contact, terms_agreed, "
-                                    "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+    Statement statement(m_impl->db,
+                        "INSERT OR IGNORE INTO accounts (id, jwk, thumbprint, status, contact, terms_agreed, "
+                        "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
     statement.text(1, account.id)
         .text(2, account.jwk)
         .text(3, account.thumbprint)
@@ -557,9 +564,8 @@ base::Result<KeyChangeOutcome> SqliteAcmeStore::changeAccountKey(std::string_vie
     return sqlite3_changes(m_impl->db) == 1 ? KeyChangeOutcome::Changed : KeyChangeOutcome::KeyInUse;
 }
 
-base::Result<CreateOrderOutcome> SqliteAcmeStore::createOrder(const OrderRecord& order,
-                                                              std::span<const NewAuthorization> authzs,
-                                                              std::int64_t now) {
+base::Result<CreateOrderOutcome>
+SqliteAcmeStore::createOrder(const OrderRecord& order, std::span<const NewAuthorization> authzs, std::int64_t now) {
     const std::lock_guard lock(m_impl->mutex);
     auto tx = Transaction::begin(m_impl->db);
     if (!tx) {
@@ -626,15 +632,15 @@ base::Result<std::vector<std::string>> SqliteAcmeStore::orderIdsOfAccount(std::s
 }
 
 base::Result<std::vector<std::int64_t>> SqliteAcmeStore::orderTimesOfAccount(std::string_view accountId,
-                                                                              std::int64_t since) {
+                                                                             std::int64_t since) {
     return m_impl->times("SELECT created_at FROM orders WHERE account_id = ?1 AND created_at >= ?2 ORDER BY created_at",
                          accountId, since);
 }
 
 base::Result<std::vector<std::int64_t>> SqliteAcmeStore::orderTimesOfIdentifier(std::string_view identifier,
-                                                                                 std::int64_t since) {
+                                                                                std::int64_t since) {
     return m_impl->times("SELECT o.created_at FROM authzs a JOIN orders o ON o.id = a.order_id "
-                         "WHERE a.identifier = ?1 AND o.created_at >= ?2 ORDER BY o.created_at",
+                         "WHERE a.identifier = ?1 COLLATE NOCASE AND o.created_at >= ?2 ORDER BY o.created_at",
                          identifier, since);
 }
 

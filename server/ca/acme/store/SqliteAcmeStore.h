@@ -29,21 +29,21 @@ public:
 
     [[nodiscard]] base::Result<bool> insertAccount(const AccountRecord& account) override;
     [[nodiscard]] base::Result<std::optional<AccountRecord>> findAccount(std::string_view id) override;
-    [[nodiscard]] base::Result<std::optional<AccountRecord>> findAccountByThumbprint(std::string_view thumbprint) override;
+    [[nodiscard]] base::Result<std::optional<AccountRecord>>
+    findAccountByThumbprint(std::string_view thumbprint) override;
     [[nodiscard]] base::Result<void> updateAccount(const AccountRecord& account) override;
     [[nodiscard]] base::Result<KeyChangeOutcome> changeAccountKey(std::string_view accountId, std::string_view jwk,
                                                                   std::string_view thumbprint) override;
 
-    [[nodiscard]] base::Result<CreateOrderOutcome> createOrder(const OrderRecord& order,
-                                                               std::span<const NewAuthorization> authzs,
-                                                               std::int64_t now) override;
+    [[nodiscard]] base::Result<CreateOrderOutcome>
+    createOrder(const OrderRecord& order, std::span<const NewAuthorization> authzs, std::int64_t now) override;
     [[nodiscard]] base::Result<bool> hasLiveReplacement(std::string_view certId, std::int64_t now) override;
     [[nodiscard]] base::Result<std::optional<OrderRecord>> findOrder(std::string_view id) override;
     [[nodiscard]] base::Result<std::vector<std::string>> orderIdsOfAccount(std::string_view accountId) override;
     [[nodiscard]] base::Result<std::vector<std::int64_t>> orderTimesOfAccount(std::string_view accountId,
-                                                                               std::int64_t since) override;
+                                                                              std::int64_t since) override;
     [[nodiscard]] base::Result<std::vector<std::int64_t>> orderTimesOfIdentifier(std::string_view identifier,
-                                                                                  std::int64_t since) override;
+                                                                                 std::int64_t since) override;
     [[nodiscard]] base::Result<void> updateOrder(const OrderRecord& order) override;
 
     [[nodiscard]] base::Result<std::optional<AuthzRecord>> findAuthz(std::string_view id) override;
@@ -59,7 +59,8 @@ public:
     [[nodiscard]] base::Result<void> storeCertificate(const CertificateRecord& certificate,
                                                       const OrderRecord& order) override;
     [[nodiscard]] base::Result<std::optional<CertificateRecord>> findCertificate(std::string_view id) override;
-    [[nodiscard]] base::Result<std::optional<CertificateRecord>> findCertificateByCertId(std::string_view certId) override;
+    [[nodiscard]] base::Result<std::optional<CertificateRecord>>
+    findCertificateByCertId(std::string_view certId) override;
     [[nodiscard]] base::Result<std::optional<CertificateRecord>>
     findCertificateByFingerprint(std::string_view fingerprint) override;
     [[nodiscard]] base::Result<RevokeOutcome> revokeCertificate(std::string_view id, int reason,
