@@ -63,7 +63,7 @@ Checked<nlohmann::json> AcmeServer::Impl::authzJson(const AuthzRecord& a) {
                           {"challenges", challenges}};
 }
 
-base::Result<void> AcmeServer::Impl::settle(ChallengeRecord challenge, AuthzRecord authz) {
+base::Result<void> AcmeServer::Impl::settle(const ChallengeRecord& challenge, AuthzRecord authz) {
     if (challenge.status == ChallengeStatus::Valid) {
         authz.status = AuthzStatus::Valid;
     } else if (challenge.status == ChallengeStatus::Invalid) {

@@ -93,7 +93,7 @@ private:
     Checked<nlohmann::json> authzJson(const AuthzRecord& authz);
     nlohmann::json challengeJson(const ChallengeRecord& challenge) const;
     // Writes a challenge's new state with its authorization's and order's. Callers hold m_stateMutex.
-    base::Result<void> settle(ChallengeRecord challenge, AuthzRecord authz);
+    base::Result<void> settle(const ChallengeRecord& challenge, AuthzRecord authz);
     base::Result<ReplyVerdict> judgeReply(const ChallengeReply& reply, ChallengeRecord challenge);
     std::int64_t challengeExpiry(const ChallengeRecord& challenge) const;
 

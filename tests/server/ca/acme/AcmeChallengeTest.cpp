@@ -2,6 +2,8 @@
 // (docs/acme.md, "The challenge").
 #include "AcmeServerTestBase.h"
 
+#include <thread>
+
 namespace sealpost::ca::acme::test {
 namespace {
 
@@ -275,6 +277,30 @@ TEST_F(AcmeChallengeTest, OrderExpires) {
     const AcmeResponse response =
         finalize(client, order, {"alice@example.org"}, *crypto::generateKey(crypto::KeySpec::P256));
     EXPECT_EQ(problemType(response), acme("orderNotReady"));
+}
+
+TEST_F(AcmeChallengeTest, ConcurrentClientsAndRepliesEachGetTheirCertificate) {
+    constexpr int kClients = 4;
+    std::vector<Client> clients;
+    for (int i = 0; i < kClients; ++i) {
+        clients.push_back(newAccount());
+    }
+    std::vector<nlohmann::json> finals(kClients);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kClients; ++i) {
+        threads.emplace_back([&, i] {
+            finals[static_cast<std::size_t>(i)] =
+                issue(clients[static_cast<std::size_t>(i)], {"user" + std::to_string(i) + "@example.org"},
+                      *crypto::generateKey(crypto::KeySpec::P256));
+        });
+    }
+    for (std::thread& thread : threads) {
+        thread.join();
+    }
+    for (const nlohmann::json& order : finals) {
+        EXPECT_EQ(order["status"], "valid") << order.dump();
+    }
+    EXPECT_EQ(published.size(), static_cast<std::size_t>(kClients));
 }
 
 } // namespace

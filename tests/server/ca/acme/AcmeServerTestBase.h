@@ -48,8 +48,11 @@ protected:
 
     // A new server over the same store (after changing `config`).
     void restart() {
-        server = std::make_unique<AcmeServer>(config, *store, *issuer, mailer, clock,
-                                              [this](const IssuedCertificate& c) { published.push_back(c.leaf); });
+        server =
+            std::make_unique<AcmeServer>(config, *store, *issuer, mailer, clock, [this](const IssuedCertificate& c) {
+                const std::lock_guard lock(m_publishedMutex);
+                published.push_back(c.leaf);
+            });
     }
 
     static std::string pathOf(std::string_view url) {
@@ -218,6 +221,7 @@ protected:
 
 private:
     std::filesystem::path m_dir;
+    std::mutex m_publishedMutex;
 };
 
 } // namespace sealpost::ca::acme::test
