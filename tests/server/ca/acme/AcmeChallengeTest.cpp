@@ -282,11 +282,13 @@ TEST_F(AcmeChallengeTest, OrderExpires) {
 TEST_F(AcmeChallengeTest, ConcurrentClientsAndRepliesEachGetTheirCertificate) {
     constexpr int kClients = 4;
     std::vector<Client> clients;
+    clients.reserve(kClients);
     for (int i = 0; i < kClients; ++i) {
         clients.push_back(newAccount());
     }
     std::vector<nlohmann::json> finals(kClients);
     std::vector<std::thread> threads;
+    threads.reserve(kClients);
     for (int i = 0; i < kClients; ++i) {
         threads.emplace_back([&, i] {
             finals[static_cast<std::size_t>(i)] =

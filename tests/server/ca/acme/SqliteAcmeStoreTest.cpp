@@ -2,6 +2,7 @@
 #include "ca/acme/store/SqliteAcmeStore.h"
 
 #include <filesystem>
+#include <fstream>
 #include <gtest/gtest.h>
 
 namespace sealpost::ca::acme {
@@ -52,12 +53,7 @@ TEST_F(SqliteAcmeStoreTest, CreatesSchemaAndKeepsDataAcrossReopen) {
 TEST_F(SqliteAcmeStoreTest, RefusesInMemoryAndForeignFiles) {
     EXPECT_EQ(SqliteAcmeStore::open(":memory:").error().code, base::ErrorCode::InvalidArgument);
     const fs::path junk = m_dir / "junk.sqlite";
-    {
-        FILE* f = std::fopen(junk.c_str(), "wb");
-        ASSERT_NE(f, nullptr);
-        std::fputs("this is not a database, not at all, and long enough to have a header ........", f);
-        std::fclose(f);
-    }
+    std::ofstream(junk) << "this is not a database, not at all, and long enough to have a header ........";
     EXPECT_FALSE(SqliteAcmeStore::open(junk));
 }
 
