@@ -73,6 +73,9 @@ Checked<AcmeResponse> AcmeServer::Impl::newAccount(const SignedRequest& request)
     }
     if (existing->has_value()) {
         const AccountRecord& found = **existing;
+        if (found.status != AccountStatus::Valid) {
+            return deactivatedAccount(found);
+        }
         return withLocation(jsonResponse(200, accountJson(found)), url("/acme/acct/" + found.id));
     }
     if (request.payload.value("onlyReturnExisting", false)) {

@@ -34,6 +34,13 @@ Problem problem(int status, std::string type, std::string detailText) {
     return out;
 }
 
+// Lists the algorithms we accept (RFC 8555 6.2).
+Problem badSignatureAlgorithm(std::string detailText) {
+    Problem p = problem(400, "badSignatureAlgorithm", std::move(detailText));
+    p.extra["algorithms"] = nlohmann::json(std::vector<std::string>(kAlgorithms.begin(), kAlgorithms.end()));
+    return p;
+}
+
 // The segments of "/acme/a/b" -> {"acme", "a", "b"}.
 std::vector<std::string_view> segments(std::string_view path) {
     std::vector<std::string_view> out;
@@ -145,6 +152,11 @@ Problem malformed(std::string detailText, int status) {
 
 Problem unauthorized(std::string detailText) {
     return problem(403, "unauthorized", std::move(detailText));
+}
+
+Problem deactivatedAccount(const AccountRecord& account) {
+    // RFC 8555 7.3.6: 401, not the 403 of other unauthorized requests.
+    return problem(401, "unauthorized", "the account is " + std::string(accountStatusName(account.status)));
 }
 
 Problem serverInternal(const base::Error& error) {
@@ -360,9 +372,7 @@ Checked<SignedRequest> AcmeServer::Impl::authenticate(const AcmeRequest& request
     const auto alg = header.find("alg");
     if (alg == header.end() || !alg->is_string() ||
         std::find(kAlgorithms.begin(), kAlgorithms.end(), alg->get<std::string>()) == kAlgorithms.end()) {
-        Problem p = problem(400, "badSignatureAlgorithm", "the JWS algorithm is not supported");
-        p.extra["algorithms"] = nlohmann::json(std::vector<std::string>(kAlgorithms.begin(), kAlgorithms.end()));
-        return p;
+        return badSignatureAlgorithm("the JWS algorithm is not supported");
     }
     const auto urlHeader = header.find("url");
     if (urlHeader == header.end() || !urlHeader->is_string() || urlHeader->get<std::string>() != url(request.target)) {
@@ -411,7 +421,7 @@ Checked<SignedRequest> AcmeServer::Impl::authenticate(const AcmeRequest& request
     auto verified = crypto::verifyJws(request.body, out.key);
     if (!verified) {
         if (verified.error().code == base::ErrorCode::Unsupported) {
-            return problem(400, "badSignatureAlgorithm", verified.error().detail);
+            return badSignatureAlgorithm(verified.error().detail);
         }
         return malformed("JWS: " + verified.error().detail);
     }
@@ -420,7 +430,7 @@ Checked<SignedRequest> AcmeServer::Impl::authenticate(const AcmeRequest& request
         return problem(400, "badNonce", "the nonce is missing, unknown, used or expired");
     }
     if (out.account && out.account->status != AccountStatus::Valid) {
-        return unauthorized("the account is " + std::string(accountStatusName(out.account->status)));
+        return deactivatedAccount(*out.account);
     }
     auto jwkJson = crypto::jwkJson(out.key);
     if (!jwkJson) {

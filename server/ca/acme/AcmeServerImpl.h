@@ -30,6 +30,7 @@ struct Problem {
 Problem malformed(std::string detail, int status = 400);
 Problem unauthorized(std::string detail);
 Problem serverInternal(const base::Error& error);
+Problem deactivatedAccount(const AccountRecord& account);
 Problem notFound();
 
 // Either a value or the problem to answer with.

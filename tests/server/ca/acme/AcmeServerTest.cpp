@@ -102,6 +102,19 @@ TEST_F(AcmeServerTest, ContentTypeAndAlgorithm) {
     EXPECT_EQ(json(response)["algorithms"], nlohmann::json({"RS256", "ES256", "ES384"}));
 }
 
+TEST_F(AcmeServerTest, AlgorithmMustBeTheKeys) {
+    const Client client = newAccount(crypto::KeySpec::P384);
+    // ES256 announced, the key is P-384 (whose algorithm is ES384): signJws refuses to make that,
+    // so the header is swapped after signing.
+    nlohmann::json jws = nlohmann::json::parse(signedBody(client, pathOf(client.kid), std::nullopt));
+    nlohmann::json header = nlohmann::json::parse(*crypto::unverifiedProtectedHeader(jws.dump()));
+    header["alg"] = "ES256";
+    jws["protected"] = crypto::base64UrlEncode(base::asBytes(header.dump()));
+    const AcmeResponse response = postBody(pathOf(client.kid), jws.dump());
+    EXPECT_EQ(problemType(response), acme("badSignatureAlgorithm"));
+    EXPECT_EQ(json(response)["algorithms"], nlohmann::json({"RS256", "ES256", "ES384"}));
+}
+
 TEST_F(AcmeServerTest, ForgedSignatureIsRefused) {
     const Client client = newAccount();
     const Client mallory{*crypto::generateKey(crypto::KeySpec::P256), client.kid};
@@ -157,9 +170,12 @@ TEST_F(AcmeServerTest, AccountUpdateAndDeactivation) {
     EXPECT_EQ(json(response)["status"], "deactivated");
     response = post(client, "/acme/new-order",
                     nlohmann::json{{"identifiers", {{{"type", "email"}, {"value", "a@example.org"}}}}});
-    EXPECT_EQ(response.status, 403);
+    EXPECT_EQ(response.status, 401); // RFC 8555 7.3.6
     EXPECT_EQ(problemType(response), acme("unauthorized"));
     EXPECT_TRUE(mailer.sent.empty());
+    // Nor does newAccount with its key bring it back.
+    response = post(Client{client.key, {}}, "/acme/new-account", nlohmann::json{{"termsOfServiceAgreed", true}});
+    EXPECT_EQ(response.status, 401);
 }
 
 TEST_F(AcmeServerTest, ObjectsOfAnotherAccountAreUnauthorized) {
