@@ -275,6 +275,10 @@ AcmeResponse AcmeServer::Impl::handle(const AcmeRequest& request) {
     }
     AcmeResponse response =
         std::holds_alternative<Problem>(outcome) ? render(std::get<Problem>(outcome)) : std::get<AcmeResponse>(outcome);
+    if (path != "/directory") {
+        // RFC 8555 7.1: every resource but the directory links to it.
+        addHeader(response, "Link", "<" + url("/directory") + ">;rel=\"index\"");
+    }
     if (request.method == "POST") {
         if (auto nonce = m_nonces.issue(m_clock.now())) {
             addHeader(response, "Replay-Nonce", *nonce);
