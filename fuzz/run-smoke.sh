@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs every fuzz target for a few seconds from the checked-in seed corpus (tests/data/*.eml, fuzz/seeds/*.xml,
-# fuzz/seeds/*.json, fuzz/seeds/*.der).
+# Runs every fuzz target for a few seconds from the checked-in seed corpus (tests/data/*.eml and
+# fuzz/seeds/*.eml, *.xml, *.json, *.der).
 # Usage: run-smoke.sh FUZZ_BUILD_DIR SECONDS
 set -euo pipefail
 dir=$1
@@ -8,10 +8,10 @@ seconds=${2:-20}
 here=$(cd "$(dirname "$0")" && pwd)
 seeds=$(mktemp -d)
 trap 'rm -rf "$seeds"' EXIT
-cp "$here"/../tests/data/*.eml "$here"/seeds/*.xml "$here"/seeds/*.json "$here"/seeds/*.der "$seeds"/
+cp "$here"/../tests/data/*.eml "$here"/seeds/*.eml "$here"/seeds/*.xml "$here"/seeds/*.json "$here"/seeds/*.der "$seeds"/
 failed=0
 for target in fuzz-mime-parse fuzz-open fuzz-autoconfig-xml fuzz-imap-response fuzz-directory-json fuzz-keydir-request \
-    fuzz-jose fuzz-csr; do
+    fuzz-jose fuzz-csr fuzz-acme-reply; do
     corpus=$(mktemp -d -p "$seeds")
     cp "$seeds"/*.eml "$seeds"/*.xml "$seeds"/*.json "$seeds"/*.der "$corpus"/
     echo "fuzz: $target for ${seconds}s"

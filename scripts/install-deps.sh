@@ -7,6 +7,8 @@ packages=(
     build-essential cmake ninja-build ccache pkg-config clang clang-tidy clang-format libclang-rt-14-dev git
     # libraries
     libssl-dev libmimetic-dev libcurl4-openssl-dev libexpat1-dev libsqlcipher-dev nlohmann-json3-dev
+    # the CA checks DKIM signatures on challenge replies
+    libopendkim-dev
     # the directory server: Boost.Beast/Asio for HTTP, libpq for its PostgreSQL back end
     libboost-dev libpq-dev
     qt6-base-dev qt6-base-dev-tools

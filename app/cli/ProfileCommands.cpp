@@ -204,6 +204,8 @@ int profileCheck(const std::vector<std::string>& argv, const GlobalOptions& glob
                                             {"correspondent_certificates", report->correspondentCertificates},
                                             {"trust_anchors", report->trustAnchors},
                                             {"certificate_events", report->certificateEvents},
+                                            {"acme_accounts", report->acmeAccounts},
+                                            {"renewal_records", report->renewalRecords},
                                             {"content_sha256", report->contentSha256}};
         std::cout << out.dump(2) << "\n";
     } else {
@@ -213,6 +215,8 @@ int profileCheck(const std::vector<std::string>& argv, const GlobalOptions& glob
                   << "correspondent certificates " << report->correspondentCertificates << "\n"
                   << "trust anchors " << report->trustAnchors << "\n"
                   << "certificate events " << report->certificateEvents << "\n"
+                  << "acme accounts " << report->acmeAccounts << "\n"
+                  << "renewal records " << report->renewalRecords << "\n"
                   << "content sha256 " << report->contentSha256 << "\n";
     }
     if (!report->ok()) {

@@ -7,6 +7,7 @@
 #include "MailCommands.h"
 #include "OutboxCommands.h"
 #include "ProfileCommands.h"
+#include "StatusCommand.h"
 
 #include <iostream>
 #include <string>
@@ -33,6 +34,7 @@ Commands:
   directory the public key directory of this profile (set-url, show, publish-harvested)
   lookup    look recipients' certificates up in the directory
   publish   publish certificates to the directory (a file, or the upload queue)
+  status    your identities and their enrollment: when each is renewed, the last failure
   version   print the version
 Run "sealpost-cli COMMAND --help" for the options of a command.
 )";
@@ -102,6 +104,9 @@ int main(int argc, char** argv) {
     }
     if (command == "publish") {
         return sealpost::cli::runPublish(args, *global);
+    }
+    if (command == "status") {
+        return sealpost::cli::runStatus(args, *global);
     }
     if (command == "version" || command == "--version") {
         std::cout << "sealpost-cli " << SEALPOST_VERSION << "\n";

@@ -2,8 +2,9 @@
 #include "Options.h"
 #include "StdoutLog.h"
 #include "crypto/CertificateChain.h"
+#include "http/HttpServer.h"
 #include "keydir/Api.h"
-#include "keydir/HttpServer.h"
+#include "keydir/ApiHandler.h"
 #include "keydir/store/CertStore.h"
 
 #include <fstream>
@@ -109,14 +110,16 @@ int run(int argc, char** argv) {
     const base::SystemClock clock;
     keydir::Api api(**store, std::move(config), clock, &log);
 
-    keydir::HttpServerConfig http;
-    http.host = options->host;
-    http.port = options->port;
-    http.threads = threads;
-    http.maxBodyBytes = options->maxBody;
-    http.tlsCertificateFile = options->tlsCert;
-    http.tlsKeyFile = options->tlsKey;
-    keydir::HttpServer server(api, http);
+    keydir::ApiHandler handler(api);
+    http::HttpServerConfig httpConfig;
+    httpConfig.host = options->host;
+    httpConfig.port = options->port;
+    httpConfig.threads = threads;
+    httpConfig.maxBodyBytes = options->maxBody;
+    httpConfig.tlsCertificateFile = options->tlsCert;
+    httpConfig.tlsKeyFile = options->tlsKey;
+    httpConfig.serverName = "sealpost-keydir";
+    http::HttpServer server(handler, httpConfig);
     if (auto listening = server.listen(); !listening) {
         return fail(exitFailure, listening.error().detail);
     }

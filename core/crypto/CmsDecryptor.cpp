@@ -31,13 +31,65 @@ base::Result<CmsDecryptor> CmsDecryptor::parse(base::ByteView der) {
     return CmsDecryptor(std::shared_ptr<CMS_ContentInfo_st>(std::move(cms)), std::move(outline).value());
 }
 
+namespace {
+
+// The key-transport recipientInfo issued to `cert`, or null.
+CMS_RecipientInfo* keyTransportFor(CMS_ContentInfo* cms, X509* cert) {
+    STACK_OF(CMS_RecipientInfo)* infos = CMS_get0_RecipientInfos(cms);
+    for (int i = 0; i < sk_CMS_RecipientInfo_num(infos); ++i) {
+        CMS_RecipientInfo* ri = sk_CMS_RecipientInfo_value(infos, i);
+        if (CMS_RecipientInfo_type(ri) == CMS_RECIPINFO_TRANS && CMS_RecipientInfo_ktri_cert_cmp(ri, cert) == 0) {
+            return ri;
+        }
+    }
+    return nullptr;
+}
+
+// Whether a key-agreement recipientInfo names `cert`.
+bool keyAgreementFor(CMS_ContentInfo* cms, X509* cert) {
+    STACK_OF(CMS_RecipientInfo)* infos = CMS_get0_RecipientInfos(cms);
+    for (int i = 0; i < sk_CMS_RecipientInfo_num(infos); ++i) {
+        CMS_RecipientInfo* ri = sk_CMS_RecipientInfo_value(infos, i);
+        if (CMS_RecipientInfo_type(ri) != CMS_RECIPINFO_AGREE) {
+            continue;
+        }
+        STACK_OF(CMS_RecipientEncryptedKey)* keys = CMS_RecipientInfo_kari_get0_reks(ri);
+        for (int k = 0; k < sk_CMS_RecipientEncryptedKey_num(keys); ++k) {
+            if (CMS_RecipientEncryptedKey_cert_cmp(sk_CMS_RecipientEncryptedKey_value(keys, k), cert) == 0) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+} // namespace
+
 base::Result<std::size_t> CmsDecryptor::selectRecipient(std::span<const Identity> identities) {
     for (std::size_t i = 0; i < identities.size(); ++i) {
         const Identity& id = identities[i];
-        // With the certificate given, OpenSSL only tries the recipientInfo issued to it, and on
-        // an RSA padding failure continues with a random key (Bleichenbacher countermeasure).
+        // RSA key transport is decrypted here rather than by CMS_decrypt_set1_pkey_and_peer():
+        // OpenSSL's countermeasure against Bleichenbacher's attack there answers a failed key
+        // transport with a random content key instead of an error, and with CBC about one such
+        // message in 256 then "decrypts" to garbage. A mail client reveals nothing an attacker can
+        // use by saying "cannot decrypt" (nobody answers the sender automatically); Thunderbird's
+        // NSS says it too. See docs/design-notes.md.
+        if (CMS_RecipientInfo* ri = keyTransportFor(m_cms.get(), id.certificate.native())) {
+            EVP_PKEY_up_ref(id.key.native()); // set0: the recipientInfo takes this reference
+            CMS_RecipientInfo_set0_pkey(ri, id.key.native());
+            const int decrypted = CMS_RecipientInfo_decrypt(m_cms.get(), ri);
+            CMS_RecipientInfo_set0_pkey(ri, nullptr);
+            if (decrypted == 1) {
+                return i;
+            }
+            return decryptionFailed(id); // ours by name, but the key does not open it
+        }
+        // Key agreement reports its failures itself.
         if (CMS_decrypt_set1_pkey_and_peer(m_cms.get(), id.key.native(), id.certificate.native(), nullptr) == 1) {
             return i;
+        }
+        if (keyAgreementFor(m_cms.get(), id.certificate.native())) {
+            return decryptionFailed(id);
         }
         clearOpenSslErrors();
     }

@@ -69,17 +69,49 @@ bool needsRewrite(const mime::MimeEntity& e) {
     return !isTransferEncoded(e) && !mime::analyzeText(e.body).sevenBitSafe;
 }
 
-// Content headers of `e` with CRLF line ends, optionally replacing Content-Transfer-Encoding.
-std::string contentHeaders(const mime::MimeEntity& e, std::string_view newEncoding, bool onlyContentFields) {
+// Which header fields of an entity go into the entity being signed or encrypted.
+enum class HeaderScope {
+    Part,         // a nested entity: all of its fields
+    Top,          // the message itself: its Content-* fields only (the rest stays outside)
+    TopProtected, // RFC 9788 hp="clear": its message fields as well, and hp on Content-Type
+};
+
+// Fields that never travel inside: Bcc would reveal the blind recipients to everyone, trace fields
+// belong to transport.
+bool isUnprotectable(std::string_view name) {
+    return iequals(name, "MIME-Version") || iequals(name, "Bcc") || iequals(name, "Received") ||
+           iequals(name, "Return-Path");
+}
+
+constexpr std::string_view kHpClear = "; hp=\"clear\"";
+
+// The header fields of `e` for `scope` with CRLF line ends, optionally replacing
+// Content-Transfer-Encoding.
+std::string contentHeaders(const mime::MimeEntity& e, std::string_view newEncoding, HeaderScope scope) {
     std::string out;
     for (const auto& h : e.headers) {
-        if (onlyContentFields && !isContentField(h.name)) {
+        const bool content = isContentField(h.name);
+        if (scope == HeaderScope::Top && !content) {
+            continue;
+        }
+        if (scope == HeaderScope::TopProtected && !content && isUnprotectable(h.name)) {
             continue;
         }
         if (!newEncoding.empty() && iequals(h.name, "Content-Transfer-Encoding")) {
             continue;
         }
-        out += headerLine(h);
+        std::string line = headerLine(h);
+        if (scope == HeaderScope::TopProtected && iequals(h.name, "Content-Type")) {
+            line.insert(line.size() - 2, kHpClear);
+        }
+        out += line;
+    }
+    if (scope != HeaderScope::Part && e.header("Content-Type") == nullptr) {
+        out += "Content-Type: text/plain; charset=us-ascii";
+        if (scope == HeaderScope::TopProtected) {
+            out += kHpClear;
+        }
+        out += "\r\n";
     }
     if (!newEncoding.empty()) {
         out += "Content-Transfer-Encoding: ";
@@ -89,7 +121,7 @@ std::string contentHeaders(const mime::MimeEntity& e, std::string_view newEncodi
     return out;
 }
 
-void appendCanonical(const mime::MimeEntity& e, bool top, Pieces& out);
+void appendCanonical(const mime::MimeEntity& e, HeaderScope scope, Pieces& out);
 
 void appendBody(std::string_view body, bool crlfCanonical, Pieces& out) {
     if (crlfCanonical) {
@@ -99,14 +131,10 @@ void appendBody(std::string_view body, bool crlfCanonical, Pieces& out) {
     }
 }
 
-void appendLeaf(const mime::MimeEntity& e, bool top, Pieces& out) {
+void appendLeaf(const mime::MimeEntity& e, HeaderScope scope, Pieces& out) {
     const mime::TextShape shape = mime::analyzeText(e.body); // one pass decides everything
     if (shape.sevenBitSafe || isTransferEncoded(e)) {
-        std::string head = contentHeaders(e, {}, top);
-        if (top && e.header("Content-Type") == nullptr) {
-            head += "Content-Type: text/plain; charset=us-ascii\r\n";
-        }
-        out.own(std::move(head) + "\r\n");
+        out.own(contentHeaders(e, {}, scope) + "\r\n");
         appendBody(e.body, shape.crlfCanonical, out);
         return;
     }
@@ -115,33 +143,33 @@ void appendLeaf(const mime::MimeEntity& e, bool top, Pieces& out) {
         // the message inside instead.
         auto inner = mime::parseEntity(e.body);
         if (inner) {
-            out.own(contentHeaders(e, {}, top) + "\r\n");
-            appendCanonical(*inner, false, out);
+            out.own(contentHeaders(e, {}, scope) + "\r\n");
+            appendCanonical(*inner, HeaderScope::Part, out);
             return;
         }
     }
     const bool text = e.contentType.type == "text";
-    out.own(contentHeaders(e, text ? "quoted-printable" : "base64", top) + "\r\n");
+    out.own(contentHeaders(e, text ? "quoted-printable" : "base64", scope) + "\r\n");
     out.own(text ? mime::encodeQuotedPrintable(e.body) : mime::encodeBase64(base::asBytes(e.body)));
 }
 
 // Appends entity `e` in canonical form: CRLF everywhere, 8-bit leaves re-encoded.
-void appendCanonical(const mime::MimeEntity& e, bool top, Pieces& out) {
+void appendCanonical(const mime::MimeEntity& e, HeaderScope scope, Pieces& out) {
     if (!e.isMultipart()) {
-        appendLeaf(e, top, out);
+        appendLeaf(e, scope, out);
         return;
     }
     if (!needsRewrite(e)) {
-        out.own(contentHeaders(e, {}, top) + "\r\n");
+        out.own(contentHeaders(e, {}, scope) + "\r\n");
         appendBody(e.body, mime::isCrlfCanonical(e.body), out);
         return;
     }
     const std::string boundary = e.contentType.param("boundary");
-    out.own(contentHeaders(e, {}, top) + "\r\n");
+    out.own(contentHeaders(e, {}, scope) + "\r\n");
     out.own(mime::toCrlf(e.preamble));
     for (const auto& child : e.children) {
         out.own("\r\n--" + boundary + "\r\n");
-        appendCanonical(child, false, out);
+        appendCanonical(child, HeaderScope::Part, out);
     }
     out.own("\r\n--" + boundary + "--\r\n");
     out.own(mime::toCrlf(e.epilogue));
@@ -201,8 +229,17 @@ base::Result<void> protectMessage(std::string_view message, const ProtectRequest
         return parsed.error();
     }
     const mime::MimeEntity& top = *parsed;
+    if (request.protectHeaders) {
+        if (!request.sign || request.encrypt) {
+            return base::makeError(ErrorCode::Unsupported,
+                                   "header protection is implemented for signed-only messages (hp=\"clear\")");
+        }
+        if (!top.contentType.param("hp").empty()) {
+            return base::makeError(ErrorCode::InvalidArgument, "the Content-Type already has an hp parameter");
+        }
+    }
     Pieces entity;
-    appendCanonical(top, true, entity);
+    appendCanonical(top, request.protectHeaders ? HeaderScope::TopProtected : HeaderScope::Top, entity);
     if (request.sign) {
         if (auto s = signInto(*request.sign, request.now, entity); !s) {
             return s.error();

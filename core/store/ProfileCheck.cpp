@@ -19,11 +19,13 @@ struct Table {
     std::string_view name;
     std::string_view order; // a unique key, so the digest does not depend on the page layout
 };
-constexpr std::array<Table, 4> kTables{{
+constexpr std::array<Table, 6> kTables{{
     {"identities", "id"},
     {"correspondent_certs", "id"},
     {"trust_anchors", "fingerprint"},
     {"cert_events", "id"},
+    {"acme_accounts", "id"},
+    {"acme_renewals", "identity_id"},
 }};
 
 struct MdCtxFree {
@@ -102,8 +104,9 @@ base::Result<ProfileCheckReport> checkProfile(Database& db) {
     if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) {
         return makeError(ErrorCode::CryptoFailure, "SHA-256 unavailable");
     }
-    std::array<std::int64_t*, kTables.size()> counts{&report.identities, &report.correspondentCertificates,
-                                                     &report.trustAnchors, &report.certificateEvents};
+    std::array<std::int64_t*, kTables.size()> counts{&report.identities,   &report.correspondentCertificates,
+                                                     &report.trustAnchors, &report.certificateEvents,
+                                                     &report.acmeAccounts, &report.renewalRecords};
     for (std::size_t i = 0; i < kTables.size(); ++i) {
         auto count = digestTable(db, ctx.get(), kTables.at(i));
         if (!count) {

@@ -18,6 +18,8 @@ struct ProfileCheckReport {
     std::int64_t correspondentCertificates = 0;
     std::int64_t trustAnchors = 0;
     std::int64_t certificateEvents = 0;
+    std::int64_t acmeAccounts = 0;
+    std::int64_t renewalRecords = 0; // enrollment/renewal state, one per identity generation
     // SHA-256 (lower-case hex) over every row of every table, in a fixed order: two profiles hold
     // the same data exactly when their digests are equal, whatever the passphrase or page layout.
     std::string contentSha256;

@@ -208,15 +208,58 @@ base::Result<void> applySchemaDirectory(Database& db) {
     return db.exec(kSchemaDirectory);
 }
 
+// v6: ACME enrollment (docs/acme.md): the accounts (their keys live only inside the encrypted
+// file) and the renewal state of each identity generation the CA issued, keyed by the identity's
+// id. Failure steps are the engine's phases; a failure's message is technical detail, never a
+// secret.
+constexpr const char* kSchemaAcme = R"sql(
+CREATE TABLE acme_accounts (
+    id            INTEGER PRIMARY KEY,
+    directory_url TEXT    NOT NULL,
+    address       TEXT    NOT NULL,         -- the contact address, lower-cased
+    account_url   TEXT    NOT NULL,         -- the account's URL, the JWS kid
+    key_pkcs8     BLOB    NOT NULL,         -- the account's private key, PKCS#8 DER
+    created_at    INTEGER NOT NULL,
+    UNIQUE (directory_url, address)
+);
+
+CREATE TABLE acme_renewals (
+    identity_id          INTEGER PRIMARY KEY REFERENCES identities (id) ON DELETE CASCADE,
+    directory_url        TEXT    NOT NULL,
+    ca_has_ari           INTEGER NOT NULL DEFAULT 0 CHECK (ca_has_ari IN (0, 1)),
+    ari_cert_id          TEXT,             -- RFC 9773 CertID; NULL when the certificate has no AKI
+    next_check           INTEGER,          -- when to ask ARI again
+    renew_at             INTEGER,          -- the time chosen in the ARI window
+    ari_window_start     INTEGER,
+    ari_window_end       INTEGER,
+    ari_explanation_url  TEXT,
+    ari_checked_at       INTEGER,
+    failures             INTEGER NOT NULL DEFAULT 0, -- consecutive
+    last_failure_at      INTEGER,
+    last_failure_step    TEXT CHECK (last_failure_step IN
+                             ('account', 'ari', 'order', 'challenge', 'finalize', 'download', 'store')),
+    last_failure_message TEXT,
+    last_success_at      INTEGER,
+    replaced_by          INTEGER REFERENCES identities (id) ON DELETE SET NULL,
+    CHECK ((ari_window_start IS NULL) = (ari_window_end IS NULL))
+);
+CREATE INDEX acme_renewals_replaced_by ON acme_renewals (replaced_by);
+)sql";
+
+base::Result<void> applySchemaAcme(Database& db) {
+    return db.exec(kSchemaAcme);
+}
+
 } // namespace
 
 std::span<const Migration> profileMigrations() {
-    static const std::array<Migration, 5> migrations{{
+    static const std::array<Migration, 6> migrations{{
         {"initial schema", applySchemaV1},
         {"a certificate filed under every address it names", applySchemaV2},
         {"mail accounts, folder and message cache, outbox", applySchemaV3},
         {"outbox: claim owner, end-of-data marker, attempts with unknown outcome", applySchemaOutboxAttempts},
         {"directory: settings, lookup cache, upload queue", applySchemaDirectory},
+        {"acme: accounts and the renewal state of each identity", applySchemaAcme},
     }};
     return migrations;
 }

@@ -2,6 +2,7 @@
 
 #include "CryptoTestSupport.h"
 #include "crypto/CmsEncryptor.h"
+#include "crypto/CmsStream.h"
 #include "crypto/OpenSslHandles.h"
 
 #include <gtest/gtest.h>
@@ -166,6 +167,31 @@ TEST_F(CmsDecryptorTest, TamperedGcmCiphertextFailsWithoutReleasingPlaintext) {
             EXPECT_EQ(d.error().code, ErrorCode::DecryptionFailed) << d.error().detail;
             EXPECT_EQ(d.error().detail.find("secret"), std::string::npos);
         }
+    }
+    EXPECT_EQ(ERR_peek_error(), 0u);
+}
+
+// A key that belongs to the recipient certificate in name only (or a tampered encrypted key)
+// fails RSA decryption; OpenSSL's countermeasure then decrypts with a random key, and for CBC
+// about one such message in 256 passes the padding check as garbage. It must never be reported as
+// decrypted. 1,000 tries: the old behaviour passes this test with probability (255/256)^1000 ~ 2%.
+TEST_F(CmsDecryptorTest, FailedKeyTransportIsNeverGarbage) {
+    const Identity impostor{m_carol.key, m_alice.certificate, {}};
+    for (int i = 0; i < 1000; ++i) {
+        const std::string der =
+            encryptToString(kContent, {m_alice.certificate}, {ContentCipher::Aes256Cbc, RsaPadding::Pkcs1v15});
+        auto d = decrypt(der, {impostor});
+        ASSERT_FALSE(d) << "try " << i << " decrypted to " << d->content.size() << " bytes of garbage";
+        ASSERT_EQ(d.error().code, ErrorCode::DecryptionFailed) << d.error().detail;
+        // The streaming path (content detached from the envelope) decides the same way.
+        base::ViewSource source(der);
+        auto streamed = readEnvelopedStream(source, 0);
+        ASSERT_TRUE(streamed) << streamed.error().detail;
+        auto parsed = CmsDecryptor::parse(streamed->envelope);
+        ASSERT_TRUE(parsed);
+        auto detached = parsed->decryptDetached(std::span(&impostor, 1), std::move(streamed->content));
+        ASSERT_FALSE(detached) << "try " << i << " (detached) decrypted to garbage";
+        ASSERT_EQ(detached.error().code, ErrorCode::DecryptionFailed) << detached.error().detail;
     }
     EXPECT_EQ(ERR_peek_error(), 0u);
 }

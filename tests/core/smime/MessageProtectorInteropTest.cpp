@@ -139,5 +139,18 @@ TEST_F(MessageProtectorInteropTest, OpensslDecryptsThenVerifiesSignedAndEncrypte
     expectCanonicalEntity(readFile(path("content.mime")));
 }
 
+// RFC 9788 header protection changes only what is signed; openssl must still verify it and hand
+// back the entity with the message fields and hp="clear".
+TEST_F(MessageProtectorInteropTest, OpensslVerifiesHeaderProtectedSignature) {
+    ProtectRequest req = signRequest(SignatureForm::Detached);
+    req.protectHeaders = true;
+    write("signed.eml", protect(req));
+    ASSERT_TRUE(openssl(verifyArgs(path("signed.eml"), path("content.mime"))));
+    const std::string lf = withoutCr(readFile(path("content.mime")));
+    EXPECT_NE(lf.find("Subject: Interop\n"), std::string::npos) << lf;
+    EXPECT_NE(lf.find("From: Alice Test <alice@example.org>\n"), std::string::npos) << lf;
+    EXPECT_NE(lf.find("Content-Type: text/plain; charset=utf-8; hp=\"clear\"\n"), std::string::npos) << lf;
+}
+
 } // namespace
 } // namespace sealpost::smime

@@ -389,6 +389,111 @@ TEST_F(MessageProtectorTest, MismatchedSignerKeyIsRejected) {
     EXPECT_FALSE(protectMessage(kPlainLf, req, sink));
 }
 
+// RFC 9788, signed-only: the message fields travel inside the signed entity and the opener reports
+// them as protected; the outer header stays as it was.
+constexpr std::string_view kHeaderProtected = "From: Alice Test <alice@example.org>\r\n"
+                                              "To: Bob Test <bob@example.org>\r\n"
+                                              "Bcc: hidden@example.org\r\n"
+                                              "Subject: Protected\r\n"
+                                              " and folded\r\n"
+                                              "Date: Thu, 15 Jan 2026 12:00:00 +0000\r\n"
+                                              "Message-ID: <hp@example.org>\r\n"
+                                              "Auto-Submitted: auto-generated; type=acme\r\n"
+                                              "MIME-Version: 1.0\r\n"
+                                              "Content-Type: text/plain; charset=us-ascii\r\n"
+                                              "\r\n"
+                                              "Hello Bob.\r\n";
+
+std::string protectedValue(const OpenReport& r, std::string_view name) {
+    if (r.protectedHeaders) {
+        for (const auto& [n, v] : *r.protectedHeaders) {
+            if (n == name) {
+                return v;
+            }
+        }
+    }
+    return "<absent>";
+}
+
+TEST_F(MessageProtectorTest, HeaderProtectionCopiesMessageFieldsIntoSignedEntity) {
+    for (const auto form : {SignatureForm::Detached, SignatureForm::Opaque}) {
+        ProtectRequest req = signRequest(form);
+        req.protectHeaders = true;
+        const std::string out = protect(kHeaderProtected, req);
+        auto top = mime::parseEntity(out);
+        ASSERT_TRUE(top);
+        EXPECT_EQ(top->headerValue("Subject"), "Protected and folded");
+        EXPECT_EQ(top->headerValue("Bcc"), "hidden@example.org"); // outer header unchanged
+        if (form == SignatureForm::Detached) {
+            ASSERT_EQ(top->children.size(), 2U);
+            const mime::MimeEntity& inner = top->children[0];
+            EXPECT_EQ(inner.contentType.param("hp"), "clear");
+            EXPECT_EQ(inner.headerValue("Auto-Submitted"), "auto-generated; type=acme");
+            EXPECT_EQ(inner.header("Bcc"), nullptr);
+            EXPECT_EQ(inner.header("MIME-Version"), nullptr);
+        }
+        OpenContext ctx;
+        auto opened = ctx.open(out);
+        ASSERT_TRUE(opened);
+        const OpenReport& r = opened->report;
+        EXPECT_EQ(r.signature, SignatureState::Valid);
+        EXPECT_TRUE(r.coversWholeMessage);
+        EXPECT_EQ(r.headerProtection, "clear");
+        ASSERT_TRUE(r.protectedHeaders);
+        EXPECT_EQ(protectedValue(r, "From"), "Alice Test <alice@example.org>");
+        EXPECT_EQ(protectedValue(r, "To"), "Bob Test <bob@example.org>");
+        EXPECT_EQ(protectedValue(r, "Subject"), "Protected and folded");
+        EXPECT_EQ(protectedValue(r, "Date"), "Thu, 15 Jan 2026 12:00:00 +0000");
+        EXPECT_EQ(protectedValue(r, "Message-ID"), "<hp@example.org>");
+        EXPECT_EQ(protectedValue(r, "Auto-Submitted"), "auto-generated; type=acme");
+        EXPECT_EQ(protectedValue(r, "Bcc"), "<absent>");
+        EXPECT_EQ(r.signerMatchesFrom, std::optional<bool>(true));
+        EXPECT_FALSE(hasWarning(r, OpenWarning::ProtectedSubjectDiffers)) << warningList(r);
+        EXPECT_FALSE(hasWarning(r, OpenWarning::ProtectedFromDiffers)) << warningList(r);
+    }
+}
+
+TEST_F(MessageProtectorTest, HeaderProtectionAddsContentTypeWhenAbsent) {
+    ProtectRequest req = signRequest(SignatureForm::Detached);
+    req.protectHeaders = true;
+    const std::string out = protect("From: alice@example.org\nTo: bob@example.org\nSubject: x\n\nbody\n", req);
+    auto top = mime::parseEntity(out);
+    ASSERT_TRUE(top);
+    ASSERT_EQ(top->children.size(), 2U);
+    EXPECT_EQ(top->children[0].contentType.mimeType(), "text/plain");
+    EXPECT_EQ(top->children[0].contentType.param("hp"), "clear");
+    EXPECT_EQ(top->children[0].headerValue("Subject"), "x");
+}
+
+TEST_F(MessageProtectorTest, WithoutHeaderProtectionMessageFieldsStayOutside) {
+    const std::string out = protect(kHeaderProtected, signRequest(SignatureForm::Detached));
+    auto top = mime::parseEntity(out);
+    ASSERT_TRUE(top);
+    ASSERT_EQ(top->children.size(), 2U);
+    EXPECT_EQ(top->children[0].header("Subject"), nullptr);
+    EXPECT_EQ(top->children[0].contentType.param("hp"), "");
+    OpenContext ctx;
+    auto opened = ctx.open(out);
+    ASSERT_TRUE(opened);
+    EXPECT_FALSE(opened->report.protectedHeaders);
+    EXPECT_EQ(opened->report.headerProtection, "");
+}
+
+TEST_F(MessageProtectorTest, HeaderProtectionIsRefusedWithEncryptionOrExistingHp) {
+    ProtectRequest req = signRequest(SignatureForm::Detached);
+    req.protectHeaders = true;
+    req.encrypt = EncryptStep{{bob.certificate}, {}};
+    std::string out;
+    base::StringSink sink(out);
+    auto encrypted = protectMessage(kHeaderProtected, req, sink);
+    ASSERT_FALSE(encrypted);
+    EXPECT_EQ(encrypted.error().code, base::ErrorCode::Unsupported);
+    req.encrypt.reset();
+    auto hp = protectMessage("From: a@example.org\r\nContent-Type: text/plain; hp=clear\r\n\r\nx\r\n", req, sink);
+    ASSERT_FALSE(hp);
+    EXPECT_EQ(hp.error().code, base::ErrorCode::InvalidArgument);
+}
+
 class FailingSink final : public base::ByteSink {
 public:
     [[nodiscard]] bool write(base::ByteView) override { return false; }

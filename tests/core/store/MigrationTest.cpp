@@ -57,10 +57,11 @@ TEST_F(MigrationTest, NewFileIsMigratedFromZeroToLatest) {
     EXPECT_EQ(*version, kLatest);
     EXPECT_EQ(queryText(db, "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master "
                             "WHERE type IN ('table', 'index') ORDER BY name)"),
-              "accounts,cert_events,cert_events_address,correspondent_certs,correspondent_certs_address,"
+              "accounts,acme_accounts,acme_renewals,acme_renewals_replaced_by,cert_events,cert_events_address,"
+              "correspondent_certs,correspondent_certs_address,"
               "correspondent_certs_fingerprint,directory_cache,directory_uploads,directory_uploads_due,folders,"
               "identities,identities_address,messages,messages_message_id,outbox,outbox_state,settings,"
-              "sqlite_autoindex_accounts_1,sqlite_autoindex_correspondent_certs_1,"
+              "sqlite_autoindex_accounts_1,sqlite_autoindex_acme_accounts_1,sqlite_autoindex_correspondent_certs_1,"
               "sqlite_autoindex_directory_cache_1,sqlite_autoindex_directory_uploads_1,sqlite_autoindex_folders_1,"
               "sqlite_autoindex_messages_1,sqlite_autoindex_outbox_1,sqlite_autoindex_settings_1,"
               "sqlite_autoindex_trust_anchors_1,trust_anchors");
@@ -164,6 +165,46 @@ TEST_F(MigrationTest, V2KeepsCertificateRowsAndFilesACertificatePerAddress) {
                          "first_seen, last_seen) VALUES ('b@example.org', x'3000', 'ff01', 'imported', 1, 1)")
                      .ok())
         << "v2: still once per address";
+}
+
+TEST_F(MigrationTest, V6KeepsIdentitiesAndAddsAcmeStateThatFollowsThem) {
+    Database db = openOrFail(m_file, "pw");
+    resetToEmpty(db);
+    ASSERT_TRUE(migrate(db, profileMigrations().first(5)).ok());
+    ASSERT_TRUE(db.exec("INSERT INTO identities (id, address, key_pkcs8, cert_der, role, state, created_at) "
+                        "VALUES (7, 'a@example.org', x'30', x'30', 'both', 'current', 100), "
+                        "(8, 'a@example.org', x'30', x'31', 'both', 'retired', 50)")
+                    .ok());
+    EXPECT_EQ(queryText(db, "SELECT count(*) FROM sqlite_master WHERE name LIKE 'acme_%'"), "0");
+
+    ASSERT_TRUE(migrate(db, profileMigrations().first(6)).ok());
+    EXPECT_EQ(*db.schemaVersion(), 6);
+    EXPECT_EQ(queryText(db, "SELECT group_concat(id || ':' || state, ',') FROM identities"), "7:current,8:retired");
+    EXPECT_TRUE(
+        db.exec("INSERT INTO acme_accounts (directory_url, address, account_url, key_pkcs8, created_at) "
+                "VALUES ('https://ca.example/directory', 'a@example.org', 'https://ca.example/acct/1', x'30', 1)")
+            .ok());
+    EXPECT_FALSE(
+        db.exec("INSERT INTO acme_accounts (directory_url, address, account_url, key_pkcs8, created_at) "
+                "VALUES ('https://ca.example/directory', 'a@example.org', 'https://ca.example/acct/2', x'30', 1)")
+            .ok())
+        << "one account per directory and address";
+    EXPECT_TRUE(db.exec("INSERT INTO acme_renewals (identity_id, directory_url, replaced_by) "
+                        "VALUES (8, 'https://ca.example/directory', 7)")
+                    .ok());
+    EXPECT_FALSE(db.exec("INSERT INTO acme_renewals (identity_id, directory_url) VALUES (9, 'x')").ok())
+        << "the identity must exist";
+    EXPECT_FALSE(db.exec("INSERT INTO acme_renewals (identity_id, directory_url, last_failure_step) "
+                         "VALUES (7, 'x', 'lunch')")
+                     .ok())
+        << "failure steps are checked";
+    EXPECT_FALSE(
+        db.exec("INSERT INTO acme_renewals (identity_id, directory_url, ari_window_start) VALUES (7, 'x', 1)").ok())
+        << "a window has both ends or none";
+    ASSERT_TRUE(db.exec("DELETE FROM identities WHERE id = 7").ok());
+    EXPECT_EQ(queryText(db, "SELECT coalesce(replaced_by, 'null') FROM acme_renewals WHERE identity_id = 8"), "null");
+    ASSERT_TRUE(db.exec("DELETE FROM identities WHERE id = 8").ok());
+    EXPECT_EQ(queryText(db, "SELECT count(*) FROM acme_renewals"), "0") << "the record goes with its identity";
 }
 
 } // namespace

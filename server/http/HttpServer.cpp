@@ -1,6 +1,4 @@
-#include "keydir/HttpServer.h"
-
-#include "keydir/Api.h"
+#include "http/HttpServer.h"
 
 #include <array>
 #include <atomic>
@@ -20,12 +18,13 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <vector>
 
-namespace sealpost::keydir {
+namespace sealpost::http {
 namespace {
 
 namespace beast = boost::beast;
-namespace http = beast::http;
+namespace bhttp = beast::http;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
@@ -33,14 +32,6 @@ constexpr std::chrono::seconds stopGrace{10};
 constexpr std::chrono::seconds lingerTime{2};
 constexpr std::chrono::milliseconds acceptBackoff{100};
 constexpr std::size_t maxLingerBytes = std::size_t{1024} * 1024;
-
-std::optional<std::string_view> header(const http::fields& fields, http::field name) {
-    const auto it = fields.find(name);
-    if (it == fields.end()) {
-        return std::nullopt;
-    }
-    return std::string_view(it->value().data(), it->value().size());
-}
 
 // The Date header, formatted once a second per thread (RFC 9110 5.6.7 IMF-fixdate).
 std::string_view httpDate() {
@@ -61,9 +52,9 @@ std::string_view httpDate() {
 
 class HttpServer::Impl {
 public:
-    Impl(Api& api_, HttpServerConfig config_)
-        : api(api_), config(std::move(config_)), ioc(std::max(1, config.threads)), acceptor(ioc), stopTimer(ioc),
-          signals(ioc), acceptRetry(ioc) {}
+    Impl(Handler& handler_, HttpServerConfig config_)
+        : handler(handler_), config(std::move(config_)), ioc(std::max(1, config.threads)), acceptor(ioc),
+          stopTimer(ioc), signals(ioc), acceptRetry(ioc) {}
     // Sessions still queued in the I/O context (a stop after the grace period) are destroyed with
     // it, after this body: they must find the members they touch alive and not post anything.
     ~Impl() { destroying = true; }
@@ -78,7 +69,7 @@ public:
     void sessionEnded();
 
     // Declared before the I/O context, so that they outlive the sessions it may still hold.
-    Api& api;
+    Handler& handler;
     HttpServerConfig config;
     std::atomic<bool> stopping{false};
     std::atomic<bool> destroying{false};
@@ -163,13 +154,13 @@ private:
         m_parser->body_limit(m_server.config.maxBodyBytes);
         lowest().expires_after(m_server.config.idleTimeout);
         m_idle = true;
-        http::async_read_header(m_stream, m_buffer, *m_parser,
-                                [self = ref()](beast::error_code ec, std::size_t) { self->onHeader(ec); });
+        bhttp::async_read_header(m_stream, m_buffer, *m_parser,
+                                 [self = ref()](beast::error_code ec, std::size_t) { self->onHeader(ec); });
     }
 
     void onHeader(beast::error_code ec) {
         m_idle = false;
-        if (ec == http::error::body_limit) {
+        if (ec == bhttp::error::body_limit) {
             answer(true, true); // Content-Length over the limit: 413 without reading the body
             return;
         }
@@ -178,7 +169,7 @@ private:
             return;
         }
         const auto& req = m_parser->get();
-        const bool post = req.method() == http::verb::post;
+        const bool post = req.method() == bhttp::verb::post;
         const auto length = m_parser->content_length();
         if (post && !length) {
             answer(false, false); // 411 without reading a (chunked) body
@@ -189,7 +180,7 @@ private:
             return;
         }
         lowest().expires_after(m_server.config.idleTimeout);
-        const auto expect = req.find(http::field::expect);
+        const auto expect = req.find(bhttp::field::expect);
         if (expect != req.end() && beast::iequals(expect->value(), "100-continue") && req.version() >= 11) {
             // The client waits for this before it sends the body (curl does for bodies over 1 KiB).
             static constexpr std::string_view continueLine = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -207,8 +198,8 @@ private:
     }
 
     void readBody() {
-        http::async_read(m_stream, m_buffer, *m_parser, [self = ref()](beast::error_code e, std::size_t) {
-            if (e == http::error::body_limit) {
+        bhttp::async_read(m_stream, m_buffer, *m_parser, [self = ref()](beast::error_code e, std::size_t) {
+            if (e == bhttp::error::body_limit) {
                 self->answer(true, true);
             } else if (e) {
                 self->close();
@@ -220,77 +211,57 @@ private:
 
     void answer(bool hasContentLength, bool bodyTooLarge) {
         const auto& req = m_parser->get();
+        m_fields.clear(); // keeps its capacity: no allocation per request once the connection is warm
+        for (const auto& field : req.base()) {
+            m_fields.push_back({std::string_view(field.name_string().data(), field.name_string().size()),
+                                std::string_view(field.value().data(), field.value().size())});
+        }
         Request request;
         request.method = std::string_view(req.method_string().data(), req.method_string().size());
         request.target = std::string_view(req.target().data(), req.target().size());
         request.peerAddress = m_peer;
-        request.accept = header(req, http::field::accept);
-        request.contentType = header(req, http::field::content_type);
-        request.ifNoneMatch = header(req, http::field::if_none_match);
-        request.authorization = header(req, http::field::authorization);
-        request.forwardedFor = header(req, "X-Forwarded-For");
+        request.fields = m_fields;
         request.hasContentLength = hasContentLength;
         request.bodyTooLarge = bodyTooLarge;
         if (!bodyTooLarge && m_parser->is_done()) {
             request.body = req.body();
         }
-        Response response = m_server.api.handle(request);
+        Response response = m_server.handler.handle(request);
         const bool keepAlive = req.keep_alive() && !response.closeConnection && !m_server.stopping;
         write(std::move(response), keepAlive, req.version());
     }
 
-    static std::optional<std::string_view> header(const http::request<http::string_body>& req, std::string_view name) {
-        const auto it = req.find(beast::string_view(name.data(), name.size()));
-        if (it == req.end()) {
-            return std::nullopt;
-        }
-        return std::string_view(it->value().data(), it->value().size());
-    }
-    static std::optional<std::string_view> header(const http::request<http::string_body>& req, http::field name) {
-        return keydir::header(req.base(), name);
+    static bool sendable(std::string_view text) noexcept {
+        return text.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
     }
 
     // The answer's head is written by hand into a buffer the session reuses, and the body goes
-    // out straight from the (possibly cached, shared) Answer: no allocation and no copy per
-    // response once the connection is warm.
+    // out straight from the (possibly cached, shared) string: no copy of the body, ever.
     void renderHead(const Response& response, bool keepAlive, unsigned version) {
-        const Answer& a = *response.answer;
         std::string& h = m_head;
         h.clear();
         h += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
         appendNumber(h, static_cast<std::size_t>(response.status));
         h += ' ';
-        const auto reason = http::obsolete_reason(static_cast<http::status>(response.status));
+        const auto reason = bhttp::obsolete_reason(static_cast<bhttp::status>(response.status));
         h.append(reason.data(), reason.size());
         h += "\r\nDate: ";
         h += httpDate();
-        h += "\r\nServer: sealpost-keydir\r\n";
-        auto field = [&h](std::string_view name, std::string_view value) {
-            h += name;
-            h += ": ";
-            h += value;
-            h += "\r\n";
-        };
-        if (response.status != 304) {
-            field("Content-Type", a.contentType);
+        h += "\r\nServer: ";
+        h += sendable(m_server.config.serverName) ? m_server.config.serverName : std::string_view("sealpost");
+        h += "\r\n";
+        for (const Header& field : response.headers) {
+            if (!field.name.empty() && sendable(field.name) && sendable(field.value)) {
+                h += field.name;
+                h += ": ";
+                h += field.value;
+                h += "\r\n";
+            }
         }
-        if (!a.cacheControl.empty()) {
-            field("Cache-Control", a.cacheControl);
-        }
-        if (!a.etag.empty()) {
-            field("ETag", a.etag);
-        }
-        if (!a.allow.empty()) {
-            field("Allow", a.allow);
-        }
-        if (a.retryAfter > 0) {
-            h += "Retry-After: ";
-            appendNumber(h, static_cast<std::size_t>(a.retryAfter));
-            h += "\r\n";
-        }
-        if (response.status != 304) {
+        // RFC 9110 8.6: no Content-Length in 1xx and 204; in 304 it would have to be the GET's.
+        if (response.status >= 200 && response.status != 204 && response.status != 304) {
             h += "Content-Length: "; // also for HEAD: the length a GET would send
-            appendNumber(h, a.body.size());
+            appendNumber(h, response.body ? response.body->size() : 0);
             h += "\r\n";
         }
         if (!keepAlive) {
@@ -309,12 +280,14 @@ private:
 
     void write(Response response, bool keepAlive, unsigned version) {
         renderHead(response, keepAlive, version);
-        m_answer = std::move(response.answer);
-        const std::string_view body = response.sendBody ? std::string_view(m_answer->body) : std::string_view();
+        m_body = std::move(response.body);
+        const bool bodyAllowed = response.status >= 200 && response.status != 204 && response.status != 304;
+        const std::string_view body =
+            response.sendBody && bodyAllowed && m_body ? std::string_view(*m_body) : std::string_view();
         const std::array<net::const_buffer, 2> buffers{net::buffer(m_head), net::buffer(body.data(), body.size())};
         lowest().expires_after(m_server.config.idleTimeout);
         net::async_write(m_stream, buffers, [self = ref(), keepAlive](beast::error_code ec, std::size_t) {
-            self->m_answer.reset();
+            self->m_body.reset();
             if (ec) {
                 self->close();
             } else if (!keepAlive) {
@@ -358,9 +331,10 @@ private:
     Impl& m_server;
     Stream m_stream;
     beast::flat_buffer m_buffer;
-    std::optional<http::request_parser<http::string_body>> m_parser;
-    std::string m_head;                     // the answer's status line and header fields
-    std::shared_ptr<const Answer> m_answer; // owns the body being written
+    std::optional<bhttp::request_parser<bhttp::string_body>> m_parser;
+    std::string m_head;                        // the answer's status line and header fields
+    std::shared_ptr<const std::string> m_body; // the body being written
+    std::vector<Field> m_fields;               // the current request's header fields
     std::string m_peer;
     std::array<char, 4096> m_drain{};
     bool m_idle = false;
@@ -442,7 +416,8 @@ void HttpServer::Impl::sessionEnded() {
     }
 }
 
-HttpServer::HttpServer(Api& api, HttpServerConfig config) : m_impl(std::make_unique<Impl>(api, std::move(config))) {}
+HttpServer::HttpServer(Handler& handler, HttpServerConfig config)
+    : m_impl(std::make_unique<Impl>(handler, std::move(config))) {}
 
 HttpServer::~HttpServer() = default;
 
@@ -525,4 +500,4 @@ void HttpServer::stop() {
     net::post(m_impl->ioc, [impl = m_impl.get()] { impl->beginStop(); });
 }
 
-} // namespace sealpost::keydir
+} // namespace sealpost::http
