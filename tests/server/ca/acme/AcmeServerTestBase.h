@@ -48,12 +48,20 @@ protected:
 
     // A new server over the same store (after changing `config`).
     void restart() {
-        server =
-            std::make_unique<AcmeServer>(config, *store, *issuer, mailer, clock, [this](const IssuedCertificate& c) {
-                const std::lock_guard lock(m_publishedMutex);
-                published.push_back(c.leaf);
-            });
+        server = std::make_unique<AcmeServer>(config, *store, activeIssuer(), mailer, clock,
+                                              [this](const IssuedCertificate& c) {
+                                                  const std::lock_guard lock(m_publishedMutex);
+                                                  published.push_back(c.leaf);
+                                              });
     }
+
+    // The issuer restart() hands to the server: the fake unless a test chose another.
+    Issuer& activeIssuer() { return m_otherIssuer != nullptr ? *m_otherIssuer : *issuer; }
+    void useIssuer(Issuer& other) {
+        m_otherIssuer = &other;
+        restart();
+    }
+    [[nodiscard]] const std::filesystem::path& dir() const { return m_dir; }
 
     static std::string pathOf(std::string_view url) {
         EXPECT_TRUE(url.starts_with(kBase)) << url;
@@ -222,6 +230,7 @@ protected:
 private:
     std::filesystem::path m_dir;
     std::mutex m_publishedMutex;
+    Issuer* m_otherIssuer = nullptr;
 };
 
 } // namespace sealpost::ca::acme::test
