@@ -362,7 +362,7 @@ Checked<SignedRequest> AcmeServer::Impl::authenticate(const AcmeRequest& request
     if (!request.contentType || mediaType(*request.contentType) != "application/jose+json") {
         return malformed("Content-Type must be application/jose+json", 415);
     }
-    if (request.body.size() > m_config.maxBody) {
+    if (request.bodyTooLarge || request.body.size() > m_config.maxBody) {
         return malformed("request body too large", 413);
     }
     auto headerText = crypto::unverifiedProtectedHeader(request.body);

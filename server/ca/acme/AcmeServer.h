@@ -34,6 +34,7 @@ struct AcmeRequest {
     std::string_view target; // origin-form: path and query
     std::optional<std::string_view> contentType;
     std::string_view body;
+    bool bodyTooLarge = false; // the transport did not read a body over its limit: 413
 };
 
 struct AcmeResponse {

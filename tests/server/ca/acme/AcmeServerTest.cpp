@@ -102,6 +102,16 @@ TEST_F(AcmeServerTest, ContentTypeAndAlgorithm) {
     EXPECT_EQ(json(response)["algorithms"], nlohmann::json({"RS256", "ES256", "ES384"}));
 }
 
+TEST_F(AcmeServerTest, OversizedBodyIs413) {
+    const Client client = newAccount();
+    const std::string path = pathOf(client.kid);
+    EXPECT_EQ(server->handle({"POST", path, "application/jose+json", {}, true}).status, 413);
+    const std::string big(config.maxBody + 1, 'x');
+    const AcmeResponse response = server->handle({"POST", path, "application/jose+json", big});
+    EXPECT_EQ(response.status, 413);
+    EXPECT_TRUE(response.header("Replay-Nonce"));
+}
+
 TEST_F(AcmeServerTest, AlgorithmMustBeTheKeys) {
     const Client client = newAccount(crypto::KeySpec::P384);
     // ES256 announced, the key is P-384 (whose algorithm is ES384): signJws refuses to make that,
