@@ -51,6 +51,13 @@ OrderRecord deriveOrderStatus(OrderRecord order, const std::vector<AuthzRecord>&
 }
 
 base::Result<OrderRecord> AcmeServer::Impl::refreshOrder(OrderRecord order) {
+    if (order.status == OrderStatus::Processing && !m_issuing.contains(order.id)) {
+        // Left processing by a server that stopped during issuance: the client may finalize again.
+        order.status = OrderStatus::Ready;
+        if (auto saved = m_store.updateOrder(order); !saved) {
+            return saved.error();
+        }
+    }
     if (order.status != OrderStatus::Pending && order.status != OrderStatus::Ready) {
         return order;
     }
@@ -335,9 +342,11 @@ Checked<AcmeResponse> AcmeServer::Impl::finalize(const SignedRequest& request, s
         if (auto saved = m_store.updateOrder(order); !saved) {
             return serverInternal(saved.error());
         }
+        m_issuing.insert(order.id);
     }
     auto backToReady = [&]() {
         const std::lock_guard lock(m_stateMutex);
+        m_issuing.erase(order.id);
         order.status = OrderStatus::Ready;
         (void)m_store.updateOrder(order);
     };
@@ -370,6 +379,10 @@ Checked<AcmeResponse> AcmeServer::Impl::finishIssuance(OrderRecord order, const 
     CertificateRecord record;
     auto certificateId = detail::randomToken(kIdBytes);
     if (!certificateId) {
+        const std::lock_guard lock(m_stateMutex);
+        m_issuing.erase(order.id);
+        order.status = OrderStatus::Ready;
+        (void)m_store.updateOrder(order);
         return serverInternal(certificateId.error());
     }
     record.id = std::move(*certificateId);
@@ -389,6 +402,7 @@ Checked<AcmeResponse> AcmeServer::Impl::finishIssuance(OrderRecord order, const 
     order.certificateId = record.id;
     {
         const std::lock_guard lock(m_stateMutex);
+        m_issuing.erase(order.id);
         if (auto stored = m_store.storeCertificate(record, order); !stored) {
             order.status = OrderStatus::Ready;
             order.certificateId.clear();

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <variant>
 
 namespace sealpost::ca::acme {
@@ -119,6 +120,9 @@ private:
     // Serialises read-modify-write of order, authorization and challenge state (client POSTs,
     // replies from the mailbox, finalize) within this process.
     std::mutex m_stateMutex;
+    // Orders this process is issuing for (under m_stateMutex). A processing order not in here was
+    // abandoned by a stopped server and goes back to ready.
+    std::unordered_set<std::string> m_issuing;
 };
 
 // The order with its status derived from its authorizations (`authzs`, already expired where

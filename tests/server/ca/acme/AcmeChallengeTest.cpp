@@ -255,6 +255,22 @@ TEST_F(AcmeChallengeTest, RefusedCsrKeepsTheOrderReady) {
     EXPECT_EQ(published.size(), 1U);
 }
 
+TEST_F(AcmeChallengeTest, OrderLeftProcessingByAStoppedServerIsReadyAgain) {
+    const Client client = newAccount();
+    const Order order = newOrder(client, {"alice@example.org"});
+    validate(client, order.body["authorizations"][0]);
+    auto stored = store->findOrder(pathOf(order.url).substr(std::string_view("/acme/order/").size()));
+    ASSERT_TRUE(stored && stored->has_value());
+    OrderRecord abandoned = **stored;
+    abandoned.status = OrderStatus::Processing;
+    ASSERT_TRUE(store->updateOrder(abandoned));
+    restart();
+    EXPECT_EQ(json(post(client, order.url, std::nullopt))["status"], "ready");
+    const AcmeResponse response =
+        finalize(client, order, {"alice@example.org"}, *crypto::generateKey(crypto::KeySpec::P256));
+    EXPECT_EQ(response.status, 200) << response.body;
+}
+
 TEST_F(AcmeChallengeTest, DeactivatedAuthorizationInvalidatesTheOrder) {
     const Client client = newAccount();
     const Order order = newOrder(client, {"alice@example.org"});
