@@ -62,21 +62,18 @@ public:
 
     http::Response handle(const http::Request& request) override {
         http::Response out;
-        if (request.bodyTooLarge) {
-            out.status = 413;
-            out.closeConnection = true;
-        } else {
-            const ca::acme::AcmeResponse answer = m_server.handle({.method = request.method,
-                                                                   .target = request.target,
-                                                                   .contentType = request.header("Content-Type"),
-                                                                   .body = request.body});
-            out.status = answer.status;
-            for (const auto& [name, value] : answer.headers) {
-                out.headers.push_back({name, value});
-            }
-            out.body = std::make_shared<const std::string>(answer.body);
-            out.sendBody = request.method != "HEAD";
+        ca::acme::AcmeResponse answer = m_server.handle({.method = request.method,
+                                                         .target = request.target,
+                                                         .contentType = request.header("Content-Type"),
+                                                         .body = request.body,
+                                                         .bodyTooLarge = request.bodyTooLarge});
+        out.status = answer.status;
+        for (auto& [name, value] : answer.headers) {
+            out.headers.push_back({std::move(name), std::move(value)});
         }
+        out.body = std::make_shared<const std::string>(std::move(answer.body));
+        out.sendBody = request.method != "HEAD";
+        out.closeConnection = request.bodyTooLarge; // the body was not read
         m_log(std::string(request.peerAddress) + " " + std::string(request.method) + " " +
               std::string(request.target.substr(0, 200)) + " " + std::to_string(out.status));
         return out;
