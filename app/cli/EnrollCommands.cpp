@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <atomic>
 #include <charconv>
+#include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -120,8 +121,8 @@ void printProgress(const engine::EnrollmentProgress& p) {
 template <typename Work> void runInterruptible(Work work) {
     const InterruptGuard interrupts;
     std::atomic<bool> done{false};
-    std::jthread worker([&](std::stop_token stop) {
-        work(std::move(stop));
+    std::jthread worker([&](const std::stop_token& stop) {
+        work(stop);
         done = true;
     });
     while (!done) {
@@ -189,7 +190,15 @@ base::Result<CaSettings> caSettings(store::Database& db, const Args& args) {
         return root.error();
     }
     ca.root = *root;
-    ca.tlsCaFile = args.value("--ca-file").value_or(get(kAcmeTlsCaFileKey).value_or(""));
+    if (auto file = args.value("--ca-file")) {
+        std::error_code ec;
+        ca.tlsCaFile = std::filesystem::absolute(*file, ec).string();
+        if (ec || !std::filesystem::is_regular_file(ca.tlsCaFile)) {
+            return base::makeError(base::ErrorCode::InvalidArgument, "--ca-file: no such file: " + *file);
+        }
+    } else {
+        ca.tlsCaFile = get(kAcmeTlsCaFileKey).value_or("");
+    }
     for (const auto& [key, value] :
          {std::pair{kAcmeDirectoryKey, ca.directoryUrl}, std::pair{kAcmeRootKey, ca.root->pem()},
           std::pair{kAcmeTlsCaFileKey, ca.tlsCaFile}}) {
@@ -260,7 +269,7 @@ int runEnroll(const std::vector<std::string>& argv, const GlobalOptions& global)
     acme::ThreadSleeper sleeper;
     const base::SystemClock clock;
     std::optional<engine::EnrollmentResult> result;
-    runInterruptible([&](std::stop_token stop) {
+    runInterruptible([&](const std::stop_token& stop) {
         auto mailbox = engine::makeAccountMailbox(*account, stop);
         const engine::EnrollmentContext context{&*db, transport.get(), &clock, &sleeper, acme::systemUnitRandom(),
                                                 stop, printProgress};
@@ -331,7 +340,7 @@ int runRenew(const std::vector<std::string>& argv, const GlobalOptions& global) 
     acme::ThreadSleeper sleeper;
     const base::SystemClock clock;
     std::optional<base::Result<std::vector<engine::IdentityRenewal>>> reports;
-    runInterruptible([&](std::stop_token stop) {
+    runInterruptible([&](const std::stop_token& stop) {
         const engine::EnrollmentContext context{&*db, transport.get(), &clock, &sleeper, acme::systemUnitRandom(),
                                                 stop, printProgress};
         engine::RenewalRunOptions options;
@@ -348,6 +357,9 @@ int runRenew(const std::vector<std::string>& argv, const GlobalOptions& global) 
         reports.emplace(engine::runRenewals(context, options));
     });
     if (!*reports) {
+        if (reports->error().code == base::ErrorCode::Cancelled) {
+            return fail("renew", "interrupted", kExitInterrupted);
+        }
         return fail("renew", reports->error());
     }
     int code = kExitOk;

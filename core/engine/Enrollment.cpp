@@ -546,6 +546,7 @@ std::string_view enrollStepName(EnrollStep step) noexcept {
     case EnrollStep::Check: return "checking the certificate";
     case EnrollStep::Store: return "store";
     case EnrollStep::Cleanup: return "cleanup";
+    case EnrollStep::RenewalInfo: return "renewal info";
     }
     return "unknown";
 }
@@ -562,6 +563,7 @@ store::AcmeStep recordedStep(EnrollStep step) noexcept {
     case EnrollStep::Check: return store::AcmeStep::Download;
     case EnrollStep::Store:
     case EnrollStep::Cleanup: return store::AcmeStep::Store;
+    case EnrollStep::RenewalInfo: return store::AcmeStep::Ari;
     }
     return store::AcmeStep::Order;
 }

@@ -39,9 +39,10 @@ enum class EnrollStep {
     Check,       // the leaf: our key, our address, chains to the CA root
     Store,       // identity, trust anchor, renewal record
     Cleanup,     // delete the challenge mail
+    RenewalInfo, // the renewal run's ARI check (not a step of enroll())
 };
 // "account", "order", "waiting for the challenge mail", "reply", "validation", "finalize",
-// "download", "checking the certificate", "store", "cleanup".
+// "download", "checking the certificate", "store", "cleanup", "renewal info".
 [[nodiscard]] std::string_view enrollStepName(EnrollStep step) noexcept;
 // The phase recorded in the renewal state (store::AcmeStep) for a failed step.
 [[nodiscard]] store::AcmeStep recordedStep(EnrollStep step) noexcept;

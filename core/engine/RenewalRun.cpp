@@ -98,9 +98,9 @@ private:
             if (info.error().code() == base::ErrorCode::Cancelled) {
                 return base::makeError(base::ErrorCode::Cancelled, "cancelled");
             }
-            EnrollmentFailure failure{EnrollStep::Order, info.error().error, info.error().problem,
+            EnrollmentFailure failure{EnrollStep::RenewalInfo, info.error().error, info.error().problem,
                                       info.error().retryAfter};
-            auto count = m_acme.recordFailure(record.identityId, store::AcmeStep::Ari, failure.error.detail);
+            auto count = m_acme.recordFailure(record.identityId, store::AcmeStep::Ari, failure.message());
             if (!count) {
                 return count.error();
             }

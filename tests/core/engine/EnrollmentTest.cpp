@@ -151,6 +151,9 @@ public:
             return base::makeError(base::ErrorCode::Unreachable, "not the test CA: " + request.url);
         }
         const std::string target = request.url.substr(kBase.size());
+        if (failRenewalInfo && target.starts_with("/acme/renewal-info/")) {
+            return base::makeError(base::ErrorCode::Unreachable, "connection refused");
+        }
         std::optional<std::string> contentType;
         for (const auto& [name, value] : request.headers) {
             if (lower(name) == "content-type") {
@@ -168,6 +171,7 @@ public:
     }
     ca::acme::AcmeServer* server = nullptr;
     int requests = 0;
+    bool failRenewalInfo = false;
 };
 
 class EnrollmentTest : public ::testing::Test {
@@ -269,7 +273,7 @@ protected:
         EXPECT_TRUE(list);
         return list ? *list : std::vector<store::StoredIdentity>{};
     }
-    bool sawStep(EnrollStep step) const {
+    [[nodiscard]] bool sawStep(EnrollStep step) const {
         return std::any_of(progress.begin(), progress.end(), [&](const auto& p) { return p.step == step; });
     }
 
@@ -544,6 +548,34 @@ TEST_F(EnrollmentTest, RenewalRunReplacesTheIdentityAndTheOldKeyStillDecrypts) {
     ASSERT_EQ(again->size(), 1U);
     EXPECT_EQ((*again)[0].identityId, report.renewed->identityId);
     EXPECT_EQ((*again)[0].outcome, RenewalOutcome::Nothing);
+}
+
+TEST_F(EnrollmentTest, RenewalRunRecordsAFailedAriCheckAndBacksOffTheNextOne) {
+    const auto enrolledResult = enrollAlice();
+    ASSERT_TRUE(enrolledResult);
+    const Enrolled& enrolled = *enrolledResult;
+    clock.advance(7h);
+    transport.failRenewalInfo = true;
+    auto reports = runRenewals(context(), renewalOptions());
+    ASSERT_TRUE(reports) << reports.error().detail;
+    ASSERT_EQ(reports->size(), 1U);
+    EXPECT_EQ((*reports)[0].outcome, RenewalOutcome::AriFailed);
+    ASSERT_TRUE((*reports)[0].failure);
+    EXPECT_EQ((*reports)[0].failure->message(), "renewal info: connection refused");
+    store::RenewalRecord record = recordOf(enrolled.identityId);
+    EXPECT_EQ(record.consecutiveFailures, 1);
+    ASSERT_TRUE(record.lastFailure);
+    EXPECT_EQ(record.lastFailure->step, store::AcmeStep::Ari);
+    EXPECT_EQ(record.nextCheck, clock.now() + 1min);
+
+    transport.failRenewalInfo = false;
+    clock.advance(2min);
+    reports = runRenewals(context(), renewalOptions());
+    ASSERT_TRUE(reports);
+    EXPECT_EQ((*reports)[0].outcome, RenewalOutcome::AriChecked);
+    record = recordOf(enrolled.identityId);
+    EXPECT_EQ(record.consecutiveFailures, 0); // a good check ends a streak of failed checks
+    EXPECT_EQ(record.nextCheck, clock.now() + 6h);
 }
 
 TEST_F(EnrollmentTest, RenewalFailureIsRecordedAndBacksOff) {
