@@ -33,7 +33,7 @@ skip() {
     exit 77
 }
 
-users=(alice bob carol)
+users=(alice bob carol dave acme) # acme: the CA's challenge mailbox
 domain=example.org
 timeout_s=${MAIL_FIXTURE_TIMEOUT:-20}
 

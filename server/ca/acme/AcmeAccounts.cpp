@@ -162,7 +162,14 @@ Checked<AcmeResponse> AcmeServer::Impl::accountOrders(const SignedRequest& reque
     }
     nlohmann::json urls = nlohmann::json::array();
     for (const std::string& orderId : *ids) {
-        urls.push_back(url("/acme/order/" + orderId));
+        // RFC 8555 7.1.2.1: invalid orders are left out.
+        auto found = m_store.findOrder(orderId);
+        if (!found) {
+            return serverInternal(found.error());
+        }
+        if (found->has_value() && (*found)->status != OrderStatus::Invalid) {
+            urls.push_back(url("/acme/order/" + orderId));
+        }
     }
     return jsonResponse(200, {{"orders", urls}});
 }

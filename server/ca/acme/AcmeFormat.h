@@ -1,5 +1,5 @@
 #pragma once
-// Internal to ca/acme: small pure helpers (time text, address syntax, random tokens, digests).
+// Internal to ca/acme: small pure functions (time text, address syntax, random tokens, digests).
 
 #include "base/Clock.h"
 #include "base/Result.h"

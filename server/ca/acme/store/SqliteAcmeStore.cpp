@@ -1,5 +1,7 @@
 #include "ca/acme/store/SqliteAcmeStore.h"
 
+#include "ca/acme/store/SqliteStatement.h"
+
 #include <array>
 #include <mutex>
 #include <sqlcipher/sqlite3.h>
@@ -10,6 +12,16 @@ namespace {
 
 using base::ErrorCode;
 using base::makeError;
+using sqlite::enumAt;
+using sqlite::exec;
+using sqlite::fromEnum;
+using sqlite::joinLines;
+using sqlite::packChain;
+using sqlite::splitLines;
+using sqlite::sqliteError;
+using sqlite::Statement;
+using sqlite::Transaction;
+using sqlite::unpackChain;
 
 constexpr int kBusyTimeoutMs = 10000;
 
@@ -78,211 +90,6 @@ CREATE TABLE certificates (
 );
 )sql",
 };
-
-ErrorCode codeFor(int rc) {
-    switch (rc & 0xff) {
-    case SQLITE_NOTADB:
-    case SQLITE_CORRUPT:
-    case SQLITE_FORMAT: return ErrorCode::MalformedInput;
-    case SQLITE_TOOBIG: return ErrorCode::LimitExceeded;
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED: return ErrorCode::TemporaryFailure;
-    case SQLITE_MISUSE:
-    case SQLITE_RANGE:
-    case SQLITE_CONSTRAINT:
-    case SQLITE_MISMATCH: return ErrorCode::InvalidArgument;
-    default: return ErrorCode::Io;
-    }
-}
-
-base::Error sqliteError(sqlite3* db, int rc, std::string_view context) {
-    const char* message = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-    std::string detail(context);
-    detail += ": ";
-    detail += message != nullptr ? message : "unknown sqlite error";
-    detail += " (sqlite code " + std::to_string(rc) + ")";
-    return makeError(codeFor(rc), std::move(detail));
-}
-
-// One prepared statement, finalised when it goes out of scope. Binding errors are kept and
-// reported by step().
-class Statement {
-public:
-    Statement(sqlite3* db, const char* sql) : m_db(db) {
-        m_rc = sqlite3_prepare_v2(db, sql, -1, &m_statement, nullptr);
-    }
-    Statement(const Statement&) = delete;
-    Statement& operator=(const Statement&) = delete;
-    Statement(Statement&&) = delete;
-    Statement& operator=(Statement&&) = delete;
-    ~Statement() { sqlite3_finalize(m_statement); }
-
-    Statement& text(int index, std::string_view value) {
-        if (m_rc == SQLITE_OK) {
-            m_rc =
-                sqlite3_bind_text(m_statement, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
-        }
-        return *this;
-    }
-    Statement& integer(int index, std::int64_t value) {
-        if (m_rc == SQLITE_OK) {
-            m_rc = sqlite3_bind_int64(m_statement, index, value);
-        }
-        return *this;
-    }
-    Statement& null(int index) {
-        if (m_rc == SQLITE_OK) {
-            m_rc = sqlite3_bind_null(m_statement, index);
-        }
-        return *this;
-    }
-    Statement& blob(int index, base::ByteView value) {
-        if (m_rc == SQLITE_OK) {
-            m_rc =
-                sqlite3_bind_blob(m_statement, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
-        }
-        return *this;
-    }
-
-    // true: a row is available; false: done.
-    base::Result<bool> step() {
-        if (m_rc != SQLITE_OK) {
-            return sqliteError(m_db, m_rc, "prepare or bind");
-        }
-        const int rc = sqlite3_step(m_statement);
-        if (rc == SQLITE_ROW) {
-            return true;
-        }
-        if (rc == SQLITE_DONE) {
-            return false;
-        }
-        return sqliteError(m_db, rc, "step");
-    }
-    base::Result<void> run() {
-        auto stepped = step();
-        if (!stepped) {
-            return stepped.error();
-        }
-        return {};
-    }
-
-    [[nodiscard]] std::string textAt(int column) const {
-        const auto* data = sqlite3_column_text(m_statement, column);
-        const int size = sqlite3_column_bytes(m_statement, column);
-        return data == nullptr ? std::string()
-                               : std::string(reinterpret_cast<const char*>(data), static_cast<std::size_t>(size));
-    }
-    [[nodiscard]] std::int64_t intAt(int column) const { return sqlite3_column_int64(m_statement, column); }
-    [[nodiscard]] bool isNull(int column) const { return sqlite3_column_type(m_statement, column) == SQLITE_NULL; }
-    [[nodiscard]] base::Bytes blobAt(int column) const {
-        const auto* data = static_cast<const std::uint8_t*>(sqlite3_column_blob(m_statement, column));
-        const int size = sqlite3_column_bytes(m_statement, column);
-        return data == nullptr ? base::Bytes() : base::Bytes(data, data + size);
-    }
-
-private:
-    sqlite3* m_db;
-    sqlite3_stmt* m_statement = nullptr;
-    int m_rc;
-};
-
-base::Result<void> exec(sqlite3* db, const char* sql, std::string_view context) {
-    if (const int rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr); rc != SQLITE_OK) {
-        return sqliteError(db, rc, context);
-    }
-    return {};
-}
-
-// Rolls back unless committed.
-class Transaction {
-public:
-    static base::Result<Transaction> begin(sqlite3* db) {
-        // IMMEDIATE: take the write lock up front (another process may share the file).
-        if (auto begun = exec(db, "BEGIN IMMEDIATE", "begin"); !begun) {
-            return begun.error();
-        }
-        return Transaction(db);
-    }
-    Transaction(Transaction&& other) noexcept : m_db(std::exchange(other.m_db, nullptr)) {}
-    Transaction& operator=(Transaction&&) = delete;
-    Transaction(const Transaction&) = delete;
-    Transaction& operator=(const Transaction&) = delete;
-    ~Transaction() {
-        if (m_db != nullptr) {
-            (void)exec(m_db, "ROLLBACK", "rollback");
-        }
-    }
-    base::Result<void> commit() {
-        auto done = exec(m_db, "COMMIT", "commit");
-        if (done) {
-            m_db = nullptr;
-        }
-        return done;
-    }
-
-private:
-    explicit Transaction(sqlite3* db) : m_db(db) {}
-    sqlite3* m_db;
-};
-
-// Lists of short strings without newlines (contacts, email addresses) in one column.
-std::string joinLines(const std::vector<std::string>& items) {
-    std::string out;
-    for (const std::string& item : items) {
-        if (!out.empty()) {
-            out += '\n';
-        }
-        out += item;
-    }
-    return out;
-}
-std::vector<std::string> splitLines(std::string_view text) {
-    std::vector<std::string> out;
-    while (!text.empty()) {
-        const auto end = text.find('\n');
-        out.emplace_back(text.substr(0, end));
-        text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
-    }
-    return out;
-}
-
-// Chains as DER certificates each preceded by a 4-byte big-endian length.
-base::Bytes packChain(const std::vector<base::Bytes>& chain) {
-    base::Bytes out;
-    for (const base::Bytes& der : chain) {
-        const auto size = static_cast<std::uint32_t>(der.size());
-        for (int shift = 24; shift >= 0; shift -= 8) {
-            out.push_back(static_cast<std::uint8_t>(size >> shift));
-        }
-        out.insert(out.end(), der.begin(), der.end());
-    }
-    return out;
-}
-std::vector<base::Bytes> unpackChain(const base::Bytes& packed) {
-    std::vector<base::Bytes> out;
-    std::size_t at = 0;
-    while (at + 4 <= packed.size()) {
-        std::size_t size = 0;
-        for (std::size_t i = 0; i < 4; ++i) {
-            size = (size << 8) | packed[at + i];
-        }
-        at += 4;
-        if (size > packed.size() - at) {
-            break;
-        }
-        out.emplace_back(packed.begin() + static_cast<std::ptrdiff_t>(at),
-                         packed.begin() + static_cast<std::ptrdiff_t>(at + size));
-        at += size;
-    }
-    return out;
-}
-
-template <typename Enum> Enum enumAt(const Statement& statement, int column) {
-    return static_cast<Enum>(statement.intAt(column));
-}
-template <typename Enum> std::int64_t fromEnum(Enum value) {
-    return static_cast<std::int64_t>(value);
-}
 
 constexpr const char* kAccountColumns = "id, jwk, thumbprint, status, contact, terms_agreed, created_at";
 AccountRecord readAccount(const Statement& s) {

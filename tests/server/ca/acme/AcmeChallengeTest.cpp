@@ -114,6 +114,7 @@ TEST_F(AcmeChallengeTest, WrongResponseInvalidatesAndNothingIsIssued) {
     EXPECT_EQ(json(post(client, order.body["authorizations"][0].get<std::string>(), std::nullopt))["status"],
               "invalid");
     EXPECT_EQ(json(post(client, order.url, std::nullopt))["status"], "invalid");
+    EXPECT_EQ(json(post(client, client.kid + "/orders", std::nullopt))["orders"], nlohmann::json::array());
     const AcmeResponse finalized =
         finalize(client, order, {"alice@example.org"}, *crypto::generateKey(crypto::KeySpec::P256));
     EXPECT_EQ(finalized.status, 403);

@@ -1,4 +1,4 @@
-// The ACME server's small helpers: address syntax and comparison, time text, nonces.
+// The ACME server's small pure functions: address syntax and comparison, time text, nonces.
 #include "ca/acme/AcmeFormat.h"
 
 #include "ca/acme/NonceStore.h"

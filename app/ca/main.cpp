@@ -1,0 +1,272 @@
+// sealpost-ca: wiring only; the CA lives in server/ca (docs/acme.md, docs/ca-server.md).
+#include "Config.h"
+#include "Publisher.h"
+#include "ca/acme/AcmeServer.h"
+#include "ca/acme/store/SqliteAcmeStore.h"
+#include "ca/issue/Authority.h"
+#include "ca/mail/DkimVerifier.h"
+#include "ca/mail/ReplyPoller.h"
+#include "ca/mail/SmtpChallengeMailer.h"
+#include "crypto/KeyGen.h"
+#include "http/HttpServer.h"
+#include "mail/ServerUrl.h"
+
+#include <charconv>
+#include <iostream>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+namespace {
+
+using namespace sealpost;
+
+constexpr int exitOk = 0;
+constexpr int exitFailure = 1;
+constexpr int exitUsage = 2;
+
+constexpr const char* usage = R"(Usage: sealpost-ca init --config FILE
+       sealpost-ca serve --config FILE
+       sealpost-ca --help | --version
+
+init   creates the CA's root, intermediate and challenge-mail signing certificate in data_dir
+       (keys encrypted with the passphrase in key_passphrase_file) and prints the root.
+serve  answers ACME (RFC 8555, RFC 8823 email-reply-00, RFC 9773 renewal info) on `listen`,
+       sends challenge mails over smtp_url, reads replies from imap_url and publishes what it
+       issues to keydir_url. Prints "listening on HOST:PORT" once it accepts connections;
+       SIGTERM or SIGINT stop it.
+The configuration file is described in docs/ca-server.md.
+)";
+
+int fail(int code, const std::string& what) {
+    std::cerr << "sealpost-ca: " << what << "\n";
+    return code;
+}
+
+// One line per event on standard output, from any thread.
+class Log {
+public:
+    void operator()(std::string_view line) {
+        const std::lock_guard lock(m_mutex);
+        std::cout << line << '\n' << std::flush;
+    }
+
+private:
+    std::mutex m_mutex;
+};
+
+// ACME over the generic HTTP server, with an access log line per request.
+class AcmeHandler final : public http::Handler {
+public:
+    AcmeHandler(ca::acme::AcmeServer& server, Log& log) : m_server(server), m_log(log) {}
+
+    http::Response handle(const http::Request& request) override {
+        http::Response out;
+        ca::acme::AcmeResponse answer = m_server.handle({.method = request.method,
+                                                         .target = request.target,
+                                                         .contentType = request.header("Content-Type"),
+                                                         .body = request.body,
+                                                         .bodyTooLarge = request.bodyTooLarge});
+        out.status = answer.status;
+        for (auto& [name, value] : answer.headers) {
+            out.headers.push_back({std::move(name), std::move(value)});
+        }
+        out.body = std::make_shared<const std::string>(std::move(answer.body));
+        out.sendBody = request.method != "HEAD";
+        out.closeConnection = request.bodyTooLarge; // the body was not read
+        m_log(std::string(request.peerAddress) + " " + std::string(request.method) + " " +
+              std::string(request.target.substr(0, 200)) + " " + std::to_string(out.status));
+        return out;
+    }
+
+private:
+    ca::acme::AcmeServer& m_server;
+    Log& m_log;
+};
+
+base::Result<std::pair<std::string, unsigned short>> parseListen(const std::string& listen) {
+    const auto colon = listen.rfind(':');
+    if (colon == std::string::npos || colon == 0) {
+        return base::makeError(base::ErrorCode::InvalidArgument, "listen must be HOST:PORT, not " + listen);
+    }
+    std::string host = listen.substr(0, colon);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+        host = host.substr(1, host.size() - 2);
+    }
+    unsigned int port = 0;
+    const std::string portText = listen.substr(colon + 1);
+    const auto [end, ec] = std::from_chars(portText.data(), portText.data() + portText.size(), port);
+    if (ec != std::errc{} || end != portText.data() + portText.size() || port > 65535) {
+        return base::makeError(base::ErrorCode::InvalidArgument, "listen: bad port in " + listen);
+    }
+    return std::pair{host, static_cast<unsigned short>(port)};
+}
+
+base::Result<mail::ServerSettings> mailServer(const ca::app::Config& config, const std::string& url,
+                                              std::string_view protocol, const std::string& password) {
+    auto settings = mail::parseServerUrl(url, protocol, true);
+    if (!settings) {
+        return base::makeError(settings.error().code, std::string(protocol) + "_url: " + settings.error().detail);
+    }
+    settings->username = config.mailUser;
+    settings->secret = password;
+    settings->caFile = config.mailCaFile;
+    return settings;
+}
+
+int init(const ca::app::Config& config) {
+    if (auto ok = ca::app::checkForInit(config); !ok) {
+        return fail(exitUsage, ok.error().detail);
+    }
+    auto passphrase = ca::app::readSecretFile(config.keyPassphraseFile);
+    if (!passphrase) {
+        return fail(exitFailure, "key passphrase: " + passphrase.error().detail);
+    }
+    ca::AuthorityInitOptions options;
+    options.mailFrom = config.challengeFrom;
+    options.name = config.caName;
+    options.caKey = *crypto::parseKeySpec(config.keyType); // the configuration checked it
+    options.now = std::chrono::system_clock::now();
+    options.issuer.lifetime = config.certificateLifetime;
+    auto authority = ca::Authority::init(config.dataDir, options, *passphrase);
+    if (!authority) {
+        return fail(exitFailure, authority.error().detail);
+    }
+    const std::string root = (std::filesystem::path(config.dataDir) / ca::Authority::rootCertificateFile).string();
+    std::cout << "created the CA in " << config.dataDir << "\n"
+              << "root certificate: " << root << "\n"
+              << "root SHA-256: " << authority->root().sha256Fingerprint() << "\n"
+              << "Clients verify challenge mails against this root (sealpost-cli enroll --ca-root), and\n"
+              << "sealpost-keydir must list it in --trust-anchors to accept what the CA publishes.\n";
+    return exitOk;
+}
+
+int serve(const ca::app::Config& config) {
+    if (auto ok = ca::app::checkForServe(config); !ok) {
+        return fail(exitUsage, ok.error().detail);
+    }
+    auto passphrase = ca::app::readSecretFile(config.keyPassphraseFile);
+    if (!passphrase) {
+        return fail(exitFailure, "key passphrase: " + passphrase.error().detail);
+    }
+    auto authority = ca::Authority::load(config.dataDir, *passphrase, {config.certificateLifetime});
+    if (!authority) {
+        return fail(exitFailure, "CA in " + config.dataDir + ": " + authority.error().detail);
+    }
+    if (!config.database.starts_with("sqlite:")) {
+        return fail(exitFailure, "database: only sqlite:PATH is supported by sealpost-ca so far");
+    }
+    auto store = ca::acme::SqliteAcmeStore::open(config.database.substr(7));
+    if (!store) {
+        return fail(exitFailure, "cannot open the database " + config.database + ": " + store.error().detail);
+    }
+    auto password = ca::app::readSecretFile(config.mailPasswordFile);
+    if (!password) {
+        return fail(exitFailure, "mail password: " + password.error().detail);
+    }
+    auto smtp = mailServer(config, config.smtpUrl, "smtp", *password);
+    auto imap = mailServer(config, config.imapUrl, "imap", *password);
+    if (!smtp || !imap) {
+        return fail(exitUsage, (!smtp ? smtp.error() : imap.error()).detail);
+    }
+    auto listen = parseListen(config.listen);
+    if (!listen) {
+        return fail(exitUsage, listen.error().detail);
+    }
+    std::optional<ca::mail::DkimVerifier> dkim;
+    if (config.requireDkim || !config.dkimKeyFile.empty()) {
+        auto verifier = ca::mail::DkimVerifier::create({.keyFile = config.dkimKeyFile});
+        if (!verifier) {
+            return fail(exitFailure, "DKIM: " + verifier.error().detail);
+        }
+        dkim.emplace(std::move(verifier).value());
+    }
+
+    Log log;
+    std::optional<ca::app::Publisher> publisher;
+    if (!config.keydirUrl.empty()) {
+        auto token = ca::app::readSecretFile(config.keydirTokenFile);
+        if (!token) {
+            return fail(exitFailure, "keydir token: " + token.error().detail);
+        }
+        directory::ClientOptions options;
+        options.baseUrl = config.keydirUrl;
+        options.caFile = config.keydirCaFile;
+        options.bearerToken = *token;
+        publisher.emplace(std::move(options), [&log](std::string_view line) { log("keydir: " + std::string(line)); });
+    }
+
+    ca::mail::SmtpChallengeMailer mailer(*smtp, config.challengeFrom, authority->mailSigner());
+    ca::acme::AcmeServerConfig acmeConfig;
+    acmeConfig.externalUrl = config.externalUrl;
+    acmeConfig.challengeFrom = config.challengeFrom;
+    acmeConfig.termsOfServiceUrl = config.termsOfServiceUrl;
+    acmeConfig.website = config.website;
+    acmeConfig.newOrdersPerAccountPerHour = config.ordersPerAccountPerHour;
+    acmeConfig.newOrdersPerAddressPerHour = config.ordersPerAddressPerHour;
+    acmeConfig.requireDkim = config.requireDkim;
+    const base::SystemClock clock;
+    ca::acme::AcmeServer acme(acmeConfig, **store, *authority->issuer(), mailer, clock,
+                              [&publisher](const ca::IssuedCertificate& issued) {
+                                  if (publisher) {
+                                      publisher->enqueue(issued);
+                                  }
+                              });
+
+    ca::mail::ReplyPoller poller({.imap = *imap}, acme, dkim ? &*dkim : nullptr,
+                                 [&log](std::string_view line) { log("mailbox: " + std::string(line)); });
+    AcmeHandler handler(acme, log);
+    http::HttpServerConfig httpConfig;
+    httpConfig.host = listen->first;
+    httpConfig.port = listen->second;
+    httpConfig.threads = config.threads;
+    httpConfig.maxBodyBytes = acmeConfig.maxBody;
+    httpConfig.tlsCertificateFile = config.tlsCert;
+    httpConfig.tlsKeyFile = config.tlsKey;
+    httpConfig.serverName = "sealpost-ca";
+    http::HttpServer server(handler, httpConfig);
+    if (auto listening = server.listen(); !listening) {
+        return fail(exitFailure, listening.error().detail);
+    }
+    std::thread mailbox([&poller, &config] { poller.run(config.mailPollInterval); });
+    std::cout << "listening on " << server.boundAddress() << std::endl;
+    log("ACME directory: " + config.externalUrl + "/directory");
+    server.run(true);
+    poller.stop();
+    mailbox.join();
+    std::cerr << "sealpost-ca: stopped\n";
+    return exitOk;
+}
+
+int run(int argc, char** argv) {
+    const std::vector<std::string> args(argv + 1, argv + argc);
+    if (args.size() == 1 && (args[0] == "--help" || args[0] == "-h")) {
+        std::cout << usage;
+        return exitOk;
+    }
+    if (args.size() == 1 && args[0] == "--version") {
+        std::cout << "sealpost-ca " << SEALPOST_VERSION << "\n";
+        return exitOk;
+    }
+    if (args.size() != 3 || args[1] != "--config" || (args[0] != "init" && args[0] != "serve")) {
+        std::cerr << usage;
+        return exitUsage;
+    }
+    auto config = ca::app::loadConfig(args[2]);
+    if (!config) {
+        return fail(config.error().code == base::ErrorCode::Io ? exitFailure : exitUsage, config.error().detail);
+    }
+    return args[0] == "init" ? init(*config) : serve(*config);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    // Library exceptions (out of memory, Asio failing to create its reactor) end the program with
+    // a message instead of std::terminate.
+    try {
+        return run(argc, argv);
+    } catch (const std::exception& e) {
+        return fail(exitFailure, std::string("failed: ") + e.what());
+    }
+}
