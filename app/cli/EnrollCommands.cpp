@@ -12,6 +12,8 @@
 #include "engine/EnrollmentMailbox.h"
 #include "engine/RenewalRun.h"
 #include "store/AccountStore.h"
+#include "store/AcmeStore.h"
+#include "store/IdentityStore.h"
 #include "store/Settings.h"
 
 #include <algorithm>
@@ -212,6 +214,29 @@ base::Result<CaSettings> caSettings(store::Database& db, const Args& args) {
     return ca;
 }
 
+// The address's current identity enrolled at this CA, which a new enrollment replaces.
+base::Result<std::optional<std::int64_t>> currentEnrollment(store::Database& db, const base::Clock& clock,
+                                                            std::string_view address, std::string_view directoryUrl) {
+    auto identities = store::IdentityStore(db, clock).forAddress(address);
+    if (!identities) {
+        return identities.error();
+    }
+    store::AcmeStore acmeStore(db, clock);
+    for (const auto& identity : *identities) {
+        if (identity.state != store::IdentityState::Current) {
+            continue;
+        }
+        auto record = acmeStore.findRenewal(identity.id);
+        if (!record) {
+            return record.error();
+        }
+        if (*record && (*record)->directoryUrl == directoryUrl && !(*record)->replacedBy) {
+            return std::optional(identity.id);
+        }
+    }
+    return std::optional<std::int64_t>();
+}
+
 std::optional<std::chrono::seconds> parseSeconds(const std::string& s) {
     long v = 0;
     const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
@@ -265,9 +290,13 @@ int runEnroll(const std::vector<std::string>& argv, const GlobalOptions& global)
     if (!ca) {
         return fail("enroll", ca.error());
     }
+    const base::SystemClock clock;
+    auto replaces = currentEnrollment(*db, clock, account->address, ca->directoryUrl);
+    if (!replaces) {
+        return fail("enroll", replaces.error());
+    }
     const auto transport = acme::makeCurlTransport(transportOptions(ca->tlsCaFile));
     acme::ThreadSleeper sleeper;
-    const base::SystemClock clock;
     std::optional<engine::EnrollmentResult> result;
     runInterruptible([&](const std::stop_token& stop) {
         auto mailbox = engine::makeAccountMailbox(*account, stop);
@@ -280,6 +309,7 @@ int runEnroll(const std::vector<std::string>& argv, const GlobalOptions& global)
         request.caRoot = &*ca->root;
         request.keySpec = *keySpec;
         request.mailTimeout = timeout;
+        request.replaces = *replaces;
         result.emplace(engine::enroll(context, request));
     });
     const bool asJson = args->has("--json");

@@ -502,6 +502,14 @@ private:
         if (auto saved = m_acmeStore.saveRenewal(record); !saved) {
             return failure(EnrollStep::Store, saved.error());
         }
+        if (m_req.replaces) {
+            // The old generation's record (an imported identity has none) hands over in the same
+            // transaction, so no renewal run sees both as due.
+            auto marked = m_acmeStore.markReplaced(*m_req.replaces, *id);
+            if (!marked && marked.error().code != ErrorCode::NotFound) {
+                return failure(EnrollStep::Store, marked.error());
+            }
+        }
         if (auto committed = transaction->commit(); !committed) {
             return failure(EnrollStep::Store, committed.error());
         }

@@ -116,7 +116,8 @@ struct EnrollmentRequest {
     std::chrono::milliseconds mailPollInterval{2000};
     std::chrono::seconds pollTimeout{300}; // authorization and order polling
     // Renewal: the identity generation this one replaces. Its certificate's CertID goes into the
-    // order's `replaces` when the CA offers ARI.
+    // order's `replaces` when the CA offers ARI, and its renewal record (if any) is marked
+    // replaced by the new generation in the transaction that stores it.
     std::optional<std::int64_t> replaces;
 };
 

@@ -188,9 +188,6 @@ private:
             return enroll(m_ctx, request);
         }();
         if (result.ok()) {
-            if (auto marked = m_acme.markReplaced(identity.id, result.value().identityId); !marked) {
-                return marked.error();
-            }
             if (auto recorded = m_acme.recordSuccess(identity.id); !recorded) {
                 return recorded.error();
             }
