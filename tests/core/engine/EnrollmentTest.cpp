@@ -367,6 +367,30 @@ TEST_F(EnrollmentTest, SkipsAForgedChallengeMailAndAnswersTheRealOne) {
                                 ("sealpost-enroll-forger-" + std::to_string(::getpid())));
 }
 
+TEST_F(EnrollmentTest, AChallengeMailFromAnEarlierOrderIsNotAnswered) {
+    // The first attempt is stopped once its challenge mail is in the INBOX: that mail stays.
+    std::stop_source first;
+    EnrollmentContext stopped = context();
+    stopped.stop = first.get_token();
+    stopped.onProgress = [&](const EnrollmentProgress& p) {
+        if (p.step == EnrollStep::WaitForMail) {
+            first.request_stop();
+        }
+    };
+    const EnrollmentResult cancelled = enroll(stopped, request());
+    ASSERT_FALSE(cancelled.ok());
+    EXPECT_EQ(cancelled.failure().error.code, base::ErrorCode::Cancelled);
+    ASSERT_EQ(mailbox.inbox.size(), 1U);
+    const std::string stale = mailbox.inbox.begin()->second;
+
+    const auto enrolled = enrollAlice();
+    ASSERT_TRUE(enrolled);
+    EXPECT_TRUE(enrolled->skippedMails.empty()); // not even looked at
+    EXPECT_EQ(mailbox.verdicts, std::vector{ca::ReplyVerdict::Accepted});
+    ASSERT_EQ(mailbox.inbox.size(), 1U);
+    EXPECT_EQ(mailbox.inbox.begin()->second, stale);
+}
+
 TEST_F(EnrollmentTest, NoChallengeMailTimesOutNamingTheStep) {
     mailer->deliver = false;
     EnrollmentRequest r = request();
@@ -458,6 +482,25 @@ TEST_F(EnrollmentTest, AStoredAccountTheCaForgotIsReplaced) {
     fresh->reset();
     std::filesystem::remove(std::filesystem::temp_directory_path() /
                             ("sealpost-enroll-fresh-" + std::to_string(::getpid()) + ".sqlite"));
+}
+
+TEST_F(EnrollmentTest, AnOrderForAnAlreadyReplacedCertificateIsPlacedAgainWithoutReplaces) {
+    const auto first = enrollAlice();
+    ASSERT_TRUE(first);
+    EnrollmentRequest renewal = request();
+    renewal.replaces = first->identityId;
+    const EnrollmentResult second = enroll(context(), renewal);
+    ASSERT_TRUE(second.ok()) << second.failure().message();
+    EXPECT_TRUE(second.value().replacedOrder);
+    EXPECT_EQ(recordOf(first->identityId).replacedBy, second.value().identityId);
+
+    // The CA has seen `replaces` for the first certificate: it answers alreadyReplaced.
+    const EnrollmentResult third = enroll(context(), renewal);
+    ASSERT_TRUE(third.ok()) << third.failure().message();
+    EXPECT_FALSE(third.value().replacedOrder);
+    EXPECT_TRUE(std::any_of(progress.begin(), progress.end(), [](const EnrollmentProgress& p) {
+        return p.step == EnrollStep::Order && p.detail.find("replaced already") != std::string::npos;
+    }));
 }
 
 // --- the renewal run -------------------------------------------------------------------------
