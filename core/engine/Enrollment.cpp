@@ -7,14 +7,12 @@
 #include "crypto/Csr.h"
 #include "crypto/Identity.h"
 #include "crypto/PublicKey.h"
+#include "engine/ChallengeMailWatcher.h"
 #include "engine/RenewalRun.h"
 #include "mail/Envelope.h"
-#include "smime/MessageOpener.h"
 #include "store/IdentityStore.h"
 #include "store/Transaction.h"
 #include "store/TrustStore.h"
-
-#include <set>
 
 namespace sealpost::engine {
 namespace {
@@ -22,14 +20,6 @@ namespace {
 using base::ErrorCode;
 
 constexpr std::string_view kChallengeType = "email-reply-00";
-constexpr std::string_view kChallengeSubject = "ACME:";
-
-std::string durationText(std::chrono::seconds d) {
-    if (d.count() % 60 == 0) {
-        return std::to_string(d.count() / 60) + " min";
-    }
-    return std::to_string(d.count()) + " s";
-}
 
 EnrollmentFailure failure(EnrollStep step, const acme::AcmeError& e) {
     return {step, e.error, e.problem, e.retryAfter};
@@ -81,22 +71,12 @@ struct Draft {
     }
 };
 
-// The challenge mail found in the INBOX.
-struct FoundChallenge {
-    std::uint64_t uid = 0;
-    std::string tokenPart1;
-    std::string messageId;
-};
-
 class Enrollment {
 public:
     Enrollment(const EnrollmentContext& context, const EnrollmentRequest& request)
-        : m_ctx(context), m_req(request), m_acmeStore(*context.db, *context.clock) {}
+        : m_ctx(context), m_req(request), m_acmeStore(*context.db, *context.clock), m_watcher(*request.mailbox) {}
 
     EnrollmentResult run() {
-        if (auto bad = checkArguments()) {
-            return *bad;
-        }
         if (auto f = account()) {
             return *f;
         }
@@ -127,15 +107,6 @@ private:
         if (m_ctx.onProgress) {
             m_ctx.onProgress({step, std::move(detail)});
         }
-    }
-
-    [[nodiscard]] std::optional<EnrollmentFailure> checkArguments() const {
-        if (m_ctx.db == nullptr || m_ctx.transport == nullptr || m_ctx.clock == nullptr || m_ctx.sleeper == nullptr ||
-            !m_ctx.random || m_req.mailbox == nullptr || m_req.caRoot == nullptr || m_req.directoryUrl.empty() ||
-            m_req.address.empty()) {
-            return failure(EnrollStep::Account, ErrorCode::InvalidArgument, "enrollment needs every context member");
-        }
-        return std::nullopt;
     }
 
     acme::AcmeClientConfig clientConfig() {
@@ -221,11 +192,9 @@ private:
             return f;
         }
         // Mails already in the INBOX cannot be this order's challenge: the CA sends it at newOrder.
-        auto before = m_req.mailbox->findBySubject(kChallengeSubject);
-        if (!before) {
-            return failure(EnrollStep::WaitForMail, before.error());
+        if (auto ignored = m_watcher.ignoreExisting(); !ignored) {
+            return failure(EnrollStep::WaitForMail, ignored.error());
         }
-        m_tried.insert(before->begin(), before->end());
 
         acme::NewOrderRequest request{{{"email", m_req.address}}, replaces};
         auto placed = m_client->newOrder(request);
@@ -268,73 +237,29 @@ private:
         return std::nullopt;
     }
 
-    // Looks at the candidates not tried yet; the recognised challenge mail, if any.
-    base::Result<std::optional<FoundChallenge>> lookOnce() {
-        auto uids = m_req.mailbox->findBySubject(kChallengeSubject);
-        if (!uids) {
-            return uids.error();
-        }
-        for (const std::uint64_t uid : *uids) {
-            if (!m_tried.insert(uid).second) {
-                continue;
-            }
-            auto raw = m_req.mailbox->fetch(uid);
-            if (!raw) {
-                if (raw.error().code == ErrorCode::NotFound) {
-                    continue;
-                }
-                return raw.error();
-            }
-            smime::OpenOptions options;
-            const std::span<const crypto::Certificate> anchors(m_req.caRoot, 1);
-            options.trustAnchors = anchors;
-            options.at = m_ctx.clock->now();
-            auto opened = smime::openMessage(std::string_view(*raw), options);
-            if (!opened) {
-                skip(uid, std::string(base::errorCodeName(opened.error().code)) + ": " + opened.error().detail);
-                continue;
-            }
-            const acme::ChallengeRecognition recognition =
-                acme::recognizeChallenge(*raw, opened->report, {m_challenge.from, m_req.address});
-            if (!recognition.recognised()) {
-                skip(uid, std::string(acme::challengeRuleName(recognition.failed)) + ": " + recognition.detail);
-                continue;
-            }
-            return std::optional(FoundChallenge{uid, recognition.tokenPart1, recognition.messageId});
-        }
-        return std::optional<FoundChallenge>();
-    }
-
-    void skip(std::uint64_t uid, std::string why) {
-        std::string line = "uid " + std::to_string(uid) + ": " + std::move(why);
-        report(EnrollStep::WaitForMail, "skipped " + line);
-        m_result.skippedMails.push_back(std::move(line));
-    }
-
     std::optional<EnrollmentFailure> waitForMail() {
         report(EnrollStep::WaitForMail, "waiting for the challenge mail from " + m_challenge.from);
-        const base::TimePoint deadline = m_ctx.clock->now() + m_req.mailTimeout;
-        for (;;) {
-            if (m_ctx.stop.stop_requested()) {
-                return failure(EnrollStep::WaitForMail, ErrorCode::Cancelled, "cancelled");
-            }
-            auto found = lookOnce();
-            if (!found) {
-                return failure(EnrollStep::WaitForMail, found.error());
-            }
-            if (*found) {
-                m_found = **found;
-                report(EnrollStep::WaitForMail, "found the challenge mail (uid " + std::to_string(m_found.uid) + ")");
-                return std::nullopt;
-            }
-            if (m_ctx.clock->now() + m_req.mailPollInterval > deadline) {
-                return failure(EnrollStep::WaitForMail, ErrorCode::TemporaryFailure,
-                               "none arrived within " + durationText(m_req.mailTimeout));
-            }
-            if (!m_ctx.sleeper->sleepFor(m_req.mailPollInterval, m_ctx.stop)) {
-                return failure(EnrollStep::WaitForMail, ErrorCode::Cancelled, "cancelled");
-            }
+        ChallengeWatch watch;
+        watch.caRoot = m_req.caRoot;
+        watch.from = m_challenge.from;
+        watch.address = m_req.address;
+        watch.clock = m_ctx.clock;
+        watch.sleeper = m_ctx.sleeper;
+        watch.stop = m_ctx.stop;
+        watch.timeout = m_req.mailTimeout;
+        watch.interval = m_req.mailPollInterval;
+        watch.onSkipped = [this](std::uint64_t uid, const std::string& why) {
+            std::string line = "uid " + std::to_string(uid) + ": " + why;
+            report(EnrollStep::WaitForMail, "skipped " + line);
+            m_result.skippedMails.push_back(std::move(line));
+        };
+        auto found = m_watcher.wait(watch);
+        if (!found) {
+            return failure(EnrollStep::WaitForMail, found.error());
         }
+        m_found = std::move(*found);
+        report(EnrollStep::WaitForMail, "found the challenge mail (uid " + std::to_string(m_found.uid) + ")");
+        return std::nullopt;
     }
 
     std::optional<EnrollmentFailure> reply() {
@@ -534,8 +459,8 @@ private:
     acme::Order m_order;
     acme::Authorization m_authorization;
     acme::Challenge m_challenge;
-    std::set<std::uint64_t> m_tried;
-    FoundChallenge m_found;
+    ChallengeMailWatcher m_watcher;
+    ChallengeMail m_found;
     std::optional<crypto::PrivateKey> m_key;
     Draft m_result;
 };
@@ -591,6 +516,11 @@ std::string EnrollmentFailure::message() const {
 }
 
 EnrollmentResult enroll(const EnrollmentContext& context, const EnrollmentRequest& request) {
+    if (context.db == nullptr || context.transport == nullptr || context.clock == nullptr ||
+        context.sleeper == nullptr || !context.random || request.mailbox == nullptr || request.caRoot == nullptr ||
+        request.directoryUrl.empty() || request.address.empty()) {
+        return failure(EnrollStep::Account, ErrorCode::InvalidArgument, "enrollment needs every context member");
+    }
     return Enrollment(context, request).run();
 }
 
