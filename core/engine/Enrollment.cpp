@@ -296,7 +296,10 @@ private:
         if (auto responded = m_client->respondToChallenge(m_challenge.url); !responded) {
             return failure(EnrollStep::Validate, responded.error());
         }
-        auto authz = m_client->pollAuthorization(m_authorization.url, {m_req.pollTimeout});
+        // The CA validates when our reply reaches its mailbox, seconds after we sent it: look often
+        // (every 2 s at most) rather than backing off to half a minute.
+        auto authz = m_client->pollAuthorization(
+            m_authorization.url, {m_req.pollTimeout, std::chrono::milliseconds(1000), std::chrono::milliseconds(2000)});
         if (!authz) {
             return failure(EnrollStep::Validate, authz.error());
         }
