@@ -7,6 +7,7 @@
 #include "acme/RenewalPolicy.h"
 #include "crypto/KeyGen.h"
 #include "crypto/PublicKey.h"
+#include "engine/RenewalRun.h"
 #include "store/AcmeStore.h"
 #include "store/IdentityStore.h"
 
@@ -45,25 +46,6 @@ std::string keyTypeName(const crypto::PrivateKey& key) {
 
 json optionalTime(const std::optional<base::TimePoint>& t) {
     return t ? json(formatTime(*t)) : json(nullptr);
-}
-
-// What the policy makes of a stored record, for a certificate with this validity.
-acme::Decision decisionFor(const store::RenewalRecord& r, const crypto::Certificate& cert, base::TimePoint now) {
-    acme::RenewalState state;
-    state.notBefore = cert.notBefore();
-    state.notAfter = cert.notAfter();
-    state.caOffersAri = r.caHasAri;
-    if (r.ariWindow) {
-        state.ariWindow = acme::AriWindow{r.ariWindow->start, r.ariWindow->end};
-    }
-    state.renewAt = r.renewAt;
-    state.nextAriCheck = r.nextCheck;
-    state.consecutiveFailures = r.consecutiveFailures;
-    if (r.lastFailure) {
-        state.lastFailureAt = r.lastFailure->at;
-    }
-    state.replaced = r.replacedBy.has_value();
-    return acme::decide(state, now);
 }
 
 json enrollmentJson(const store::RenewalRecord& r, const acme::Decision& d) {
@@ -185,7 +167,8 @@ int runStatus(const std::vector<std::string>& argv, const GlobalOptions& global)
                       << " " << store::identityStateName(i.state) << "\n";
         }
         if (current) {
-            const auto decision = record != nullptr ? std::optional(decisionFor(*record, cert, now)) : std::nullopt;
+            const auto decision =
+                record != nullptr ? std::optional(engine::decisionFor(*record, cert, now)) : std::nullopt;
             entry["enrollment"] = record != nullptr ? enrollmentJson(*record, *decision) : json(nullptr);
             if (!asJson && record != nullptr) {
                 printEnrollment(*record, *decision);

@@ -3,6 +3,7 @@
 #include "CertCommands.h"
 #include "Commands.h"
 #include "DirectoryCommands.h"
+#include "EnrollCommands.h"
 #include "HarvestCommand.h"
 #include "MailCommands.h"
 #include "OutboxCommands.h"
@@ -34,6 +35,8 @@ Commands:
   directory the public key directory of this profile (set-url, show, publish-harvested)
   lookup    look recipients' certificates up in the directory
   publish   publish certificates to the directory (a file, or the upload queue)
+  enroll    get a certificate for a mail account from an ACME CA (email challenge)
+  renew     renew enrolled certificates that are due (--force: all now)
   status    your identities and their enrollment: when each is renewed, the last failure
   version   print the version
 Run "sealpost-cli COMMAND --help" for the options of a command.
@@ -104,6 +107,12 @@ int main(int argc, char** argv) {
     }
     if (command == "publish") {
         return sealpost::cli::runPublish(args, *global);
+    }
+    if (command == "enroll") {
+        return sealpost::cli::runEnroll(args, *global);
+    }
+    if (command == "renew") {
+        return sealpost::cli::runRenew(args, *global);
     }
     if (command == "status") {
         return sealpost::cli::runStatus(args, *global);
