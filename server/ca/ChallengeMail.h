@@ -30,11 +30,11 @@ public:
 
 // A reply found in the CA's mailbox, already parsed by the mail side.
 struct ChallengeReply {
-    std::string tokenPart1;   // from "Subject: Re: ACME: <token-part1>"
-    std::string fromAddress;  // the single From mailbox, as written
-    std::string response;     // the text between the ACME RESPONSE markers, whitespace removed
+    std::string tokenPart1;    // from "Subject: Re: ACME: <token-part1>"
+    std::string fromAddress;   // the single From mailbox, as written
+    std::string response;      // the text between the ACME RESPONSE markers, whitespace removed
     bool dkimVerified = false; // a valid DKIM signature of the From domain covers From and Subject
-    std::string messageId;    // for logs
+    std::string messageId;     // for logs
 };
 
 // What the ACME server made of a reply (for the mail side's log; the mail is deleted either way).
