@@ -58,9 +58,11 @@ mail_ca_file = $MAIL_CERT
 mail_poll_seconds = 1
 CONF
 "$ca" init --config "$work/ca.conf" >"$work/ca-init.out" 2>&1
-check "sealpost-ca init creates the CA" '[ $? -eq 0 ] && [ -s "$work/ca/root-cert.pem" ]' "$(cat "$work/ca-init.out")"
+rc=$?
+check "sealpost-ca init creates the CA" '[ $rc -eq 0 ] && [ -s "$work/ca/root-cert.pem" ]' "$(cat "$work/ca-init.out")"
 "$ca" init --config "$work/ca.conf" >"$work/ca-init2.out" 2>&1
-check "a second init refuses to overwrite the CA" '[ $? -ne 0 ] && grep -q "refusing to overwrite" "$work/ca-init2.out"' \
+rc=$?
+check "a second init refuses to overwrite the CA" '[ $rc -ne 0 ] && grep -q "refusing to overwrite" "$work/ca-init2.out"' \
     "$(cat "$work/ca-init2.out")"
 root="$work/ca/root-cert.pem"
 
@@ -96,7 +98,7 @@ check "enroll reports its steps on standard error" '[ "$(wc -l <"$work/enroll.pr
     "$(cat "$work/enroll.progress")"
 
 run identity list --json
-fingerprint=$(jq -r '[.[] | select(.state == "current")][0].fingerprint // empty' "$work/stdout" 2>/dev/null)
+fingerprint=$(jq -r '[.[] | select(.state == "current")][0].fingerprint_sha256 // empty' "$work/stdout" 2>/dev/null)
 check "the new identity is current" '[ -n "$fingerprint" ]' "$(cat "$work/stdout")"
 printf 'export-pw\n' >"$work/p12pw"
 run identity export "$fingerprint" -o "$work/alice.p12" --p12-password-file "$work/p12pw"
@@ -114,7 +116,7 @@ check "the certificate key is RSA-3072 (the default)" \
 check "the challenge mail is gone from alice's INBOX" \
     '! grep -rl "^Subject: ACME:" "$MAIL_MAILDIR_alice/new" "$MAIL_MAILDIR_alice/cur" 2>/dev/null | grep -q .'
 check "the CA's mailbox is empty again" \
-    '[ -z "$(ls -A "$MAIL_MAILDIR_acme/new" "$MAIL_MAILDIR_acme/cur" 2>/dev/null)" ]'
+    '[ -z "$(find "$MAIL_MAILDIR_acme/new" "$MAIL_MAILDIR_acme/cur" -type f 2>/dev/null)" ]'
 run status --json
 check "status shows the next renewal" '[ $rc -eq 0 ] && grep -q "renew" "$work/stdout"' "$(cat "$work/stdout")"
 
@@ -138,7 +140,7 @@ run renew --force --json
 check "renew --force renews" '[ $rc -eq 0 ]' "$rc $(cat "$work/stdout" "$work/stderr") $(tail -n 20 "$work/ca.log")"
 run identity list --json
 check "the renewed identity is current and the old one retired" \
-    '[ "$(jq -r "[.[] | select(.state == \"current\")][0].fingerprint" "$work/stdout")" != "$fingerprint" ] &&
-     jq -e ".[] | select(.fingerprint == \"$fingerprint\" and .state == \"retired\")" "$work/stdout" >/dev/null' \
+    '[ "$(jq -r "[.[] | select(.state == \"current\")][0].fingerprint_sha256" "$work/stdout")" != "$fingerprint" ] &&
+     jq -e ".[] | select(.fingerprint_sha256 == \"$fingerprint\" and .state == \"retired\")" "$work/stdout" >/dev/null' \
     "$(cat "$work/stdout")"
 finish
