@@ -1,8 +1,8 @@
 #include "keydir/store/PgCertStore.h"
 
-#include "keydir/store/ConnectionPool.h"
+#include "db/ConnectionPool.h"
+#include "db/PgConnection.h"
 #include "keydir/store/PgBulkLoad.h"
-#include "keydir/store/PgConnection.h"
 #include "keydir/store/StoreFormat.h"
 
 #include <algorithm>
@@ -17,16 +17,16 @@ namespace {
 
 using base::ErrorCode;
 using base::makeError;
-using detail::binaryInt64;
-using detail::binaryText;
-using detail::connect;
-using detail::Connection;
+using db::binaryBytes;
+using db::binaryInt64;
+using db::binaryText;
+using db::connect;
+using db::Connection;
+using db::Params;
+using db::PgResult;
+using db::textArray;
+using db::Transaction;
 using detail::loadBatch;
-using detail::Params;
-using detail::PgResult;
-using detail::readCert;
-using detail::textArray;
-using detail::Transaction;
 
 constexpr std::size_t kBulkBatch = 10000; // putMany entries per transaction
 // Held while creating or migrating the schema, so that instances starting together take turns.
@@ -55,15 +55,10 @@ CREATE TABLE IF NOT EXISTS addresses (
 constexpr const char* kCertColumns =
     "c.fingerprint, c.leaf, c.chain, c.not_before, c.not_after, c.provenance, c.first_published";
 
-struct Prepared {
-    const char* name;
-    std::string sql;
-};
-
 // Prepared on every connection. Parameters are sent as text (bytea as binary), results come
 // back in binary.
-const std::array<Prepared, 5>& preparedStatements() {
-    static const std::array<Prepared, 5> statements = {{
+const std::array<db::PreparedStatement, 5>& preparedStatements() {
+    static const std::array<db::PreparedStatement, 5> statements = {{
         // One statement (so one round trip and atomic without BEGIN): the certificate, then its
         // addresses; the count of rows actually inserted tells Inserted from Unchanged.
         {"keydir_put", "WITH new_cert AS ("
@@ -131,39 +126,35 @@ base::Result<void> migrate(Connection& connection) {
     return transaction->commit();
 }
 
-// Makes a leased connection usable: reconnects a broken one, prepares the statements.
-base::Result<void> ready(Connection& connection) {
-    if (PQstatus(connection.conn) != CONNECTION_OK) {
-        PQreset(connection.conn);
-        connection.prepared = false;
-        connection.loadTablesReady = false;
-        if (PQstatus(connection.conn) != CONNECTION_OK) {
-            return connection.error(nullptr, "reconnect"); // Unreachable, with libpq's reason
-        }
+// The seven certificate columns starting at `first` (fingerprint, leaf, chain, not_before,
+// not_after, provenance, first_published).
+base::Result<StoredCert> readCert(const PGresult* result, int row, int first) {
+    StoredCert cert;
+    cert.fingerprint = binaryText(result, row, first);
+    cert.leafDer = binaryBytes(result, row, first + 1);
+    auto chain = detail::decodeChain(binaryBytes(result, row, first + 2));
+    if (!chain) {
+        return makeError(chain.error().code, chain.error().detail + " (certificate " + cert.fingerprint + ")");
     }
-    if (!connection.prepared) {
-        for (const auto& statement : preparedStatements()) {
-            PgResult result(PQprepare(connection.conn, statement.name, statement.sql.c_str(), 0, nullptr));
-            if (!result || PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
-                return connection.error(result.get(), std::string("prepare ") + statement.name);
-            }
-        }
-        connection.prepared = true;
-    }
-    return {};
+    cert.chainDer = std::move(*chain);
+    cert.notBefore = binaryInt64(result, row, first + 3);
+    cert.notAfter = binaryInt64(result, row, first + 4);
+    cert.provenance = binaryText(result, row, first + 5);
+    cert.firstPublished = binaryInt64(result, row, first + 6);
+    return cert;
 }
 
 } // namespace
 
 struct PgCertStore::Impl {
-    detail::ConnectionPool<Connection> pool;
+    db::ConnectionPool<Connection> pool;
 
     explicit Impl(std::vector<std::unique_ptr<Connection>> connections) : pool(std::move(connections)) {}
 
     // A ready connection, or why there is none.
-    base::Result<detail::ConnectionPool<Connection>::Lease> lease() {
+    base::Result<db::ConnectionPool<Connection>::Lease> lease() {
         auto connection = pool.acquire();
-        if (auto usable = ready(*connection); !usable) {
+        if (auto usable = connection->ready(preparedStatements()); !usable) {
             return usable.error();
         }
         return connection;
@@ -182,7 +173,7 @@ struct PgCertStore::Impl {
         if (result.ok() || PQstatus((*connection)->conn) == CONNECTION_OK) {
             return result;
         }
-        if (auto usable = ready(**connection); !usable) {
+        if (auto usable = (*connection)->ready(preparedStatements()); !usable) {
             return usable.error();
         }
         return params.run(**connection, name, context);
@@ -199,7 +190,7 @@ base::Result<std::unique_ptr<PgCertStore>> PgCertStore::open(std::string_view ur
     const std::string text(uri);
     std::vector<std::unique_ptr<Connection>> connections;
     for (int i = 0; i < poolSize; ++i) {
-        auto connection = connect(text);
+        auto connection = connect(text, "sealpost-keydir");
         if (!connection) {
             return connection.error();
         }
