@@ -44,7 +44,8 @@ struct Connection {
     ~Connection() { PQfinish(conn); }
 
     // The failure of `result` (or of the connection when result is null) as an Error: Unreachable
-    // when the connection is gone, otherwise by SQLSTATE.
+    // when the connection is gone, otherwise by SQLSTATE (TemporaryFailure for serialization,
+    // resource and lock failures, AuthFailed, InvalidArgument for a violated constraint, else Io).
     [[nodiscard]] base::Error error(const PGresult* result, std::string_view context) const;
     // PQexec for statements without parameters (several may be separated by ';').
     [[nodiscard]] base::Result<PgResult> exec(const char* sql, std::string_view context);
