@@ -2,6 +2,7 @@
 
 #include "db/ConnectionPool.h"
 #include "db/PgConnection.h"
+#include "db/PgSchema.h"
 #include "keydir/store/PgBulkLoad.h"
 #include "keydir/store/StoreFormat.h"
 
@@ -30,7 +31,7 @@ using detail::loadBatch;
 
 constexpr std::size_t kBulkBatch = 10000; // putMany entries per transaction
 // Held while creating or migrating the schema, so that instances starting together take turns.
-constexpr const char* kSchemaLock = "SELECT pg_advisory_xact_lock(6009316396166509428)"; // "Sealpost" in ASCII
+constexpr std::int64_t kSchemaLockKey = 6009316396166509428; // "Sealpost" in ASCII
 
 // Forward-only migrations: entry i takes keydir_schema.version i to i + 1.
 constexpr std::array<const char*, PgCertStore::kSchemaVersion> kMigrations = {
@@ -86,45 +87,7 @@ const std::array<db::PreparedStatement, 5>& preparedStatements() {
     return statements;
 }
 
-base::Result<void> migrate(Connection& connection) {
-    auto transaction = Transaction::begin(connection);
-    if (!transaction) {
-        return transaction.error();
-    }
-    if (auto locked = connection.exec(kSchemaLock, "lock schema"); !locked) {
-        return locked.error();
-    }
-    if (auto created = connection.exec("CREATE TABLE IF NOT EXISTS keydir_schema (version bigint NOT NULL)",
-                                       "create keydir_schema");
-        !created) {
-        return created.error();
-    }
-    auto current = connection.exec("SELECT max(version) FROM keydir_schema", "read schema version");
-    if (!current) {
-        return current.error();
-    }
-    const PGresult* row = current->get();
-    const std::int64_t version = PQgetisnull(row, 0, 0) != 0 ? 0 : std::stoll(PQgetvalue(row, 0, 0));
-    if (version > PgCertStore::kSchemaVersion) {
-        return makeError(ErrorCode::Unsupported, "database schema version " + std::to_string(version) +
-                                                     " is newer than this program's " +
-                                                     std::to_string(PgCertStore::kSchemaVersion));
-    }
-    if (version == PgCertStore::kSchemaVersion) {
-        return transaction->commit();
-    }
-    for (std::int64_t next = version; next < PgCertStore::kSchemaVersion; ++next) {
-        if (auto done = connection.exec(kMigrations.at(static_cast<std::size_t>(next)), "migrate"); !done) {
-            return done.error();
-        }
-    }
-    const std::string record = "DELETE FROM keydir_schema; INSERT INTO keydir_schema (version) VALUES (" +
-                               std::to_string(PgCertStore::kSchemaVersion) + ")";
-    if (auto done = connection.exec(record.c_str(), "record schema version"); !done) {
-        return done.error();
-    }
-    return transaction->commit();
-}
+constexpr db::Schema kSchema = {"keydir_schema", kSchemaLockKey, kMigrations};
 
 // The seven certificate columns starting at `first` (fingerprint, leaf, chain, not_before,
 // not_after, provenance, first_published).
@@ -195,7 +158,7 @@ base::Result<std::unique_ptr<PgCertStore>> PgCertStore::open(std::string_view ur
             return connection.error();
         }
         if (i == 0) {
-            if (auto migrated = migrate(**connection); !migrated) {
+            if (auto migrated = db::migrate(**connection, kSchema); !migrated) {
                 return migrated.error();
             }
         }
@@ -331,11 +294,7 @@ base::Result<std::int64_t> PgCertStore::schemaVersion() {
     if (!connection) {
         return connection.error();
     }
-    auto result = (*connection)->exec("SELECT max(version) FROM keydir_schema", "read schema version");
-    if (!result) {
-        return result.error();
-    }
-    return PQgetisnull(result->get(), 0, 0) != 0 ? 0 : std::stoll(PQgetvalue(result->get(), 0, 0));
+    return db::schemaVersion(**connection, kSchema.versionTable);
 }
 
 } // namespace sealpost::keydir

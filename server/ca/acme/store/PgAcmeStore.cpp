@@ -3,6 +3,7 @@
 #include "ca/acme/store/StoreEncoding.h"
 #include "db/ConnectionPool.h"
 #include "db/PgConnection.h"
+#include "db/PgSchema.h"
 
 #include <array>
 #include <cstddef>
@@ -32,11 +33,11 @@ using encoding::unpackChain;
 using Pool = db::ConnectionPool<Connection>;
 
 // Held while creating or migrating the schema, so that processes starting together take turns.
-constexpr const char* kSchemaLock = "SELECT pg_advisory_xact_lock(6009316395375086917)"; // "SealACME" in ASCII
+constexpr std::int64_t kSchemaLockKey = 6009316395375086917; // "SealACME" in ASCII
 
-// Forward-only migrations: entry i takes acme_schema.version i to i + 1. Never edit a released
-// entry. `seq` keeps insertion order where the SQLite store uses its rowid. Identifiers compare
-// with ASCII case folding (lower() under the "C" collation), as SQLite's NOCASE does.
+// Forward-only migrations: entry i takes acme_schema.version i to i + 1 (db::Schema). `seq` keeps
+// insertion order where the SQLite store uses its rowid. Identifiers compare with ASCII case
+// folding (lower() under the "C" collation), as SQLite's NOCASE does.
 constexpr std::array<const char*, PgAcmeStore::kSchemaVersion> kMigrations = {
     R"sql(
 CREATE TABLE acme_accounts (
@@ -257,44 +258,7 @@ Params authzUpdate(const AuthzRecord& authz) {
     return params;
 }
 
-base::Result<void> migrate(Connection& connection) {
-    auto transaction = Transaction::begin(connection);
-    if (!transaction) {
-        return transaction.error();
-    }
-    if (auto locked = connection.exec(kSchemaLock, "lock schema"); !locked) {
-        return locked.error();
-    }
-    if (auto created =
-            connection.exec("CREATE TABLE IF NOT EXISTS acme_schema (version bigint NOT NULL)", "create acme_schema");
-        !created) {
-        return created.error();
-    }
-    auto current = connection.exec("SELECT coalesce(max(version), 0) FROM acme_schema", "read schema version");
-    if (!current) {
-        return current.error();
-    }
-    const std::int64_t version = std::stoll(PQgetvalue(current->get(), 0, 0));
-    if (version > PgAcmeStore::kSchemaVersion) {
-        return makeError(ErrorCode::Unsupported, "database schema version " + std::to_string(version) +
-                                                     " is newer than this program's " +
-                                                     std::to_string(PgAcmeStore::kSchemaVersion));
-    }
-    if (version == PgAcmeStore::kSchemaVersion) {
-        return transaction->commit();
-    }
-    for (auto next = static_cast<std::size_t>(version); next < kMigrations.size(); ++next) {
-        if (auto done = connection.exec(kMigrations.at(next), "migrate"); !done) {
-            return done.error();
-        }
-    }
-    const std::string record = "DELETE FROM acme_schema; INSERT INTO acme_schema (version) VALUES (" +
-                               std::to_string(PgAcmeStore::kSchemaVersion) + ")";
-    if (auto done = connection.exec(record.c_str(), "record schema version"); !done) {
-        return done.error();
-    }
-    return transaction->commit();
-}
+constexpr db::Schema kSchema = {"acme_schema", kSchemaLockKey, kMigrations};
 
 // A leased connection inside a transaction. Members are destroyed in reverse: the transaction
 // rolls back (unless committed) before the connection goes back to the pool.
@@ -443,7 +407,7 @@ base::Result<std::unique_ptr<PgAcmeStore>> PgAcmeStore::open(std::string_view ur
             return connection.error();
         }
         if (i == 0) {
-            if (auto migrated = migrate(**connection); !migrated) {
+            if (auto migrated = db::migrate(**connection, kSchema); !migrated) {
                 return migrated.error();
             }
         }
