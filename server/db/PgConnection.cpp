@@ -106,6 +106,18 @@ base::Result<PgResult> Params::run(Connection& connection, const char* name, std
     return result;
 }
 
+base::Result<PgResult> Params::runIdempotent(Connection& connection, std::span<const PreparedStatement> statements,
+                                             const char* name, std::string_view context) const {
+    auto result = run(connection, name, context);
+    if (result.ok() || PQstatus(connection.conn) == CONNECTION_OK) {
+        return result;
+    }
+    if (auto usable = connection.ready(statements); !usable) {
+        return usable.error();
+    }
+    return run(connection, name, context);
+}
+
 std::string textArray(std::span<const std::string> values) {
     std::string out = "{";
     for (const auto& value : values) {

@@ -83,6 +83,13 @@ public:
     // Runs the prepared statement `name`; a result with rows, or without (a command).
     [[nodiscard]] base::Result<PgResult> run(Connection& connection, const char* name, std::string_view context) const;
 
+    // Runs an idempotent prepared statement. A connection the server dropped while it sat in a
+    // pool (restart, idle timeout, failover) fails on first use: the statement then runs once
+    // more on it, reconnected and with `statements` prepared again.
+    [[nodiscard]] base::Result<PgResult> runIdempotent(Connection& connection,
+                                                       std::span<const PreparedStatement> statements, const char* name,
+                                                       std::string_view context) const;
+
 private:
     std::vector<std::optional<std::string>> m_storage;
     std::vector<int> m_binary;

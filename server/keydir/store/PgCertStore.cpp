@@ -123,23 +123,15 @@ struct PgCertStore::Impl {
         return connection;
     }
 
-    // Runs a prepared statement on a pooled connection. A connection the server dropped while it
-    // sat in the pool (restart, idle timeout, failover) fails on first use: the statement then
-    // runs once more on it, reconnected. Every statement run this way is idempotent; a put whose
-    // commit got through just before the connection broke answers Unchanged on the second run.
+    // Runs a prepared statement on a pooled connection, once more when the server had dropped it
+    // (Params::runIdempotent). Every statement run this way is idempotent; a put whose commit got
+    // through just before the connection broke answers Unchanged on the second run.
     base::Result<PgResult> run(const Params& params, const char* name, std::string_view context) {
         auto connection = lease();
         if (!connection) {
             return connection.error();
         }
-        auto result = params.run(**connection, name, context);
-        if (result.ok() || PQstatus((*connection)->conn) == CONNECTION_OK) {
-            return result;
-        }
-        if (auto usable = (*connection)->ready(preparedStatements()); !usable) {
-            return usable.error();
-        }
-        return params.run(**connection, name, context);
+        return params.runIdempotent(**connection, preparedStatements(), name, context);
     }
 };
 

@@ -295,21 +295,13 @@ struct PgAcmeStore::Impl {
         return connection;
     }
 
-    // A query. A connection the server dropped while it sat in the pool (restart, idle timeout,
-    // failover) fails on first use: the query then runs once more on it, reconnected.
+    // A query, run once more when the server had dropped its pooled connection.
     base::Result<PgResult> query(const Params& params, const char* name) {
         auto connection = lease();
         if (!connection) {
             return connection.error();
         }
-        auto result = params.run(**connection, name, name);
-        if (result.ok() || PQstatus((*connection)->conn) == CONNECTION_OK) {
-            return result;
-        }
-        if (auto usable = (*connection)->ready(preparedStatements()); !usable) {
-            return usable.error();
-        }
-        return params.run(**connection, name, name);
+        return params.runIdempotent(**connection, preparedStatements(), name, name);
     }
 
     // A transaction for a change. Only its BEGIN is retried on a dropped connection (nothing has
