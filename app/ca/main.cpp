@@ -2,6 +2,7 @@
 #include "Config.h"
 #include "Publisher.h"
 #include "ca/acme/AcmeServer.h"
+#include "ca/acme/store/PgAcmeStore.h"
 #include "ca/acme/store/SqliteAcmeStore.h"
 #include "ca/issue/Authority.h"
 #include "ca/mail/DkimVerifier.h"
@@ -13,6 +14,7 @@
 
 #include <charconv>
 #include <iostream>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -141,6 +143,25 @@ int init(const ca::app::Config& config) {
     return exitOk;
 }
 
+// The configuration's database: sqlite:PATH, or a postgresql:// URL (Config accepts nothing else).
+base::Result<std::unique_ptr<ca::acme::AcmeStore>> openStore(const ca::app::Config& config) {
+    if (config.database.starts_with("sqlite:")) {
+        auto store = ca::acme::SqliteAcmeStore::open(config.database.substr(7));
+        if (!store) {
+            return base::makeError(store.error().code,
+                                   "cannot open the database " + config.database + ": " + store.error().detail);
+        }
+        return std::unique_ptr<ca::acme::AcmeStore>(std::move(*store));
+    }
+    // A connection for each HTTP thread, the reply poller and one spare; more callers wait.
+    auto store = ca::acme::PgAcmeStore::open(config.database, config.threads + 2);
+    if (!store) {
+        // The URL may hold a password: the detail names it redacted, the message does not repeat it.
+        return base::makeError(store.error().code, "cannot open the PostgreSQL database: " + store.error().detail);
+    }
+    return std::unique_ptr<ca::acme::AcmeStore>(std::move(*store));
+}
+
 int serve(const ca::app::Config& config) {
     if (auto ok = ca::app::checkForServe(config); !ok) {
         return fail(exitUsage, ok.error().detail);
@@ -153,12 +174,9 @@ int serve(const ca::app::Config& config) {
     if (!authority) {
         return fail(exitFailure, "CA in " + config.dataDir + ": " + authority.error().detail);
     }
-    if (!config.database.starts_with("sqlite:")) {
-        return fail(exitFailure, "database: only sqlite:PATH is supported by sealpost-ca so far");
-    }
-    auto store = ca::acme::SqliteAcmeStore::open(config.database.substr(7));
+    auto store = openStore(config);
     if (!store) {
-        return fail(exitFailure, "cannot open the database " + config.database + ": " + store.error().detail);
+        return fail(exitFailure, store.error().detail);
     }
     auto password = ca::app::readSecretFile(config.mailPasswordFile);
     if (!password) {

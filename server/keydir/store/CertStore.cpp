@@ -1,6 +1,6 @@
 #include "keydir/store/CertStore.h"
 
-#include "keydir/store/DatabaseUrl.h"
+#include "db/DatabaseUrl.h"
 #include "keydir/store/PgCertStore.h"
 #include "keydir/store/SqliteCertStore.h"
 
@@ -9,16 +9,16 @@
 namespace sealpost::keydir {
 
 base::Result<std::unique_ptr<CertStore>> openCertStore(std::string_view url, int poolSize) {
-    const detail::DatabaseUrl parsed = detail::parseDatabaseUrl(url);
+    const db::DatabaseUrl parsed = db::parseDatabaseUrl(url);
     switch (parsed.kind) {
-    case detail::DatabaseKind::Postgres: {
+    case db::DatabaseKind::Postgres: {
         auto store = PgCertStore::open(parsed.target, poolSize);
         if (!store) {
             return store.error();
         }
         return std::unique_ptr<CertStore>(std::move(*store));
     }
-    case detail::DatabaseKind::Sqlite: {
+    case db::DatabaseKind::Sqlite: {
         const std::u8string path(parsed.target.begin(), parsed.target.end());
         auto store = SqliteCertStore::open(std::filesystem::path(path), poolSize);
         if (!store) {
@@ -26,11 +26,11 @@ base::Result<std::unique_ptr<CertStore>> openCertStore(std::string_view url, int
         }
         return std::unique_ptr<CertStore>(std::move(*store));
     }
-    case detail::DatabaseKind::Unknown: break;
+    case db::DatabaseKind::Unknown: break;
     }
     return base::makeError(base::ErrorCode::InvalidArgument,
                            "unknown database URL scheme (expected postgresql://, postgres://, sqlite: or a path): " +
-                               detail::redactPassword(url));
+                               db::redactPassword(url));
 }
 
 } // namespace sealpost::keydir

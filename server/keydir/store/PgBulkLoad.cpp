@@ -9,6 +9,10 @@
 namespace sealpost::keydir::detail {
 namespace {
 
+using db::Connection;
+using db::PgResult;
+using db::Transaction;
+
 constexpr std::size_t kCopyChunk = std::size_t{1} << 20; // bytes handed to libpq per PQputCopyData
 
 // Binary COPY rows (PostgreSQL's "PGCOPY" format): big-endian lengths, raw values.
@@ -126,7 +130,7 @@ base::Result<void> copyBatch(Connection& connection, std::span<const CertStore::
 
 base::Result<std::int64_t> loadBatch(Connection& connection, std::span<const CertStore::BulkEntry> batch,
                                      std::int64_t now) {
-    if (!connection.loadTablesReady) {
+    if (!connection.sessionObjectsReady) {
         auto created = connection.exec(
             "CREATE TEMPORARY TABLE IF NOT EXISTS keydir_load_certs (ordinal bigint, fingerprint text, leaf bytea, "
             "chain bytea, not_before bigint, not_after bigint, provenance text, first_published bigint) "
@@ -137,7 +141,7 @@ base::Result<std::int64_t> loadBatch(Connection& connection, std::span<const Cer
         if (!created) {
             return created.error();
         }
-        connection.loadTablesReady = true;
+        connection.sessionObjectsReady = true;
     }
     auto transaction = Transaction::begin(connection);
     if (!transaction) {

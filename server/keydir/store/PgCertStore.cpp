@@ -1,8 +1,9 @@
 #include "keydir/store/PgCertStore.h"
 
-#include "keydir/store/ConnectionPool.h"
+#include "db/ConnectionPool.h"
+#include "db/PgConnection.h"
+#include "db/PgSchema.h"
 #include "keydir/store/PgBulkLoad.h"
-#include "keydir/store/PgConnection.h"
 #include "keydir/store/StoreFormat.h"
 
 #include <algorithm>
@@ -17,20 +18,20 @@ namespace {
 
 using base::ErrorCode;
 using base::makeError;
-using detail::binaryInt64;
-using detail::binaryText;
-using detail::connect;
-using detail::Connection;
+using db::binaryBytes;
+using db::binaryInt64;
+using db::binaryText;
+using db::connect;
+using db::Connection;
+using db::Params;
+using db::PgResult;
+using db::textArray;
+using db::Transaction;
 using detail::loadBatch;
-using detail::Params;
-using detail::PgResult;
-using detail::readCert;
-using detail::textArray;
-using detail::Transaction;
 
 constexpr std::size_t kBulkBatch = 10000; // putMany entries per transaction
 // Held while creating or migrating the schema, so that instances starting together take turns.
-constexpr const char* kSchemaLock = "SELECT pg_advisory_xact_lock(6009316396166509428)"; // "Sealpost" in ASCII
+constexpr std::int64_t kSchemaLockKey = 6009316396166509428; // "Sealpost" in ASCII
 
 // Forward-only migrations: entry i takes keydir_schema.version i to i + 1.
 constexpr std::array<const char*, PgCertStore::kSchemaVersion> kMigrations = {
@@ -55,15 +56,10 @@ CREATE TABLE IF NOT EXISTS addresses (
 constexpr const char* kCertColumns =
     "c.fingerprint, c.leaf, c.chain, c.not_before, c.not_after, c.provenance, c.first_published";
 
-struct Prepared {
-    const char* name;
-    std::string sql;
-};
-
 // Prepared on every connection. Parameters are sent as text (bytea as binary), results come
 // back in binary.
-const std::array<Prepared, 5>& preparedStatements() {
-    static const std::array<Prepared, 5> statements = {{
+const std::array<db::PreparedStatement, 5>& preparedStatements() {
+    static const std::array<db::PreparedStatement, 5> statements = {{
         // One statement (so one round trip and atomic without BEGIN): the certificate, then its
         // addresses; the count of rows actually inserted tells Inserted from Unchanged.
         {"keydir_put", "WITH new_cert AS ("
@@ -91,101 +87,51 @@ const std::array<Prepared, 5>& preparedStatements() {
     return statements;
 }
 
-base::Result<void> migrate(Connection& connection) {
-    auto transaction = Transaction::begin(connection);
-    if (!transaction) {
-        return transaction.error();
-    }
-    if (auto locked = connection.exec(kSchemaLock, "lock schema"); !locked) {
-        return locked.error();
-    }
-    if (auto created = connection.exec("CREATE TABLE IF NOT EXISTS keydir_schema (version bigint NOT NULL)",
-                                       "create keydir_schema");
-        !created) {
-        return created.error();
-    }
-    auto current = connection.exec("SELECT max(version) FROM keydir_schema", "read schema version");
-    if (!current) {
-        return current.error();
-    }
-    const PGresult* row = current->get();
-    const std::int64_t version = PQgetisnull(row, 0, 0) != 0 ? 0 : std::stoll(PQgetvalue(row, 0, 0));
-    if (version > PgCertStore::kSchemaVersion) {
-        return makeError(ErrorCode::Unsupported, "database schema version " + std::to_string(version) +
-                                                     " is newer than this program's " +
-                                                     std::to_string(PgCertStore::kSchemaVersion));
-    }
-    if (version == PgCertStore::kSchemaVersion) {
-        return transaction->commit();
-    }
-    for (std::int64_t next = version; next < PgCertStore::kSchemaVersion; ++next) {
-        if (auto done = connection.exec(kMigrations.at(static_cast<std::size_t>(next)), "migrate"); !done) {
-            return done.error();
-        }
-    }
-    const std::string record = "DELETE FROM keydir_schema; INSERT INTO keydir_schema (version) VALUES (" +
-                               std::to_string(PgCertStore::kSchemaVersion) + ")";
-    if (auto done = connection.exec(record.c_str(), "record schema version"); !done) {
-        return done.error();
-    }
-    return transaction->commit();
-}
+constexpr db::Schema kSchema = {"keydir_schema", kSchemaLockKey, kMigrations};
 
-// Makes a leased connection usable: reconnects a broken one, prepares the statements.
-base::Result<void> ready(Connection& connection) {
-    if (PQstatus(connection.conn) != CONNECTION_OK) {
-        PQreset(connection.conn);
-        connection.prepared = false;
-        connection.loadTablesReady = false;
-        if (PQstatus(connection.conn) != CONNECTION_OK) {
-            return connection.error(nullptr, "reconnect"); // Unreachable, with libpq's reason
-        }
+// The seven certificate columns starting at `first` (fingerprint, leaf, chain, not_before,
+// not_after, provenance, first_published).
+base::Result<StoredCert> readCert(const PGresult* result, int row, int first) {
+    StoredCert cert;
+    cert.fingerprint = binaryText(result, row, first);
+    cert.leafDer = binaryBytes(result, row, first + 1);
+    auto chain = detail::decodeChain(binaryBytes(result, row, first + 2));
+    if (!chain) {
+        return makeError(chain.error().code, chain.error().detail + " (certificate " + cert.fingerprint + ")");
     }
-    if (!connection.prepared) {
-        for (const auto& statement : preparedStatements()) {
-            PgResult result(PQprepare(connection.conn, statement.name, statement.sql.c_str(), 0, nullptr));
-            if (!result || PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
-                return connection.error(result.get(), std::string("prepare ") + statement.name);
-            }
-        }
-        connection.prepared = true;
-    }
-    return {};
+    cert.chainDer = std::move(*chain);
+    cert.notBefore = binaryInt64(result, row, first + 3);
+    cert.notAfter = binaryInt64(result, row, first + 4);
+    cert.provenance = binaryText(result, row, first + 5);
+    cert.firstPublished = binaryInt64(result, row, first + 6);
+    return cert;
 }
 
 } // namespace
 
 struct PgCertStore::Impl {
-    detail::ConnectionPool<Connection> pool;
+    db::ConnectionPool<Connection> pool;
 
     explicit Impl(std::vector<std::unique_ptr<Connection>> connections) : pool(std::move(connections)) {}
 
     // A ready connection, or why there is none.
-    base::Result<detail::ConnectionPool<Connection>::Lease> lease() {
+    base::Result<db::ConnectionPool<Connection>::Lease> lease() {
         auto connection = pool.acquire();
-        if (auto usable = ready(*connection); !usable) {
+        if (auto usable = connection->ready(preparedStatements()); !usable) {
             return usable.error();
         }
         return connection;
     }
 
-    // Runs a prepared statement on a pooled connection. A connection the server dropped while it
-    // sat in the pool (restart, idle timeout, failover) fails on first use: the statement then
-    // runs once more on it, reconnected. Every statement run this way is idempotent; a put whose
-    // commit got through just before the connection broke answers Unchanged on the second run.
+    // Runs a prepared statement on a pooled connection, once more when the server had dropped it
+    // (Params::runIdempotent). Every statement run this way is idempotent; a put whose commit got
+    // through just before the connection broke answers Unchanged on the second run.
     base::Result<PgResult> run(const Params& params, const char* name, std::string_view context) {
         auto connection = lease();
         if (!connection) {
             return connection.error();
         }
-        auto result = params.run(**connection, name, context);
-        if (result.ok() || PQstatus((*connection)->conn) == CONNECTION_OK) {
-            return result;
-        }
-        if (auto usable = ready(**connection); !usable) {
-            return usable.error();
-        }
-        return params.run(**connection, name, context);
+        return params.runIdempotent(**connection, preparedStatements(), name, context);
     }
 };
 
@@ -199,12 +145,12 @@ base::Result<std::unique_ptr<PgCertStore>> PgCertStore::open(std::string_view ur
     const std::string text(uri);
     std::vector<std::unique_ptr<Connection>> connections;
     for (int i = 0; i < poolSize; ++i) {
-        auto connection = connect(text);
+        auto connection = connect(text, "sealpost-keydir");
         if (!connection) {
             return connection.error();
         }
         if (i == 0) {
-            if (auto migrated = migrate(**connection); !migrated) {
+            if (auto migrated = db::migrate(**connection, kSchema); !migrated) {
                 return migrated.error();
             }
         }
@@ -340,11 +286,7 @@ base::Result<std::int64_t> PgCertStore::schemaVersion() {
     if (!connection) {
         return connection.error();
     }
-    auto result = (*connection)->exec("SELECT max(version) FROM keydir_schema", "read schema version");
-    if (!result) {
-        return result.error();
-    }
-    return PQgetisnull(result->get(), 0, 0) != 0 ? 0 : std::stoll(PQgetvalue(result->get(), 0, 0));
+    return db::schemaVersion(**connection, kSchema.versionTable);
 }
 
 } // namespace sealpost::keydir

@@ -1,6 +1,6 @@
 #include "keydir/store/SqliteCertStore.h"
 
-#include "keydir/store/ConnectionPool.h"
+#include "db/ConnectionPool.h"
 #include "keydir/store/StoreFormat.h"
 
 #include <algorithm>
@@ -412,7 +412,7 @@ base::Result<std::unique_ptr<Connection>> openConnection(const std::string& file
 
 struct SqliteCertStore::Impl {
     std::string file;
-    detail::ConnectionPool<Connection> pool;
+    db::ConnectionPool<Connection> pool;
     // SQLite has one writer at a time. Threads of this process queue here instead of polling
     // the file lock in the busy handler (which sleeps up to 100 ms between tries); the busy
     // timeout still covers other processes writing to the same file.

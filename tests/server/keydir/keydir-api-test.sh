@@ -143,6 +143,9 @@ hash() { printf %s "$1" | sha256sum | cut -d' ' -f1; }
 
 # ---- the server ------------------------------------------------------------------------------
 start() { # start EXTRA_FLAGS...
+    # Emptied here, not by the background job's redirection: that may run after the loop below
+    # has read the previous server's "listening on" line.
+    : >"$W/stdout.log"
     "$KEYDIR" --listen 127.0.0.1:0 --database "$DB" --trust-anchors "$W/root.pem" --threads 2 \
         --publisher-token-file "$W/token" "$@" >"$W/stdout.log" 2>"$W/stderr.log" &
     PID=$!

@@ -1,6 +1,7 @@
 #include "ca/acme/store/SqliteAcmeStore.h"
 
 #include "ca/acme/store/SqliteStatement.h"
+#include "ca/acme/store/StoreEncoding.h"
 
 #include <array>
 #include <mutex>
@@ -12,16 +13,16 @@ namespace {
 
 using base::ErrorCode;
 using base::makeError;
+using encoding::joinLines;
+using encoding::packChain;
+using encoding::splitLines;
+using encoding::unpackChain;
 using sqlite::enumAt;
 using sqlite::exec;
 using sqlite::fromEnum;
-using sqlite::joinLines;
-using sqlite::packChain;
-using sqlite::splitLines;
 using sqlite::sqliteError;
 using sqlite::Statement;
 using sqlite::Transaction;
-using sqlite::unpackChain;
 
 constexpr int kBusyTimeoutMs = 10000;
 

@@ -4,7 +4,7 @@
 
 #include "keydir/store/CertStore.h"
 
-#include "keydir/store/DatabaseUrl.h"
+#include "db/DatabaseUrl.h"
 #include "keydir/store/PgCertStore.h"
 #include "keydir/store/SqliteCertStore.h"
 
@@ -580,23 +580,23 @@ TEST(OpenCertStoreTest, MalformedPostgresUrlIsInvalidArgumentWithoutThePassword)
 }
 
 TEST(DatabaseUrlTest, RedactsPasswords) {
-    EXPECT_EQ(detail::redactPassword("postgresql://u:pw@h:5432/db"), "postgresql://u:***@h:5432/db");
-    EXPECT_EQ(detail::redactPassword("postgresql://u@h/db?sslmode=require&password=pw&x=1"),
+    EXPECT_EQ(db::redactPassword("postgresql://u:pw@h:5432/db"), "postgresql://u:***@h:5432/db");
+    EXPECT_EQ(db::redactPassword("postgresql://u@h/db?sslmode=require&password=pw&x=1"),
               "postgresql://u@h/db?sslmode=require&password=***&x=1");
-    EXPECT_EQ(detail::redactPassword("postgresql://h/db"), "postgresql://h/db");
-    EXPECT_EQ(detail::scrubPassword("failed for \"postgresql://u:pw9@h\"", "postgresql://u:pw9@h"),
+    EXPECT_EQ(db::redactPassword("postgresql://h/db"), "postgresql://h/db");
+    EXPECT_EQ(db::scrubPassword("failed for \"postgresql://u:pw9@h\"", "postgresql://u:pw9@h"),
               "failed for \"postgresql://u:***@h\"");
 }
 
 TEST(DatabaseUrlTest, DispatchesOnTheScheme) {
-    EXPECT_EQ(detail::parseDatabaseUrl("postgres://h/db").kind, detail::DatabaseKind::Postgres);
-    EXPECT_EQ(detail::parseDatabaseUrl("postgresql://h/db").kind, detail::DatabaseKind::Postgres);
-    const auto sqlite = detail::parseDatabaseUrl("sqlite:/var/lib/keydir/keydir.db");
-    EXPECT_EQ(sqlite.kind, detail::DatabaseKind::Sqlite);
+    EXPECT_EQ(db::parseDatabaseUrl("postgres://h/db").kind, db::DatabaseKind::Postgres);
+    EXPECT_EQ(db::parseDatabaseUrl("postgresql://h/db").kind, db::DatabaseKind::Postgres);
+    const auto sqlite = db::parseDatabaseUrl("sqlite:/var/lib/keydir/keydir.db");
+    EXPECT_EQ(sqlite.kind, db::DatabaseKind::Sqlite);
     EXPECT_EQ(sqlite.target, "/var/lib/keydir/keydir.db");
-    EXPECT_EQ(detail::parseDatabaseUrl("/var/lib/keydir.db").target, "/var/lib/keydir.db");
-    EXPECT_EQ(detail::parseDatabaseUrl("keydir.db").kind, detail::DatabaseKind::Sqlite);
-    EXPECT_EQ(detail::parseDatabaseUrl("mysql://h/db").kind, detail::DatabaseKind::Unknown);
+    EXPECT_EQ(db::parseDatabaseUrl("/var/lib/keydir.db").target, "/var/lib/keydir.db");
+    EXPECT_EQ(db::parseDatabaseUrl("keydir.db").kind, db::DatabaseKind::Sqlite);
+    EXPECT_EQ(db::parseDatabaseUrl("mysql://h/db").kind, db::DatabaseKind::Unknown);
 }
 
 } // namespace

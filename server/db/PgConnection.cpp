@@ -1,12 +1,12 @@
-#include "keydir/store/PgConnection.h"
+#include "db/PgConnection.h"
 
-#include "keydir/store/DatabaseUrl.h"
-#include "keydir/store/StoreFormat.h"
+#include "db/DatabaseUrl.h"
 
 #include <array>
 #include <cstddef>
+#include <string>
 
-namespace sealpost::keydir::detail {
+namespace sealpost::db {
 namespace {
 
 using base::ErrorCode;
@@ -34,6 +34,9 @@ ErrorCode codeForState(std::string_view state) {
     }
     if (stateClass == "28") {
         return ErrorCode::AuthFailed;
+    }
+    if (stateClass == "23") {
+        return ErrorCode::InvalidArgument; // integrity constraint violated, as SQLite reports it
     }
     return ErrorCode::Io;
 }
@@ -64,24 +67,57 @@ base::Result<PgResult> Connection::exec(const char* sql, std::string_view contex
     return result;
 }
 
+base::Result<void> Connection::ready(std::span<const PreparedStatement> statements) {
+    if (PQstatus(conn) != CONNECTION_OK) {
+        PQreset(conn);
+        prepared = false;
+        sessionObjectsReady = false;
+        if (PQstatus(conn) != CONNECTION_OK) {
+            return error(nullptr, "reconnect"); // Unreachable, with libpq's reason
+        }
+    }
+    if (!prepared) {
+        for (const auto& statement : statements) {
+            PgResult result(PQprepare(conn, statement.name, statement.sql.c_str(), 0, nullptr));
+            if (!result || PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
+                return error(result.get(), std::string("prepare ") + statement.name);
+            }
+        }
+        prepared = true;
+    }
+    return {};
+}
+
 base::Result<PgResult> Params::run(Connection& connection, const char* name, std::string_view context) const {
     std::vector<const char*> values;
     std::vector<int> lengths;
     values.reserve(m_storage.size());
     lengths.reserve(m_storage.size());
     for (const auto& value : m_storage) {
-        values.push_back(value.data());
-        lengths.push_back(static_cast<int>(value.size()));
+        values.push_back(value ? value->data() : nullptr);
+        lengths.push_back(value ? static_cast<int>(value->size()) : 0);
     }
     PgResult result(PQexecPrepared(connection.conn, name, static_cast<int>(values.size()), values.data(),
                                    lengths.data(), m_binary.data(), 1));
-    if (!result || PQresultStatus(result.get()) != PGRES_TUPLES_OK) {
+    const ExecStatusType status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
+    if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
         return connection.error(result.get(), context);
     }
     return result;
 }
 
-// A PostgreSQL array literal of text values: {"a","b"}.
+base::Result<PgResult> Params::runIdempotent(Connection& connection, std::span<const PreparedStatement> statements,
+                                             const char* name, std::string_view context) const {
+    auto result = run(connection, name, context);
+    if (result.ok() || PQstatus(connection.conn) == CONNECTION_OK) {
+        return result;
+    }
+    if (auto usable = connection.ready(statements); !usable) {
+        return usable.error();
+    }
+    return run(connection, name, context);
+}
+
 std::string textArray(std::span<const std::string> values) {
     std::string out = "{";
     for (const auto& value : values) {
@@ -119,23 +155,12 @@ base::Bytes binaryBytes(const PGresult* result, int row, int column) {
     return {data, data + PQgetlength(result, row, column)};
 }
 
-base::Result<StoredCert> readCert(const PGresult* result, int row, int first) {
-    StoredCert cert;
-    cert.fingerprint = binaryText(result, row, first);
-    cert.leafDer = binaryBytes(result, row, first + 1);
-    auto chain = decodeChain(binaryBytes(result, row, first + 2));
-    if (!chain) {
-        return makeError(chain.error().code, chain.error().detail + " (certificate " + cert.fingerprint + ")");
-    }
-    cert.chainDer = std::move(*chain);
-    cert.notBefore = binaryInt64(result, row, first + 3);
-    cert.notAfter = binaryInt64(result, row, first + 4);
-    cert.provenance = binaryText(result, row, first + 5);
-    cert.firstPublished = binaryInt64(result, row, first + 6);
-    return cert;
+std::int64_t changedRows(PGresult* result) {
+    const char* count = PQcmdTuples(result);
+    return count != nullptr && *count != '\0' ? std::stoll(count) : 0;
 }
 
-base::Result<std::unique_ptr<Connection>> connect(const std::string& uri) {
+base::Result<std::unique_ptr<Connection>> connect(const std::string& uri, const char* applicationName) {
     const std::string redacted = redactPassword(uri);
     char* parseError = nullptr;
     PQconninfoOption* options = PQconninfoParse(uri.c_str(), &parseError);
@@ -147,7 +172,7 @@ base::Result<std::unique_ptr<Connection>> connect(const std::string& uri) {
     PQconninfoFree(options);
     // Our defaults first: values in the URI (expanded from dbname) override them.
     const std::array<const char*, 4> keywords = {"connect_timeout", "application_name", "dbname", nullptr};
-    const std::array<const char*, 4> values = {kConnectTimeoutSeconds, "sealpost-keydir", uri.c_str(), nullptr};
+    const std::array<const char*, 4> values = {kConnectTimeoutSeconds, applicationName, uri.c_str(), nullptr};
     auto connection = std::make_unique<Connection>();
     connection->conn = PQconnectdbParams(keywords.data(), values.data(), 1);
     if (connection->conn == nullptr) {
@@ -167,4 +192,4 @@ base::Result<std::unique_ptr<Connection>> connect(const std::string& uri) {
     return connection;
 }
 
-} // namespace sealpost::keydir::detail
+} // namespace sealpost::db

@@ -1,10 +1,10 @@
-#include "keydir/store/DatabaseUrl.h"
+#include "db/DatabaseUrl.h"
 
 #include <cctype>
 #include <cstddef>
 #include <vector>
 
-namespace sealpost::keydir::detail {
+namespace sealpost::db {
 namespace {
 
 bool startsWith(std::string_view text, std::string_view prefix) {
@@ -102,4 +102,4 @@ std::string scrubPassword(std::string_view text, std::string_view url) {
     return out;
 }
 
-} // namespace sealpost::keydir::detail
+} // namespace sealpost::db

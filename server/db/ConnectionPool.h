@@ -1,6 +1,6 @@
 #pragma once
 
-// Internal to keydir/store: a fixed set of database connections, each lent to one thread at a
+// A fixed set of database connections (of any kind: libpq, SQLite), each lent to one thread at a
 // time.
 
 #include <condition_variable>
@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-namespace sealpost::keydir::detail {
+namespace sealpost::db {
 
 template <typename Connection> class ConnectionPool {
 public:
@@ -60,4 +60,4 @@ private:
     std::vector<std::unique_ptr<Connection>> m_idle;
 };
 
-} // namespace sealpost::keydir::detail
+} // namespace sealpost::db

@@ -1,11 +1,11 @@
 #pragma once
 
-// Internal to keydir/store: reading the --database value.
+// Reading a service's database setting: a SQLite path or a PostgreSQL URL.
 
 #include <string>
 #include <string_view>
 
-namespace sealpost::keydir::detail {
+namespace sealpost::db {
 
 enum class DatabaseKind { Sqlite, Postgres, Unknown };
 
@@ -25,4 +25,4 @@ struct DatabaseUrl {
 // `text` (an error message that may quote the URL) with the URL's password replaced by "***".
 [[nodiscard]] std::string scrubPassword(std::string_view text, std::string_view url);
 
-} // namespace sealpost::keydir::detail
+} // namespace sealpost::db

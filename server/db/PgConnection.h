@@ -1,32 +1,40 @@
 #pragma once
 
-// Internal to keydir/store: one libpq connection and the helpers PgCertStore and its bulk
-// loader share. Include only from this folder's .cpp files, never from a public header.
+// One libpq connection and the helpers the PostgreSQL back ends of the servers' stores share.
+// Include only from those back ends' .cpp files, never from a public header: libpq's types
+// stay out of every store's interface.
 
 #include "base/Bytes.h"
 #include "base/Result.h"
-#include "keydir/store/CertStore.h"
 
 #include <cstdint>
 #include <libpq-fe.h>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
-namespace sealpost::keydir::detail {
+namespace sealpost::db {
 
 struct ResultDeleter {
     void operator()(PGresult* result) const noexcept { PQclear(result); }
 };
 using PgResult = std::unique_ptr<PGresult, ResultDeleter>;
 
+// A statement its owner prepares on every connection it uses (PQprepare): a name unique per
+// connection and the SQL with $1.. parameters.
+struct PreparedStatement {
+    const char* name;
+    std::string sql;
+};
+
 struct Connection {
     PGconn* conn = nullptr;
-    bool prepared = false;        // the statements of PgCertStore are prepared on it
-    bool loadTablesReady = false; // the bulk loader's temporary tables exist on it
+    bool prepared = false;            // the owner's prepared statements exist on it
+    bool sessionObjectsReady = false; // the owner's per-session objects (temporary tables) exist on it
 
     Connection() = default;
     Connection(const Connection&) = delete;
@@ -36,33 +44,54 @@ struct Connection {
     ~Connection() { PQfinish(conn); }
 
     // The failure of `result` (or of the connection when result is null) as an Error: Unreachable
-    // when the connection is gone, otherwise by SQLSTATE.
+    // when the connection is gone, otherwise by SQLSTATE (TemporaryFailure for serialization,
+    // resource and lock failures, AuthFailed, InvalidArgument for a violated constraint, else Io).
     [[nodiscard]] base::Error error(const PGresult* result, std::string_view context) const;
     // PQexec for statements without parameters (several may be separated by ';').
     [[nodiscard]] base::Result<PgResult> exec(const char* sql, std::string_view context);
+    // Makes the connection usable: re-establishes it when the server dropped it (restart, idle
+    // timeout, failover; prepared and sessionObjectsReady are then false again) and prepares
+    // `statements` once per session. Errors: Unreachable (still no connection), others by SQLSTATE.
+    [[nodiscard]] base::Result<void> ready(std::span<const PreparedStatement> statements);
 };
 
-// Connects to a libpq connection URI. Errors: InvalidArgument (not a valid URI), Unreachable,
-// AuthFailed, NotFound (no such database). Details never contain the URI's password.
-[[nodiscard]] base::Result<std::unique_ptr<Connection>> connect(const std::string& uri);
+// Connects to a libpq connection URI; `applicationName` names the program in pg_stat_activity
+// unless the URI names it. Errors: InvalidArgument (not a valid URI), Unreachable, AuthFailed,
+// NotFound (no such database). Details never contain the URI's password.
+[[nodiscard]] base::Result<std::unique_ptr<Connection>> connect(const std::string& uri, const char* applicationName);
 
 // Parameters for PQexecPrepared: text values, bytea as binary. Results come back in binary.
 class Params {
 public:
-    void text(std::string value) {
-        m_storage.push_back(std::move(value));
+    Params& text(std::string value) {
+        m_storage.emplace_back(std::move(value));
         m_binary.push_back(0);
+        return *this;
     }
-    void bytes(base::ByteView value) {
+    Params& bytes(base::ByteView value) {
         m_storage.emplace_back(base::asString(value));
         m_binary.push_back(1);
+        return *this;
     }
-    void integer(std::int64_t value) { text(std::to_string(value)); }
+    Params& integer(std::int64_t value) { return text(std::to_string(value)); }
+    Params& null() {
+        m_storage.emplace_back(std::nullopt);
+        m_binary.push_back(0);
+        return *this;
+    }
 
+    // Runs the prepared statement `name`; a result with rows, or without (a command).
     [[nodiscard]] base::Result<PgResult> run(Connection& connection, const char* name, std::string_view context) const;
 
+    // Runs an idempotent prepared statement. A connection the server dropped while it sat in a
+    // pool (restart, idle timeout, failover) fails on first use: the statement then runs once
+    // more on it, reconnected and with `statements` prepared again.
+    [[nodiscard]] base::Result<PgResult> runIdempotent(Connection& connection,
+                                                       std::span<const PreparedStatement> statements, const char* name,
+                                                       std::string_view context) const;
+
 private:
-    std::vector<std::string> m_storage;
+    std::vector<std::optional<std::string>> m_storage;
     std::vector<int> m_binary;
 };
 
@@ -73,9 +102,8 @@ private:
 [[nodiscard]] std::int64_t binaryInt64(const PGresult* result, int row, int column);
 [[nodiscard]] std::string binaryText(const PGresult* result, int row, int column);
 [[nodiscard]] base::Bytes binaryBytes(const PGresult* result, int row, int column);
-// The seven certificate columns starting at `first` (fingerprint, leaf, chain, not_before,
-// not_after, provenance, first_published).
-[[nodiscard]] base::Result<StoredCert> readCert(const PGresult* result, int row, int first);
+// The number of rows a command (INSERT, UPDATE, DELETE) changed.
+[[nodiscard]] std::int64_t changedRows(PGresult* result); // libpq takes it non-const
 
 // Rolls back unless committed.
 class Transaction {
@@ -109,4 +137,4 @@ private:
     Connection* m_connection;
 };
 
-} // namespace sealpost::keydir::detail
+} // namespace sealpost::db
