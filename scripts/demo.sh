@@ -5,30 +5,47 @@
 # his certificate, and has Alice find it there, sign and encrypt a message to Bob by address, which
 # Bob opens, printing the security report. As root it then mails it for real: a throwaway Dovecot
 # and Postfix on this machine (tests/mail), an account for each, Alice sends through her outbox,
-# Bob syncs his Inbox.
+# Bob syncs his Inbox. Then the whole promise: Carol and Dave start from nothing but their mailbox
+# passwords, get certificates from the local sealpost-ca (the CA mails a signed challenge, their
+# clients answer it), and Carol writes encrypted to Dave, whose certificate the CA published.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ./scripts/install-deps.sh
 cmake -S . -B build/demo -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
     -DSEALPOST_BUILD_TESTS=OFF -DSEALPOST_BUILD_BENCH=OFF -DSEALPOST_BUILD_UI=OFF >/dev/null
-cmake --build build/demo --target sealpost-cli sealpost-keydir
+cmake --build build/demo --target sealpost-cli sealpost-keydir sealpost-ca
 cli=build/demo/app/cli/sealpost-cli
 keydir=build/demo/app/keydir/sealpost-keydir
+ca=build/demo/app/ca/sealpost-ca
 data=tests/data
 work=$(mktemp -d)
 mailfixture=tests/mail/mailserver.sh
 keydir_pid=
+ca_pid=
 cleanup() {
+    [ -n "$ca_pid" ] && kill "$ca_pid" 2>/dev/null && wait "$ca_pid" 2>/dev/null
     [ -n "$keydir_pid" ] && kill "$keydir_pid" 2>/dev/null && wait "$keydir_pid" 2>/dev/null
     "$mailfixture" stop "$work/mail" >/dev/null 2>&1 || true
     rm -rf "$work"
 }
 trap cleanup EXIT
 
-echo "== 1. The key directory (sealpost-keydir on loopback; it accepts certificates of the test PKI)"
-"$keydir" --listen 127.0.0.1:0 --database "sqlite:$work/keydir.sqlite" --trust-anchors "$data/root-ca.cert.pem" \
-    >"$work/keydir.log" 2>&1 &
+cp "$data/root-ca.cert.pem" "$work/anchors.pem"
+if [ "$(id -u)" -eq 0 ]; then
+    # The local CA's keys now, so that the directory trusts what it will publish.
+    chmod 755 "$work"
+    printf 'demo CA key passphrase\n' >"$work/ca-pass"
+    printf 'data_dir = ca\nkey_passphrase_file = ca-pass\nchallenge_from = acme@example.org\nca_name = Sealpost Demo CA\n' \
+        >"$work/ca.conf"
+    "$ca" init --config "$work/ca.conf" >/dev/null
+    cat "$work/ca/root-cert.pem" >>"$work/anchors.pem"
+fi
+
+echo "== 1. The key directory (sealpost-keydir on loopback; it accepts certificates of the test PKI and the local CA)"
+printf 'demo publisher token for the CA\n' >"$work/keydir-token"
+"$keydir" --listen 127.0.0.1:0 --database "sqlite:$work/keydir.sqlite" --trust-anchors "$work/anchors.pem" \
+    --publisher-token-file "$work/keydir-token" >"$work/keydir.log" 2>&1 &
 keydir_pid=$!
 for _ in $(seq 100); do grep -q "listening on" "$work/keydir.log" && break; sleep 0.1; done
 directory="http://$(sed -n 's/^listening on //p' "$work/keydir.log" | head -n1)"
@@ -98,3 +115,53 @@ done
 echo "== 12. What Bob's client shows for it (from the offline copy)"
 uid=$("$cli" "${b[@]}" list --json | jq -r '.[0].uid')
 "$cli" "${b[@]}" show "$uid" --json | jq '{subject, from, security}'
+
+echo "== 13. The local certificate authority (sealpost-ca): ACME on loopback, challenge mails from acme@example.org"
+ca_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+printf '%s\n' "$MAIL_PASSWORD_acme" >"$work/ca-mail-pw"
+cat >>"$work/ca.conf" <<CONF
+external_url = http://127.0.0.1:$ca_port
+listen = 127.0.0.1:$ca_port
+database = sqlite:ca.sqlite
+smtp_url = smtp://127.0.0.1:$MAIL_SUBMISSION_PORT
+imap_url = imaps://127.0.0.1:$MAIL_IMAPS_PORT
+mail_password_file = ca-mail-pw
+mail_ca_file = $MAIL_CERT
+mail_poll_seconds = 1
+keydir_url = $directory
+keydir_token_file = keydir-token
+CONF
+"$ca" serve --config "$work/ca.conf" >"$work/ca.log" 2>&1 &
+ca_pid=$!
+for _ in $(seq 100); do grep -q "listening on" "$work/ca.log" && break; sleep 0.1; done
+echo "   http://127.0.0.1:$ca_port/directory"
+for who in carol dave; do
+    pw="MAIL_PASSWORD_$who"
+    printf '%s' "${!pw}" >"$work/$who-mail-pw"
+    p=(--profile "$work/$who" --passphrase-file "$work/profile-pw")
+    echo "== 14. $who: a new profile, the mailbox password, and enroll (nothing else)"
+    "$cli" "${p[@]}" profile init >/dev/null
+    "$cli" "${p[@]}" account add "$who@example.org" --password-file "$work/$who-mail-pw" \
+        --imap "imaps://127.0.0.1:$MAIL_IMAPS_PORT" --smtp "smtp://127.0.0.1:$MAIL_SUBMISSION_PORT" \
+        --allow-self-signed-fingerprint "$MAIL_CERT_SHA256" >/dev/null
+    "$cli" "${p[@]}" enroll --ca "http://127.0.0.1:$ca_port/directory" --ca-root "$work/ca/root-cert.pem"
+    "$cli" "${p[@]}" directory set-url "$directory" >/dev/null
+done
+c=(--profile "$work/carol" --passphrase-file "$work/profile-pw")
+d=(--profile "$work/dave" --passphrase-file "$work/profile-pw")
+"$cli" "${c[@]}" status
+echo "== 15. Carol has never heard from Dave: the CA published his new certificate, her client finds it"
+for _ in $(seq 50); do "$cli" "${c[@]}" lookup dave@example.org >"$work/lookup.txt" 2>&1 && break; sleep 0.2; done
+cat "$work/lookup.txt"
+printf 'From: Carol <carol@example.org>\r\nTo: Dave <dave@example.org>\r\nSubject: Welcome\r\nDate: %s\r\nMessage-ID: <demo-2@example.org>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nHi Dave, we never exchanged keys, and yet this is private. -- Carol\r\n' \
+    "$(date -R)" >"$work/welcome.eml"
+"$cli" "${c[@]}" encrypt --from carol@example.org --to dave@example.org -i "$work/welcome.eml" -o "$work/welcome-protected.eml"
+"$cli" "${c[@]}" send -i "$work/welcome-protected.eml"
+echo "== 16. Dave syncs and reads it"
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+    [ -n "$(find "$MAIL_MAILDIR_dave/new" "$MAIL_MAILDIR_dave/cur" -type f 2>/dev/null)" ] && break
+    sleep 0.5
+done
+"$cli" "${d[@]}" sync
+uid=$("$cli" "${d[@]}" list --json | jq -r '[.[] | select(.subject == "Welcome")][0].uid')
+"$cli" "${d[@]}" show "$uid" --json | jq '{subject, from, security}'

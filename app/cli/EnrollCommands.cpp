@@ -19,6 +19,7 @@
 #include <algorithm>
 #include <atomic>
 #include <charconv>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -41,7 +42,8 @@ Gets a certificate for the mail account's address from an ACME CA with email cha
 (RFC 8823): the CA mails a signed challenge to the address, this command finds it in the INBOX,
 answers it through the account's SMTP server and stores the certificate as the address's current
 identity (the previous one is kept for reading old mail). The CA URL, root and TLS CA file are
-remembered in the profile, so later runs and `renew` need no options.
+remembered in the profile, so later runs and `renew` need no options. Without options and
+nothing remembered, SEALPOST_CA_URL and SEALPOST_CA_ROOT (a file) name the deployment's CA.
   --account ADDR    the mail account (needed when the profile has several)
   --ca URL          the CA's ACME directory URL (e.g. https://ca.example/directory)
   --ca-root FILE    the CA's root certificate (PEM): the only anchor for its challenge mail
@@ -170,24 +172,38 @@ base::Result<CaSettings> caSettings(store::Database& db, const Args& args) {
         return v ? *v : std::nullopt;
     };
     CaSettings ca;
-    ca.directoryUrl = args.value("--ca").value_or(get(kAcmeDirectoryKey).value_or(""));
+    // The deployment's default CA (a packaged client, a company's set-up) comes from the
+    // environment, after what the user gave or the profile remembers.
+    auto environment = [](const char* name) -> std::optional<std::string> {
+        const char* value = std::getenv(name); // NOLINT(concurrency-mt-unsafe): read before any thread starts
+        return value != nullptr && *value != '\0' ? std::optional<std::string>(value) : std::nullopt;
+    };
+    ca.directoryUrl =
+        args.value("--ca").value_or(get(kAcmeDirectoryKey).value_or(environment("SEALPOST_CA_URL").value_or("")));
     if (ca.directoryUrl.empty()) {
-        return base::makeError(base::ErrorCode::InvalidArgument, "no CA: pass --ca URL (its ACME directory)");
+        return base::makeError(base::ErrorCode::InvalidArgument,
+                               "no CA: pass --ca URL (its ACME directory) or set SEALPOST_CA_URL");
     }
     std::string rootPem;
-    if (auto file = args.value("--ca-root")) {
-        auto text = readInput(*file);
+    std::optional<std::string> rootFile = args.value("--ca-root");
+    if (!rootFile) {
+        rootPem = get(kAcmeRootKey).value_or("");
+        if (rootPem.empty()) {
+            rootFile = environment("SEALPOST_CA_ROOT");
+        }
+    }
+    if (rootFile) {
+        auto text = readInput(*rootFile);
         if (!text) {
             return text.error();
         }
         rootPem = *text;
-    } else {
-        rootPem = get(kAcmeRootKey).value_or("");
     }
     if (rootPem.empty()) {
-        return base::makeError(base::ErrorCode::InvalidArgument, "no CA root: pass --ca-root FILE");
+        return base::makeError(base::ErrorCode::InvalidArgument,
+                               "no CA root: pass --ca-root FILE or set SEALPOST_CA_ROOT");
     }
-    auto root = parseRoot(rootPem, args.value("--ca-root").value_or("the remembered CA root"));
+    auto root = parseRoot(rootPem, rootFile.value_or("the remembered CA root"));
     if (!root) {
         return root.error();
     }

@@ -80,7 +80,7 @@ check "sealpost-ca serves ACME" '[ "$ca_address" = "127.0.0.1:$ca_port" ]' "$(ca
 [ -n "$ca_address" ] && [ -n "$keydir_address" ] || { finish; exit 1; }
 directory_url="http://$ca_address/directory"
 
-# Alice: a fresh profile, her mailbox credentials, and nothing else but the deployment's CA.
+# Alice: a fresh profile and her mailbox credentials; the CA is the deployment's default.
 export SEALPOST_PROFILE=$work/alice SEALPOST_PASSPHRASE=alice-profile
 printf '%s' "$MAIL_PASSWORD_alice" >"$work/alice-mail-pw"
 run profile init
@@ -88,7 +88,10 @@ run account add "$MAIL_USER_alice" --password-file "$work/alice-mail-pw" --imap 
     --smtp "smtp://127.0.0.1:$MAIL_SUBMISSION_PORT" --allow-self-signed-fingerprint "$MAIL_CERT_SHA256"
 check "alice's account is added" '[ $rc -eq 0 ]' "$(cat "$work/stdout" "$work/stderr")"
 start=$(date +%s%N)
-run enroll --ca "$directory_url" --ca-root "$root" --timeout 120 --json
+# The deployment's CA comes from the environment: the command itself takes no option.
+export SEALPOST_CA_URL=$directory_url SEALPOST_CA_ROOT=$root
+run enroll --json
+unset SEALPOST_CA_URL SEALPOST_CA_ROOT
 end=$(date +%s%N)
 check "alice enrolls with no further input" '[ $rc -eq 0 ]' "$rc $(cat "$work/stdout" "$work/stderr") $(tail -n 30 "$work/ca.log")"
 echo "enrollment took $(((end - start) / 1000000)) ms"
