@@ -25,6 +25,9 @@
 //   --server-threads S   sealpost: HttpServer threads [2]
 //   --tls-cert PEM --tls-key PEM   sealpost: serve HTTPS with this certificate (same as pebble's)
 //   --poll-ms MS         client poll interval, also when the server asks for a longer one [5]
+//   --transport keepalive|curl   keepalive: one libcurl handle per client thread, so connections
+//                        (and TLS sessions) are reused; curl: the project's CurlTransport, a new
+//                        connection (and TLS handshake) per request [keepalive]
 #include "acme/AcmeClient.h"
 #include "acme/EmailChallenge.h"
 #include "base/Clock.h"
@@ -38,6 +41,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <curl/curl.h>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -78,6 +82,7 @@ struct Options {
     std::string tlsCert;
     std::string tlsKey;
     long pollMs = 5;
+    std::string transport = "keepalive";
 };
 
 Options parseOptions(int argc, char** argv) {
@@ -107,6 +112,8 @@ Options parseOptions(int argc, char** argv) {
             o.tlsCert = value;
         } else if (name == "--tls-key") {
             o.tlsKey = value;
+        } else if (name == "--transport") {
+            o.transport = value;
         } else if (name == "--poll-ms") {
             o.pollMs = std::strtol(value.c_str(), nullptr, 10);
         } else {
@@ -164,6 +171,88 @@ double otherProcessCpuSeconds(long pid) {
     }
     return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
+
+template <typename T, void (*F)(T*)> struct Free {
+    void operator()(T* p) const { F(p); }
+};
+using CurlPtr = std::unique_ptr<CURL, Free<CURL, curl_easy_cleanup>>;
+using CurlListPtr = std::unique_ptr<curl_slist, Free<curl_slist, curl_slist_free_all>>;
+
+// libcurl with one easy handle kept for all requests of a client thread: connections and TLS
+// sessions are reused, as a busy ACME client (or certbot's requests.Session) would. The project's
+// CurlTransport makes a handle per request, which on HTTPS costs the client a handshake and a
+// trust store load every time, enough to make the client the bottleneck of this benchmark.
+class KeepAliveTransport final : public acme::HttpTransport {
+public:
+    explicit KeepAliveTransport(std::string caFile) : m_curl(curl_easy_init()), m_caFile(std::move(caFile)) {
+        if (!m_curl) {
+            die("curl_easy_init failed");
+        }
+    }
+    base::Result<acme::HttpResponse> send(const acme::HttpRequest& request, std::stop_token /*stop*/) override {
+        CURL* curl = m_curl.get();
+        acme::HttpResponse response;
+        CurlListPtr headers;
+        for (const auto& [name, value] : request.headers) {
+            headers.reset(curl_slist_append(headers.release(), (name + ": " + value).c_str()));
+        }
+        headers.reset(curl_slist_append(headers.release(), "Expect:"));
+        curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
+        curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get());
+        curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(curl, CURLOPT_TIMEOUT, 120L);
+        if (!m_caFile.empty()) {
+            curl_easy_setopt(curl, CURLOPT_CAINFO, m_caFile.c_str());
+        }
+        curl_easy_setopt(curl, CURLOPT_NOBODY, request.method == acme::HttpMethod::Head ? 1L : 0L);
+        if (request.method == acme::HttpMethod::Post) {
+            curl_easy_setopt(curl, CURLOPT_POST, 1L);
+            curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data());
+            curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(request.body.size()));
+        } else if (request.method == acme::HttpMethod::Get) {
+            curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+        }
+        curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &KeepAliveTransport::onBody);
+        curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response);
+        curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &KeepAliveTransport::onHeader);
+        curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response);
+        const CURLcode code = curl_easy_perform(curl);
+        if (code != CURLE_OK) {
+            return base::makeError(base::ErrorCode::Unreachable, curl_easy_strerror(code));
+        }
+        long status = 0;
+        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+        response.status = static_cast<int>(status);
+        return response;
+    }
+
+private:
+    static std::size_t onBody(char* data, std::size_t size, std::size_t count, void* user) {
+        static_cast<acme::HttpResponse*>(user)->body.append(data, size * count);
+        return size * count;
+    }
+    static std::size_t onHeader(char* data, std::size_t size, std::size_t count, void* user) {
+        auto* response = static_cast<acme::HttpResponse*>(user);
+        std::string line(data, size * count);
+        if (line.starts_with("HTTP/")) {
+            response->headers.clear(); // a new response (after 1xx)
+            return size * count;
+        }
+        while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) {
+            line.pop_back();
+        }
+        const auto colon = line.find(':');
+        if (colon != std::string::npos) {
+            const auto start = line.find_first_not_of(" \t", colon + 1);
+            response->headers.emplace_back(line.substr(0, colon),
+                                           start == std::string::npos ? std::string() : line.substr(start));
+        }
+        return size * count;
+    }
+
+    CurlPtr m_curl;
+    std::string m_caFile;
+};
 
 // Polls every `cap` at most, whatever Retry-After says: both targets are polled alike, and a
 // throughput test must not idle for seconds between looks.
@@ -418,8 +507,13 @@ RunResult drive(const Options& o, const std::string& directoryUrl, const std::ve
     for (long t = 0; t < o.threads; ++t) {
         threads.emplace_back([&] {
             pthread_setname_np(pthread_self(), "bench-client");
-            auto transport = acme::makeCurlTransport(
-                {o.caFile, std::chrono::seconds(30), std::chrono::seconds(120), std::size_t{1024} * 1024, {}});
+            std::unique_ptr<acme::HttpTransport> transport;
+            if (o.transport == "curl") {
+                transport = acme::makeCurlTransport(
+                    {o.caFile, std::chrono::seconds(30), std::chrono::seconds(120), std::size_t{1024} * 1024, {}});
+            } else {
+                transport = std::make_unique<KeepAliveTransport>(o.caFile);
+            }
             CappedSleeper sleeper{std::chrono::milliseconds(o.pollMs)};
             for (std::size_t i = next++; i < accounts.size(); i = next++) {
                 acme::AcmeClientConfig config;
@@ -471,10 +565,10 @@ void report(const Options& o, const RunResult& r, double serverCpu, double issue
     for (std::size_t i = 0; i < std::min<std::size_t>(r.errors.size(), 5); ++i) {
         std::cerr << "  error: " << r.errors[i] << "\n";
     }
-    std::printf("RESULT target=%s accounts=%ld threads=%ld ok=%zu errors=%zu wall_s=%.2f orders_per_s=%.1f "
+    std::printf("RESULT transport=%s target=%s accounts=%ld threads=%ld ok=%zu errors=%zu wall_s=%.2f orders_per_s=%.1f "
                 "p50_ms=%.1f p90_ms=%.1f p99_ms=%.1f max_ms=%.1f account_ms=%.1f order_ms=%.1f challenge_ms=%.1f "
                 "finalize_ms=%.1f download_ms=%.1f server_cpu_ms=%.2f client_cpu_ms=%.2f issue_ms=%.2f\n",
-                o.target.c_str(), o.accounts, o.threads, totals.size(), r.errors.size(), r.wall, rate,
+                o.transport.c_str(), o.target.c_str(), o.accounts, o.threads, totals.size(), r.errors.size(), r.wall, rate,
                 percentile(totals, 50), percentile(totals, 90), percentile(totals, 99), percentile(totals, 100),
                 sum.account * perOrder, sum.order * perOrder, sum.challenge * perOrder, sum.finalize * perOrder,
                 sum.download * perOrder, ok > 0 ? serverCpu * 1000 / ok : 0, ok > 0 ? r.clientCpu * 1000 / ok : 0,
@@ -546,6 +640,7 @@ int runPebble(const Options& o, const std::vector<Account>& accounts) {
 } // namespace
 
 int main(int argc, char** argv) {
+    curl_global_init(CURL_GLOBAL_DEFAULT);
     const Options o = parseOptions(argc, argv);
     const auto started = Clock::now();
     const std::vector<Account> accounts = makeAccounts(o);

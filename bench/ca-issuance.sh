@@ -23,6 +23,10 @@
 #   THREADS         client threads [64]
 #   SERVER_THREADS  sealpost-ca's HTTP server threads [2]
 #   POLL_MS         the client's poll interval (caps Retry-After for both) [5]
+#   TRANSPORT       keepalive (one connection per client thread, reused) or curl (the project's
+#                   CurlTransport: a new connection and TLS handshake per request) [keepalive]
+#   RUN_TIMEOUT     seconds one driver run may take; on expiry Pebble is asked for its goroutine
+#                   stacks (SIGQUIT, into its log) and the temp dir is kept [600]
 #   PERF            1: also record sealpost-ca (HTTP) under perf and print the top symbols [0]
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -31,9 +35,11 @@ ACCOUNTS=${ACCOUNTS:-1000}
 THREADS=${THREADS:-64}
 SERVER_THREADS=${SERVER_THREADS:-2}
 POLL_MS=${POLL_MS:-5}
+TRANSPORT=${TRANSPORT:-keepalive}
+RUN_TIMEOUT=${RUN_TIMEOUT:-600}
 PERF=${PERF:-0}
 if [[ ${1:-} == -h || ${1:-} == --help ]]; then
-    sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'
     exit 0
 fi
 DRIVER=$BUILD/bench/sealpost-bench-ca-issuance
@@ -42,25 +48,39 @@ command -v pebble >/dev/null || { echo "error: pebble is not installed (Debian p
 PEBBLE_SH=$ROOT/tests/core/acme/pebble.sh
 
 W=$(mktemp -d "${TMPDIR:-/tmp}/sealpost-ca-bench.XXXXXX")
+KEEP=0
 cleanup() {
     "$PEBBLE_SH" stop "$W/pebble" >/dev/null 2>&1 || true
-    rm -rf "$W"
+    if [[ $KEEP == 1 ]]; then
+        echo "kept $W (Pebble's log with its goroutine stacks: $W/pebble/pebble.log)" >&2
+    else
+        rm -rf "$W"
+    fi
 }
 trap cleanup EXIT
 
 echo "== load average before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 echo "== starting Pebble ..." >&2
-PEBBLE_WFE_NONCEREJECT=0 "$PEBBLE_SH" start "$W/pebble" >/dev/null
+PEBBLE_WFE_NONCEREJECT=0 PEBBLE_WFE_AUTHZREUSE=0 "$PEBBLE_SH" start "$W/pebble" >/dev/null
 # shellcheck disable=SC1091
 source "$W/pebble/env"
-common=(--accounts "$ACCOUNTS" --threads "$THREADS" --poll-ms "$POLL_MS")
+common=(--accounts "$ACCOUNTS" --threads "$THREADS" --poll-ms "$POLL_MS" --transport "$TRANSPORT")
 
 # One driver run; its RESULT line goes to $W/<name>.result.
 run() {
     local name=$1
     shift
     echo "== $name ..." >&2
-    "$DRIVER" "$@" "${common[@]}" | tee "$W/$name.result" >&2
+    local status=0
+    timeout "$RUN_TIMEOUT" "$DRIVER" "$@" "${common[@]}" >"$W/$name.result" || status=$?
+    cat "$W/$name.result" >&2
+    if ((status != 0)); then
+        echo "error: $name failed (exit $status; 124: timed out after $RUN_TIMEOUT s)" >&2
+        KEEP=1
+        kill -QUIT "$PEBBLE_PID" 2>/dev/null || true
+        sleep 1
+        exit 1
+    fi
 }
 field() { # field NAME KEY
     sed -n "s/.*[[:space:]]$2=\([^[:space:]]*\).*/\1/p" "$W/$1.result"
@@ -82,7 +102,7 @@ fi
 echo "== load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 
 pebble_rate=$(field pebble orders_per_s)
-echo "CA issuance: $ACCOUNTS accounts, one order each, $THREADS client threads; sealpost-ca with $SERVER_THREADS server threads; poll every $POLL_MS ms; $(nproc) cores"
+echo "CA issuance: $ACCOUNTS accounts, one order each, $THREADS client threads ($TRANSPORT transport); sealpost-ca with $SERVER_THREADS server threads; poll every $POLL_MS ms; $(nproc) cores"
 echo
 echo "| target | orders/s | vs Pebble | p50 ms | p90 ms | p99 ms | errors | server CPU ms/order | client CPU ms/order |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
