@@ -41,11 +41,12 @@
 
 #include <algorithm>
 #include <atomic>
-#include <curl/curl.h>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <curl/curl.h>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -194,7 +195,10 @@ public:
         acme::HttpResponse response;
         CurlListPtr headers;
         for (const auto& [name, value] : request.headers) {
-            headers.reset(curl_slist_append(headers.release(), (name + ": " + value).c_str()));
+            std::string field = name;
+            field += ": ";
+            field += value;
+            headers.reset(curl_slist_append(headers.release(), field.c_str()));
         }
         headers.reset(curl_slist_append(headers.release(), "Expect:"));
         curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
@@ -304,7 +308,7 @@ public:
         m_nanos += static_cast<long long>((threadCpuSeconds() - start) * 1e9);
         return outcome;
     }
-    const crypto::Certificate& root() const override { return m_inner.root(); }
+    [[nodiscard]] const crypto::Certificate& root() const override { return m_inner.root(); }
     [[nodiscard]] double seconds() const { return static_cast<double>(m_nanos.load()) / 1e9; }
 
 private:
@@ -482,7 +486,7 @@ double percentile(std::vector<double> values, double p) {
         return 0;
     }
     std::sort(values.begin(), values.end());
-    const auto index = static_cast<std::size_t>(p / 100.0 * static_cast<double>(values.size() - 1) + 0.5);
+    const auto index = static_cast<std::size_t>(std::lround(p / 100.0 * static_cast<double>(values.size() - 1)));
     return values[std::min(index, values.size() - 1)];
 }
 
@@ -553,7 +557,7 @@ void report(const Options& o, const RunResult& r, double serverCpu, double issue
             sum.download += s.download;
         }
     }
-    const double ok = static_cast<double>(totals.size());
+    const auto ok = static_cast<double>(totals.size());
     const double perOrder = ok > 0 ? 1000 / ok : 0; // seconds summed -> ms per order
     const double rate = static_cast<double>(totals.size()) / r.wall;
     std::cerr << "ca-issuance " << o.target << ": " << totals.size() << " of " << o.accounts << " orders in " << r.wall
@@ -566,14 +570,15 @@ void report(const Options& o, const RunResult& r, double serverCpu, double issue
     for (std::size_t i = 0; i < std::min<std::size_t>(r.errors.size(), 5); ++i) {
         std::cerr << "  error: " << r.errors[i] << "\n";
     }
-    std::printf("RESULT transport=%s target=%s accounts=%ld threads=%ld ok=%zu errors=%zu wall_s=%.2f orders_per_s=%.1f "
-                "p50_ms=%.1f p90_ms=%.1f p99_ms=%.1f max_ms=%.1f account_ms=%.1f order_ms=%.1f challenge_ms=%.1f "
-                "finalize_ms=%.1f download_ms=%.1f server_cpu_ms=%.2f client_cpu_ms=%.2f issue_cpu_ms=%.2f reply_cpu_ms=%.2f\n",
-                o.transport.c_str(), o.target.c_str(), o.accounts, o.threads, totals.size(), r.errors.size(), r.wall, rate,
-                percentile(totals, 50), percentile(totals, 90), percentile(totals, 99), percentile(totals, 100),
-                sum.account * perOrder, sum.order * perOrder, sum.challenge * perOrder, sum.finalize * perOrder,
-                sum.download * perOrder, ok > 0 ? serverCpu * 1000 / ok : 0, ok > 0 ? r.clientCpu * 1000 / ok : 0,
-                ok > 0 ? issueSeconds * 1000 / ok : 0, ok > 0 ? replySeconds * 1000 / ok : 0);
+    std::printf(
+        "RESULT transport=%s target=%s accounts=%ld threads=%ld ok=%zu errors=%zu wall_s=%.2f orders_per_s=%.1f "
+        "p50_ms=%.1f p90_ms=%.1f p99_ms=%.1f max_ms=%.1f account_ms=%.1f order_ms=%.1f challenge_ms=%.1f "
+        "finalize_ms=%.1f download_ms=%.1f server_cpu_ms=%.2f client_cpu_ms=%.2f issue_cpu_ms=%.2f reply_cpu_ms=%.2f\n",
+        o.transport.c_str(), o.target.c_str(), o.accounts, o.threads, totals.size(), r.errors.size(), r.wall, rate,
+        percentile(totals, 50), percentile(totals, 90), percentile(totals, 99), percentile(totals, 100),
+        sum.account * perOrder, sum.order * perOrder, sum.challenge * perOrder, sum.finalize * perOrder,
+        sum.download * perOrder, ok > 0 ? serverCpu * 1000 / ok : 0, ok > 0 ? r.clientCpu * 1000 / ok : 0,
+        ok > 0 ? issueSeconds * 1000 / ok : 0, ok > 0 ? replySeconds * 1000 / ok : 0);
 }
 
 int runSealpost(const Options& o, const std::vector<Account>& accounts) {
