@@ -21,7 +21,7 @@
 # Environment (defaults in brackets):
 #   BUILD           build directory with sealpost-bench-ca-issuance [build-bench]
 #   ACCOUNTS        accounts, one order each [1000]; e.g. ACCOUNTS=100 for a quick run
-#   THREADS         client threads [8]; Pebble 2.4 deadlocks at 16 and more, see PEBBLE_ATTEMPTS
+#   THREADS         client threads [8]; Pebble 2.4 deadlocks often at 16 and more, see PEBBLE_ATTEMPTS
 #   SERVER_THREADS  sealpost-ca's HTTP server threads [2]
 #   POLL_MS         the client's poll interval (caps Retry-After for both) [5]
 #   TRANSPORT       keepalive (one connection per client thread, reused) or curl (the project's
