@@ -226,74 +226,48 @@ AcmeResult<Order> AcmeClient::newOrder(const NewOrderRequest& request) {
     return std::move(*order);
 }
 
-AcmeResult<Order> AcmeClient::fetchOrder(std::string_view url) {
-    const std::string u(url);
-    auto response = postAsAccount(u, std::nullopt);
+template <typename T>
+AcmeResult<T> AcmeClient::postFor(const std::string& url, const std::optional<std::string>& payload,
+                                  base::Result<T> (*parse)(std::string_view),
+                                  const std::optional<std::string>& objectUrl) {
+    auto response = postAsAccount(url, payload);
     if (!response) {
         return response.error();
     }
-    auto order = detail::parseOrder(response->body);
-    if (!order) {
-        return parseFailure(order.error(), u);
+    auto object = parse(response->body);
+    if (!object) {
+        return parseFailure(object.error(), url);
     }
-    order->url = u;
-    order->retryAfter = retryAfterOf(*response);
-    return std::move(*order);
+    if (objectUrl) {
+        object->url = *objectUrl;
+    }
+    if constexpr (requires { object->retryAfter; }) {
+        object->retryAfter = retryAfterOf(*response);
+    }
+    return std::move(*object);
+}
+
+AcmeResult<Order> AcmeClient::fetchOrder(std::string_view url) {
+    const std::string u(url);
+    return postFor<Order>(u, std::nullopt, detail::parseOrder, u);
 }
 
 AcmeResult<Authorization> AcmeClient::fetchAuthorization(std::string_view url) {
     const std::string u(url);
-    auto response = postAsAccount(u, std::nullopt);
-    if (!response) {
-        return response.error();
-    }
-    auto authorization = detail::parseAuthorization(response->body);
-    if (!authorization) {
-        return parseFailure(authorization.error(), u);
-    }
-    authorization->url = u;
-    authorization->retryAfter = retryAfterOf(*response);
-    return std::move(*authorization);
+    return postFor<Authorization>(u, std::nullopt, detail::parseAuthorization, u);
 }
 
 AcmeResult<Authorization> AcmeClient::deactivateAuthorization(std::string_view url) {
     const std::string u(url);
-    auto response = postAsAccount(u, json{{"status", "deactivated"}}.dump());
-    if (!response) {
-        return response.error();
-    }
-    auto authorization = detail::parseAuthorization(response->body);
-    if (!authorization) {
-        return parseFailure(authorization.error(), u);
-    }
-    authorization->url = u;
-    return std::move(*authorization);
+    return postFor<Authorization>(u, json{{"status", "deactivated"}}.dump(), detail::parseAuthorization, u);
 }
 
 AcmeResult<Challenge> AcmeClient::fetchChallenge(std::string_view url) {
-    const std::string u(url);
-    auto response = postAsAccount(u, std::nullopt);
-    if (!response) {
-        return response.error();
-    }
-    auto challenge = detail::parseChallenge(response->body);
-    if (!challenge) {
-        return parseFailure(challenge.error(), u);
-    }
-    return std::move(*challenge);
+    return postFor<Challenge>(std::string(url), std::nullopt, detail::parseChallenge, std::nullopt);
 }
 
 AcmeResult<Challenge> AcmeClient::respondToChallenge(std::string_view url) {
-    const std::string u(url);
-    auto response = postAsAccount(u, std::string("{}"));
-    if (!response) {
-        return response.error();
-    }
-    auto challenge = detail::parseChallenge(response->body);
-    if (!challenge) {
-        return parseFailure(challenge.error(), u);
-    }
-    return std::move(*challenge);
+    return postFor<Challenge>(std::string(url), std::string("{}"), detail::parseChallenge, std::nullopt);
 }
 
 AcmeResult<Authorization> AcmeClient::pollAuthorization(std::string_view url, const PollOptions& options) {
@@ -319,17 +293,7 @@ AcmeResult<Order> AcmeClient::finalize(const Order& order, base::ByteView csrDer
         return plainError(ErrorCode::InvalidArgument, "finalize: the order has no finalize URL");
     }
     const json payload = {{"csr", crypto::base64UrlEncode(csrDer)}};
-    auto response = postAsAccount(order.finalize, payload.dump());
-    if (!response) {
-        return response.error();
-    }
-    auto updated = detail::parseOrder(response->body);
-    if (!updated) {
-        return parseFailure(updated.error(), order.finalize);
-    }
-    updated->url = order.url;
-    updated->retryAfter = retryAfterOf(*response);
-    return std::move(*updated);
+    return postFor<Order>(order.finalize, payload.dump(), detail::parseOrder, order.url);
 }
 
 AcmeResult<CertificateChain> AcmeClient::downloadCertificate(std::string_view url) {

@@ -125,6 +125,12 @@ private:
                                                 std::string_view accept = {});
     [[nodiscard]] AcmeResult<HttpResponse>
     postAsAccount(const std::string& url, const std::optional<std::string>& payload, std::string_view accept = {});
+    // postAsAccount() and the answer parsed as T. With `objectUrl`, T's url is set to it; T's
+    // retryAfter (when T has one) comes from the answer.
+    template <typename T>
+    [[nodiscard]] AcmeResult<T> postFor(const std::string& url, const std::optional<std::string>& payload,
+                                        base::Result<T> (*parse)(std::string_view),
+                                        const std::optional<std::string>& objectUrl);
     [[nodiscard]] AcmeResult<void> requireAccount() const;
     [[nodiscard]] AcmeResult<Account> accountRequest(const std::optional<std::string>& payload);
     [[nodiscard]] AcmeResult<void> revoke(base::ByteView certificateDer, std::optional<RevocationReason> reason,
