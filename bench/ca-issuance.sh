@@ -25,7 +25,7 @@
 #   SERVER_THREADS  sealpost-ca's HTTP server threads [2]
 #   POLL_MS         the client's poll interval (caps Retry-After for both) [5]
 #   TRANSPORT       keepalive (one connection per client thread, reused) or curl (the project's
-#                   CurlTransport: a new connection and TLS handshake per request) [keepalive]
+#                   CurlTransport, which also keeps its connection now) [keepalive]
 #   RUN_TIMEOUT     seconds one driver run may take [120]
 #   PEBBLE_ATTEMPTS Pebble 2.4 can deadlock under concurrent issuance (lock-order inversion in its
 #                   memory store); a Pebble run that times out is retried with a fresh Pebble up

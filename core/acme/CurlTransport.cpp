@@ -117,6 +117,9 @@ public:
 
 private:
     CurlTransportOptions m_options;
+    // One handle for every request: libcurl keeps its connections (and TLS sessions) between
+    // them, so an enrollment's dozen requests share one handshake. Reset before each request.
+    std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> m_curl{nullptr, &curl_easy_cleanup};
 };
 
 base::Result<HttpResponse> CurlTransport::send(const HttpRequest& request, std::stop_token stop) {
@@ -127,9 +130,13 @@ base::Result<HttpResponse> CurlTransport::send(const HttpRequest& request, std::
     if (!protocol) {
         return protocol.error();
     }
-    std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), &curl_easy_cleanup);
-    if (!curl) {
-        return base::makeError(ErrorCode::Io, "libcurl: cannot create a handle");
+    if (!m_curl) {
+        m_curl.reset(curl_easy_init());
+        if (!m_curl) {
+            return base::makeError(ErrorCode::Io, "libcurl: cannot create a handle");
+        }
+    } else {
+        curl_easy_reset(m_curl.get()); // options only: open connections stay for reuse
     }
     mail::detail::CurlSlist headers;
     for (const auto& [name, value] : request.headers) {
@@ -147,7 +154,7 @@ base::Result<HttpResponse> CurlTransport::send(const HttpRequest& request, std::
     exchange.stop = stop;
     std::string errorBuffer(CURL_ERROR_SIZE, '\0');
     const std::string caFile = m_options.caFile;
-    CURL* c = curl.get();
+    CURL* c = m_curl.get();
     bool ok = curl_easy_setopt(c, CURLOPT_URL, request.url.c_str()) == CURLE_OK;
     ok = ok && curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, protocol->c_str()) == CURLE_OK;
     ok = ok && curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK;
