@@ -10,9 +10,9 @@
 #include "ca/mail/SmtpChallengeMailer.h"
 #include "crypto/KeyGen.h"
 #include "http/HttpServer.h"
+#include "http/ListenAddress.h"
 #include "mail/ServerUrl.h"
 
-#include <charconv>
 #include <iostream>
 #include <memory>
 #include <mutex>
@@ -85,24 +85,6 @@ private:
     ca::acme::AcmeServer& m_server;
     Log& m_log;
 };
-
-base::Result<std::pair<std::string, unsigned short>> parseListen(const std::string& listen) {
-    const auto colon = listen.rfind(':');
-    if (colon == std::string::npos || colon == 0) {
-        return base::makeError(base::ErrorCode::InvalidArgument, "listen must be HOST:PORT, not " + listen);
-    }
-    std::string host = listen.substr(0, colon);
-    if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
-        host = host.substr(1, host.size() - 2);
-    }
-    unsigned int port = 0;
-    const std::string portText = listen.substr(colon + 1);
-    const auto [end, ec] = std::from_chars(portText.data(), portText.data() + portText.size(), port);
-    if (ec != std::errc{} || end != portText.data() + portText.size() || port > 65535) {
-        return base::makeError(base::ErrorCode::InvalidArgument, "listen: bad port in " + listen);
-    }
-    return std::pair{host, static_cast<unsigned short>(port)};
-}
 
 base::Result<mail::ServerSettings> mailServer(const ca::app::Config& config, const std::string& url,
                                               std::string_view protocol, const std::string& password) {
@@ -187,9 +169,9 @@ int serve(const ca::app::Config& config) {
     if (!smtp || !imap) {
         return fail(exitUsage, (!smtp ? smtp.error() : imap.error()).detail);
     }
-    auto listen = parseListen(config.listen);
+    auto listen = http::parseListenAddress(config.listen);
     if (!listen) {
-        return fail(exitUsage, listen.error().detail);
+        return fail(exitUsage, "listen must be HOST:PORT with a port from 0 to 65535, not " + config.listen);
     }
     std::optional<ca::mail::DkimVerifier> dkim;
     if (config.requireDkim || !config.dkimKeyFile.empty()) {
@@ -235,8 +217,8 @@ int serve(const ca::app::Config& config) {
                                  [&log](std::string_view line) { log("mailbox: " + std::string(line)); });
     AcmeHandler handler(acme, log);
     http::HttpServerConfig httpConfig;
-    httpConfig.host = listen->first;
-    httpConfig.port = listen->second;
+    httpConfig.host = listen->host;
+    httpConfig.port = listen->port;
     httpConfig.threads = config.threads;
     httpConfig.maxBodyBytes = acmeConfig.maxBody;
     httpConfig.tlsCertificateFile = config.tlsCert;

@@ -1,5 +1,7 @@
 #include "Options.h"
 
+#include "http/ListenAddress.h"
+
 #include <charconv>
 #include <limits>
 
@@ -41,20 +43,12 @@ template <typename T> std::optional<T> parseInteger(std::string_view text) {
 }
 
 base::Result<void> parseListen(const std::string& value, Options& options) {
-    const std::size_t colon = value.rfind(':');
-    if (colon == std::string::npos || colon == 0) {
-        return bad("--listen needs ADDR:PORT, got \"" + value + "\"");
-    }
-    std::string host = value.substr(0, colon);
-    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-        host = host.substr(1, host.size() - 2);
-    }
-    const auto port = parseInteger<unsigned>(std::string_view(value).substr(colon + 1));
-    if (!port || *port > 65535 || host.empty()) {
+    auto address = http::parseListenAddress(value);
+    if (!address) {
         return bad("--listen needs ADDR:PORT with a port from 0 to 65535, got \"" + value + "\"");
     }
-    options.host = host;
-    options.port = static_cast<unsigned short>(*port);
+    options.host = std::move(address->host);
+    options.port = address->port;
     return base::Ok{};
 }
 
