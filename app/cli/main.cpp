@@ -1,5 +1,6 @@
 // sealpost-cli: wiring only; the work happens in core/.
 #include "AccountCommands.h"
+#include "BatchCommand.h"
 #include "CertCommands.h"
 #include "Commands.h"
 #include "DirectoryCommands.h"
@@ -8,8 +9,10 @@
 #include "MailCommands.h"
 #include "OutboxCommands.h"
 #include "ProfileCommands.h"
+#include "ReceiveCommands.h"
 #include "StatusCommand.h"
 
+#include <algorithm>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -30,7 +33,11 @@ Commands:
   sync      fetch an account's mail into the profile's offline copy (IMAP)
   list      the messages (or --folders) of the offline copy
   show      one message from the offline copy (fetched if needed)
-  send      submit a message through the outbox to the account's SMTP server
+  send      write a message (signed, and encrypted when every recipient's key is known) and
+            submit it through the outbox; --batch FILE.jsonl for bulk sending
+  receive   sync the accounts, open and harvest new mail, publish what was learned
+  read      one message opened, with its security status
+  reply     answer a message (encrypted when the original was)
   outbox    the messages on their way out (list, flush, retry, confirm, remove)
   directory the public key directory of this profile (set-url, show, publish-harvested)
   lookup    look recipients' certificates up in the directory
@@ -94,7 +101,19 @@ int main(int argc, char** argv) {
         return sealpost::cli::runShow(args, *global);
     }
     if (command == "send") {
+        if (std::find(args.begin(), args.end(), "--batch") != args.end()) {
+            return sealpost::cli::runSendBatch(args, *global);
+        }
         return sealpost::cli::runSend(args, *global);
+    }
+    if (command == "receive") {
+        return sealpost::cli::runReceive(args, *global);
+    }
+    if (command == "read") {
+        return sealpost::cli::runRead(args, *global);
+    }
+    if (command == "reply") {
+        return sealpost::cli::runReply(args, *global);
     }
     if (command == "outbox") {
         return sealpost::cli::runOutbox(args, *global);
