@@ -84,7 +84,7 @@ struct RecipientDecision {
     // ...), else "no-certificate", "all-expired", "no-usable-key-usage", "directory-not-found",
     // "directory-unreachable", "directory-rejected", ...
     std::string reason;
-    std::string detail;           // for people: e.g. "chain-untrusted: unable to get issuer"
+    std::string detail; // for people: e.g. "chain-untrusted: unable to get issuer"
     RecipientSource source = RecipientSource::None;
     std::optional<std::string> fingerprint; // the certificate that will be used (Encrypt)
     bool gcm = false;                       // its capabilities include AES-256-GCM
@@ -99,8 +99,8 @@ struct SendOverrides {
 struct SendPlan {
     SendPolicy policy = SendPolicy::EncryptWhenPossible;
     std::vector<RecipientDecision> recipients; // To, then Cc, then Bcc, each once
-    bool sign = false;    // the sender has a current signing identity
-    bool encrypt = false; // every recipient is Encrypt, policy and overrides allow it
+    bool sign = false;                         // the sender has a current signing identity
+    bool encrypt = false;                      // every recipient is Encrypt, policy and overrides allow it
     crypto::ContentCipher cipher = crypto::ContentCipher::Aes256Cbc; // GCM only when all have it
     // Why (not) encrypted: "all-recipients-have-keys", "recipient-without-key", "policy-sign-only",
     // "forced-plain", "no-encryption-certificate-of-sender".
@@ -147,9 +147,7 @@ struct OutgoingMessage {
                                                           const Draft& draft, const SendPlan& plan);
 
 // Queues every copy in the outbox in one transaction (idempotent by Message-ID and copy).
-[[nodiscard]] base::Result<std::vector<store::QueueOutcome>> queueOutgoing(store::Database& db,
-                                                                           const base::Clock& clock,
-                                                                           std::int64_t accountId,
-                                                                           const OutgoingMessage& message);
+[[nodiscard]] base::Result<std::vector<store::QueueOutcome>>
+queueOutgoing(store::Database& db, const base::Clock& clock, std::int64_t accountId, const OutgoingMessage& message);
 
 } // namespace sealpost::engine
