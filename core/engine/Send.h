@@ -48,6 +48,10 @@ struct ReplyContext {
     std::vector<std::string> references; // the original's References plus its Message-ID
     bool originalEncrypted = false;      // the original arrived encrypted (and was decrypted)
     std::string quotedText;              // text of the original to quote ("" none); never in a plain message
+    // For the attribution line before the quote: "On DATE, FROM wrote:" ("The original message:"
+    // when both are empty).
+    std::string originalFrom; // e.g. "Bob <bob@example.org>"
+    std::string originalDate; // as in the original's Date field
 };
 
 // A message to send. Either the fields (from, to, ..., body) or `raw`, a complete RFC 5322 message
@@ -103,7 +107,8 @@ struct SendPlan {
     bool encrypt = false;                      // every recipient is Encrypt, policy and overrides allow it
     crypto::ContentCipher cipher = crypto::ContentCipher::Aes256Cbc; // GCM only when all have it
     // Why (not) encrypted: "all-recipients-have-keys", "recipient-without-key", "policy-sign-only",
-    // "forced-plain", "no-encryption-certificate-of-sender".
+    // "forced-plain", "no-encryption-certificate-of-sender", "already-protected" (a raw draft that
+    // is S/MIME already: sent as it is, neither signed nor encrypted again).
     std::string reason;
     // Set when nothing may be sent as planned: "encryption-required" (RequireEncryption and not
     // every recipient can be encrypted to), "reply-to-encrypted-would-go-plain" (the original was
