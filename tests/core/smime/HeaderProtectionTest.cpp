@@ -379,5 +379,35 @@ TEST_F(HeaderProtectionInteropTest, OpensslDecryptsEncryptOnly) {
     EXPECT_EQ(lf.find("Bcc"), std::string::npos) << lf;
 }
 
+// The other direction: a payload written by hand as RFC 9788 describes it, encrypted by the openssl
+// tool, opens with the protected header and without the legacy display element.
+TEST_F(HeaderProtectionInteropTest, OpensOpensslEncryptedPayload) {
+    write("payload.mime", "From: Alice Test <alice@example.org>\r\n"
+                          "To: Bob Test <bob@example.org>\r\n"
+                          "Subject: Secret plans\r\n"
+                          "HP-Outer: From: Alice Test <alice@example.org>\r\n"
+                          "HP-Outer: To: Bob Test <bob@example.org>\r\n"
+                          "HP-Outer: Subject: [...]\r\n"
+                          "Content-Type: text/plain; charset=utf-8; hp=\"cipher\"; hp-legacy-display=\"1\"\r\n"
+                          "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+                          "Subject: Secret plans\r\n\r\nGr=C3=BC=C3=9Fe, Bob.\r\n");
+    ASSERT_TRUE(openssl("cms -encrypt -binary -aes-256-gcm -in " + path("payload.mime") + " -recip " +
+                        dataPath("bob.cert.pem") + " -out " + path("encrypted.eml") +
+                        " -from alice@example.org -to bob@example.org -subject '[...]'"));
+    OpenContext ctx({"bob"});
+    auto opened = ctx.open(readFile(path("encrypted.eml")));
+    ASSERT_TRUE(opened);
+    EXPECT_EQ(opened->report.encryption, EncryptionState::Decrypted);
+    EXPECT_EQ(opened->report.headerProtection, "cipher");
+    EXPECT_FALSE(hasWarning(opened->report, OpenWarning::ProtectedSubjectDiffers)) << warningList(opened->report);
+    auto top = mime::parseEntity(opened->text());
+    ASSERT_TRUE(top);
+    EXPECT_EQ(top->headerValue("Subject"), "Secret plans");
+    EXPECT_EQ(top->header("HP-Outer"), nullptr);
+    EXPECT_EQ(top->contentType.param("hp-legacy-display"), "");
+    EXPECT_EQ(decoded(*top), "Gr\xc3\xbc\xc3\x9f"
+                             "e, Bob.\r\n");
+}
+
 } // namespace
 } // namespace sealpost::smime
