@@ -139,19 +139,41 @@ void decideProtection(SendPlan& plan, bool ownEncryption, const SendOverrides& o
 base::Result<std::string> protect(std::string_view message, const smime::ProtectRequest& request) {
     std::string out;
     base::StringSink sink(out);
-    auto done = smime::protectMessage(message, request, sink);
-    if (!done && done.error().code == ErrorCode::Unsupported && request.protectHeaders && request.encrypt) {
-        // Header protection of encrypted messages (hp="cipher") is not in smime yet: encrypt
-        // without it until it is.
-        smime::ProtectRequest plain = request;
-        plain.protectHeaders = false;
-        out.clear();
-        done = smime::protectMessage(message, plain, sink);
-    }
-    if (!done) {
+    if (auto done = smime::protectMessage(message, request, sink); !done) {
         return done.error();
     }
     return out;
+}
+
+// The Bcc fields of a message's header, with CRLF line ends, for the outer header of the encrypted
+// Sent copy: hcp_baseline leaves Bcc out of the outer header and of the protected payload alike.
+std::string bccFieldsOf(std::string_view message) {
+    std::string fields;
+    std::size_t pos = 0;
+    bool inBcc = false;
+    while (pos < message.size()) {
+        std::size_t end = message.find('\n', pos);
+        end = end == std::string_view::npos ? message.size() : end + 1;
+        std::string_view line = message.substr(pos, end - pos);
+        pos = end;
+        while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) {
+            line.remove_suffix(1);
+        }
+        if (line.empty()) {
+            break; // the end of the header
+        }
+        if (line.front() != ' ' && line.front() != '\t') {
+            const auto colon = line.find(':');
+            std::string name(line.substr(0, colon == std::string_view::npos ? 0 : colon));
+            std::transform(name.begin(), name.end(), name.begin(),
+                           [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+            inBcc = name == "bcc";
+        }
+        if (inBcc) {
+            fields.append(line).append("\r\n");
+        }
+    }
+    return fields;
 }
 
 struct Material {
@@ -408,7 +430,8 @@ base::Result<OutgoingMessage> buildOutgoing(store::Database& db, const base::Clo
     if (!sent) {
         return sent.error();
     }
-    out.sentCopy = std::move(*sent);
+    // The Sent copy stays in the sender's mailbox: its outer header keeps the Bcc field.
+    out.sentCopy = bccFieldsOf(composed->withBcc) + *sent;
     return out;
 }
 

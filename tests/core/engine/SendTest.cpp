@@ -300,6 +300,8 @@ TEST_F(SendTest, EncryptedMessageRoundTripsForRecipientAndSender) {
     EXPECT_EQ(out.envelopeFrom, "alice@example.org");
     EXPECT_NE(out.copies[0].raw.find("application/pkcs7-mime"), std::string::npos);
     EXPECT_EQ(out.copies[0].raw.find("the numbers are attached"), std::string::npos) << "encrypted";
+    EXPECT_NE(out.copies[0].raw.find("Subject: [...]\r\n"), std::string::npos) << "the outer Subject is obscured";
+    EXPECT_EQ(out.copies[0].raw.find("Quarterly numbers"), std::string::npos);
     for (const std::string who : {"bob", "alice"}) {
         std::string text;
         const auto report = openAs(out.copies[0].raw, who, &text);
@@ -307,6 +309,8 @@ TEST_F(SendTest, EncryptedMessageRoundTripsForRecipientAndSender) {
         EXPECT_EQ(report.cipher, crypto::ContentCipher::Aes256Gcm);
         EXPECT_EQ(report.signature, smime::SignatureState::Valid) << who;
         EXPECT_EQ(report.signerMatchesFrom, true);
+        EXPECT_EQ(report.headerProtection, "cipher");
+        EXPECT_NE(text.find("Subject: Quarterly numbers"), std::string::npos) << "the protected Subject";
         EXPECT_NE(text.find("the numbers are attached"), std::string::npos);
     }
     EXPECT_EQ(openAs(out.copies[0].raw, "carol").encryption, smime::EncryptionState::Failed);
