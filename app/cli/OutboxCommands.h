@@ -15,6 +15,9 @@ constexpr int kExitSendRefused = 8;
 // is held ('unconfirmed') until the user confirms it or sends it again. `send` and `outbox retry`
 // for that message; `outbox flush` when any message is held when it ends.
 constexpr int kExitUnconfirmed = 9;
+// `send` refused before anything was queued: the account's policy or the plan forbids sending it as
+// it would go (encryption-required, reply-to-encrypted-would-go-plain, no-recipients).
+constexpr int kExitRefusedByPolicy = 12;
 
 int runSend(const std::vector<std::string>& args, const GlobalOptions& global);
 int runOutbox(const std::vector<std::string>& args, const GlobalOptions& global);
