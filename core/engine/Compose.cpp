@@ -18,7 +18,7 @@ using base::ErrorCode;
 
 namespace {
 
-constexpr mime::HeaderBlockLimits kHeaderLimits{.maxBytes = 1024 * 1024, .maxFields = 2000};
+constexpr mime::HeaderBlockLimits kHeaderLimits{.maxBytes = std::size_t{1024} * 1024, .maxFields = 2000};
 
 bool iequals(std::string_view a, std::string_view b) {
     return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -302,6 +302,35 @@ base::Result<ComposedMessage> composeFields(const Draft& draft, const ComposeOpt
     return m;
 }
 
+// The message with the removed addresses left out of its To, Cc and Bcc fields (those fields are
+// rewritten as bare addr-specs; a field left empty goes). Other fields and the body are kept.
+base::Result<std::string> withoutRemoved(const std::string& message, const std::vector<std::string>& removed) {
+    auto block = mime::scanHeaderBlock(message, kHeaderLimits);
+    if (!block) {
+        return block.error();
+    }
+    const auto firstEol = message.find('\n');
+    const std::string eol =
+        firstEol != std::string::npos && firstEol > 0 && message[firstEol - 1] == '\r' ? "\r\n" : "\n";
+    std::string out;
+    for (const auto& f : block->fields) {
+        if (!iequals(f.name, "To") && !iequals(f.name, "Cc") && !iequals(f.name, "Bcc")) {
+            out.append(f.name).append(":").append(f.rawValue).append(eol);
+            continue;
+        }
+        const auto kept = keep(mime::parseAddressList(f.value()), removed);
+        if (kept.empty()) {
+            continue;
+        }
+        std::string field = addressField(f.name, kept);
+        for (auto pos = field.find("\r\n"); eol == "\n" && pos != std::string::npos; pos = field.find("\r\n", pos)) {
+            field.erase(pos, 1);
+        }
+        out += field;
+    }
+    return out + eol + std::string(block->body);
+}
+
 base::Result<ComposedMessage> completeRaw(const Draft& draft, const ComposeOptions& options) {
     auto prepared = mail::prepareForSubmission(draft.raw);
     if (!prepared) {
@@ -317,6 +346,13 @@ base::Result<ComposedMessage> completeRaw(const Draft& draft, const ComposeOptio
     m.messageId = prepared->envelope.messageId;
     m.envelopeFrom = prepared->envelope.from;
     m.withBcc = std::move(prepared->raw);
+    if (!options.removed.empty()) {
+        auto kept = withoutRemoved(m.withBcc, options.removed);
+        if (!kept) {
+            return kept.error();
+        }
+        m.withBcc = std::move(*kept);
+    }
     if (!hasField(*block, "Date")) {
         const auto firstEol = m.withBcc.find('\n');
         const bool crlf = firstEol != std::string::npos && firstEol > 0 && m.withBcc[firstEol - 1] == '\r';

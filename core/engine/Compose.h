@@ -25,7 +25,7 @@ struct DraftAddresses {
 
 struct ComposeOptions {
     base::TimePoint now;
-    std::vector<std::string> removed; // addresses left out of To/Cc/Bcc (field drafts only)
+    std::vector<std::string> removed; // addresses left out of To/Cc/Bcc (a raw draft's fields are rewritten)
     bool quote = false;               // include the reply's quoted text
 };
 

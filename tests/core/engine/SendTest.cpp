@@ -390,6 +390,15 @@ TEST_F(SendTest, RawDraftKeepsItsHeaderAndGetsWhatItLacks) {
         << "unchanged but for the Bcc field";
     EXPECT_NE(out->sentCopy.find("Bcc: carol@example.org\n"), std::string::npos);
 
+    SendOverrides dropCarol;
+    dropCarol.removeRecipients = {"carol@example.org"};
+    auto dropped = planSend(db, m_clock, d, SendPolicy::EncryptWhenPossible, dropCarol, nullptr, {});
+    ASSERT_TRUE(dropped.ok());
+    auto without = buildOutgoing(db, m_clock, d, *dropped);
+    ASSERT_TRUE(without.ok()) << without.error().detail;
+    EXPECT_EQ(without->sentCopy.find("carol"), std::string::npos) << "a removed recipient is not named";
+    EXPECT_NE(without->sentCopy.find("\nTo: erin@example.org\nSubject: raw\n"), std::string::npos) << without->sentCopy;
+
     Draft broken;
     broken.raw = "Subject: no from\n\nx\n";
     auto bad = planSend(db, m_clock, broken, SendPolicy::EncryptWhenPossible, {}, nullptr, {});
