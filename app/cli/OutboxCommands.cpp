@@ -101,6 +101,7 @@ std::vector<std::string> actionsFor(store::OutboxState s) {
 json messageJson(const store::OutboxMessage& m) {
     return {{"id", m.id},
             {"message_id", m.messageId},
+            {"copy", m.copy},
             {"state", std::string(store::outboxStateName(m.state))},
             {"attempts", m.attempts},
             {"next_attempt", m.state == store::OutboxState::Queued ? json(timeText(m.nextAttempt)) : json(nullptr)},
@@ -599,7 +600,8 @@ int runOutbox(const std::vector<std::string>& args, const GlobalOptions& global)
             return kExitOk;
         }
         for (const auto& m : *messages) {
-            std::cout << m.id << " " << store::outboxStateName(m.state) << " " << m.messageId << "\n"
+            std::cout << m.id << " " << store::outboxStateName(m.state) << " " << m.messageId
+                      << (m.copy.empty() ? "" : " (" + m.copy + ")") << "\n"
                       << "  from " << m.envelopeFrom << " to";
             for (const auto& r : m.envelopeTo) {
                 std::cout << " " << r;
