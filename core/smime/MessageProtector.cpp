@@ -76,21 +76,22 @@ enum class HeaderScope {
     Top,          // the message itself: its Content-* fields only (the rest stays outside)
     TopProtected, // RFC 9788 hp="clear": its message fields as well, and hp on Content-Type
     TopCipher,    // RFC 9788 hp="cipher": as TopProtected (HP-Outer fields included)
+    TopCipherBcc, // as TopCipher, Bcc kept inside (the sender's own copy)
 };
 
 bool isTopProtected(HeaderScope scope) {
-    return scope == HeaderScope::TopProtected || scope == HeaderScope::TopCipher;
+    return scope == HeaderScope::TopProtected || scope == HeaderScope::TopCipher || scope == HeaderScope::TopCipherBcc;
 }
 
 std::string_view hpParameter(HeaderScope scope) {
-    return scope == HeaderScope::TopCipher ? "; hp=\"cipher\"" : "; hp=\"clear\"";
+    return scope == HeaderScope::TopProtected ? "; hp=\"clear\"" : "; hp=\"cipher\"";
 }
 
-// Fields that never travel inside: Bcc would reveal the blind recipients to everyone, trace fields
-// belong to transport.
-bool isUnprotectable(std::string_view name) {
-    return iequals(name, "MIME-Version") || iequals(name, "Bcc") || iequals(name, "Received") ||
-           iequals(name, "Return-Path");
+// Fields that never travel inside: Bcc would reveal the blind recipients to everyone (except in
+// the sender's own copy), trace fields belong to transport.
+bool isUnprotectable(std::string_view name, HeaderScope scope) {
+    return iequals(name, "MIME-Version") || (iequals(name, "Bcc") && scope != HeaderScope::TopCipherBcc) ||
+           iequals(name, "Received") || iequals(name, "Return-Path");
 }
 
 // The header fields of `e` for `scope` with CRLF line ends, optionally replacing
@@ -102,7 +103,7 @@ std::string contentHeaders(const mime::MimeEntity& e, std::string_view newEncodi
         if (scope == HeaderScope::Top && !content) {
             continue;
         }
-        if (isTopProtected(scope) && !content && isUnprotectable(h.name)) {
+        if (isTopProtected(scope) && !content && isUnprotectable(h.name, scope)) {
             continue;
         }
         if (!newEncoding.empty() && iequals(h.name, "Content-Transfer-Encoding")) {
@@ -265,7 +266,7 @@ base::Result<void> protectMessage(std::string_view message, const ProtectRequest
         }
         payloadTop = std::move(reparsed).value();
         content = &*payloadTop;
-        scope = HeaderScope::TopCipher;
+        scope = request.keepBcc ? HeaderScope::TopCipherBcc : HeaderScope::TopCipher;
         head = cipherPayload.outerHeader;
     } else {
         head = outerHeaders(top);

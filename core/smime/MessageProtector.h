@@ -40,6 +40,9 @@ struct ProtectRequest {
     // (see docs/design-notes.md) starts with "Subject: <real subject>" and a blank line, and its
     // Content-Type gets hp-legacy-display="1" (RFC 9788 4.5), for readers without header protection.
     bool legacyDisplay = true;
+    // The sender's own copy (Sent folder): with protectHeaders and encryption, the Bcc field is
+    // kept inside the payload instead of being dropped. Never set it for a copy that is sent.
+    bool keepBcc = false;
 };
 
 // Signs and/or encrypts an RFC 5322 message. Transport headers (From, To, Subject, ...) stay

@@ -216,6 +216,24 @@ TEST(HeaderProtectionTest, SignedAndEncryptedPlainTextRoundTrip) {
     }
 }
 
+// The sender's own copy keeps the Bcc field, inside the encryption only.
+TEST(HeaderProtectionTest, KeepBccKeepsItInsideOnly) {
+    ProtectRequest req = request(true, ContentCipher::Aes256Cbc);
+    req.keepBcc = true;
+    const std::string out = protect(kPlain, req);
+    expectOuterHeader(out); // no Bcc outside
+    const std::string raw = decryptedPayload(out);
+    auto signedPart = mime::parseEntity(raw);
+    ASSERT_TRUE(signedPart);
+    ASSERT_EQ(signedPart->children.size(), 2U);
+    EXPECT_EQ(signedPart->children[0].headerValue("Bcc"), "hidden@example.org");
+
+    OpenContext ctx({"bob"});
+    auto opened = ctx.open(out);
+    ASSERT_TRUE(opened);
+    EXPECT_EQ(protectedValue(opened->report, "Bcc"), "hidden@example.org");
+}
+
 TEST(HeaderProtectionTest, EncryptOnlyMixedWithAttachment) {
     const std::string out = protect(kMixed, request(false, ContentCipher::Aes256Gcm));
     expectOuterHeader(out);
