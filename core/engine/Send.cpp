@@ -145,37 +145,6 @@ base::Result<std::string> protect(std::string_view message, const smime::Protect
     return out;
 }
 
-// The Bcc fields of a message's header, with CRLF line ends, for the outer header of the encrypted
-// Sent copy: hcp_baseline leaves Bcc out of the outer header and of the protected payload alike.
-std::string bccFieldsOf(std::string_view message) {
-    std::string fields;
-    std::size_t pos = 0;
-    bool inBcc = false;
-    while (pos < message.size()) {
-        std::size_t end = message.find('\n', pos);
-        end = end == std::string_view::npos ? message.size() : end + 1;
-        std::string_view line = message.substr(pos, end - pos);
-        pos = end;
-        while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) {
-            line.remove_suffix(1);
-        }
-        if (line.empty()) {
-            break; // the end of the header
-        }
-        if (line.front() != ' ' && line.front() != '\t') {
-            const auto colon = line.find(':');
-            std::string name(line.substr(0, colon == std::string_view::npos ? 0 : colon));
-            std::transform(name.begin(), name.end(), name.begin(),
-                           [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-            inBcc = name == "bcc";
-        }
-        if (inBcc) {
-            fields.append(line).append("\r\n");
-        }
-    }
-    return fields;
-}
-
 struct Material {
     std::optional<crypto::Identity> signer;
     std::optional<crypto::Certificate> own;
@@ -183,15 +152,17 @@ struct Material {
     crypto::ContentCipher cipher = crypto::ContentCipher::Aes256Cbc;
 };
 
-// Signed when there is a signer, encrypted to `to` plus the sender when `to` is given.
+// Signed when there is a signer, encrypted to `to` plus the sender when `to` is given. `ownCopy`:
+// the Sent copy, whose Bcc field stays inside the encryption.
 base::Result<std::string> protectCopy(std::string_view message, const Material& m,
-                                      const std::vector<crypto::Certificate>* to) {
+                                      const std::vector<crypto::Certificate>* to, bool ownCopy = false) {
     if (!m.signer && to == nullptr) {
         return std::string(message);
     }
     smime::ProtectRequest request;
     request.now = m.now;
     request.protectHeaders = true;
+    request.keepBcc = ownCopy && to != nullptr;
     if (m.signer) {
         request.sign = smime::SignStep{.signer = *m.signer,
                                        .form = smime::SignatureForm::Detached,
@@ -426,12 +397,11 @@ base::Result<OutgoingMessage> buildOutgoing(store::Database& db, const base::Clo
     }
     std::move(bccCopies.begin(), bccCopies.end(), std::back_inserter(out.copies));
     const std::vector<crypto::Certificate> none;
-    auto sent = protectCopy(composed->withBcc, m, &none);
+    auto sent = protectCopy(composed->withBcc, m, &none, true);
     if (!sent) {
         return sent.error();
     }
-    // The Sent copy stays in the sender's mailbox: its outer header keeps the Bcc field.
-    out.sentCopy = bccFieldsOf(composed->withBcc) + *sent;
+    out.sentCopy = std::move(*sent);
     return out;
 }
 
