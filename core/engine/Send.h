@@ -146,12 +146,16 @@ struct OutgoingMessage {
 // Builds the MIME and protects it as planned: RFC 9788 header protection (hp="cipher" with the
 // outer Subject "[...]" and a legacy display element when encrypted, hp="clear" when only
 // signed), signed by the sender's current identity, encrypted to the To and Cc recipients plus the
-// sender; each Bcc recipient gets a copy encrypted to them and the sender only. Errors:
+// sender; each Bcc recipient gets a copy encrypted to them and the sender only (a message that is
+// not encrypted goes as one copy to everyone, Bcc included, without the Bcc field). A reply's
+// quoted text is included only when encrypted. Errors:
 // InvalidArgument when the plan carries a refusal; crypto and MIME errors.
 [[nodiscard]] base::Result<OutgoingMessage> buildOutgoing(store::Database& db, const base::Clock& clock,
                                                           const Draft& draft, const SendPlan& plan);
 
-// Queues every copy in the outbox in one transaction (idempotent by Message-ID and copy).
+// Queues every copy in the outbox in one transaction (idempotent by Message-ID and copy). The first
+// copy carries the Sent copy (store::QueueRequest::sentCopy; omitted when equal to its raw);
+// the other Bcc copies are never filed in Sent.
 [[nodiscard]] base::Result<std::vector<store::QueueOutcome>>
 queueOutgoing(store::Database& db, const base::Clock& clock, std::int64_t accountId, const OutgoingMessage& message);
 
