@@ -1,0 +1,212 @@
+#!/usr/bin/env bash
+# Bulk sending end to end through the real stack (docs/bulk-send.md): Dovecot + Postfix
+# (tests/mail/mailserver.sh, with a recipient delimiter so that 1,000 distinct addresses land in
+# one countable mailbox) and sealpost-keydir holding certificates for half of the recipients.
+# Alice's profile sends a batch of 1,000 messages; every message arrives exactly once, the half
+# with certificates encrypted (a sample decrypts with openssl), the rest signed. A second batch is
+# killed (kill -9) half way and resumed: still exactly one message per recipient, the summary adds
+# up, and a message reported unconfirmed did arrive.
+# Usage: bulk-e2e-test.sh SEALPOST-CLI SEALPOST-KEYDIR MAILSERVER.SH DATA-DIR
+# Needs root (the mail fixture); exits 77 (skipped) otherwise.
+set -u
+cli=$1
+keydir=$2
+mailserver=$3
+data=$4
+[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root for the mail servers"; exit 77; }
+work=$(mktemp -d)
+chmod 755 "$work"
+keydir_pid=
+batch_pid=
+cleanup() {
+    [ -n "$batch_pid" ] && kill -9 "$batch_pid" 2>/dev/null
+    [ -n "$keydir_pid" ] && kill "$keydir_pid" 2>/dev/null && wait "$keydir_pid" 2>/dev/null
+    bash "$mailserver" stop "$work/mail" >/dev/null 2>&1
+    rm -rf "$work"
+}
+trap cleanup EXIT
+. "$(dirname "$0")/testlib.sh"
+n=1000
+
+MAIL_FIXTURE_RECIPIENT_DELIMITER=+ bash "$mailserver" start "$work/mail" >"$work/mail.log" 2>&1
+rc=$?
+[ $rc -eq 77 ] && { cat "$work/mail.log"; exit 77; }
+[ $rc -eq 0 ] || { cat "$work/mail.log"; echo "FAIL: the mail servers did not start"; exit 1; }
+# shellcheck source=/dev/null
+. "$work/mail/env"
+maildir=$MAIL_MAILDIR_dave
+
+"$keydir" --listen 127.0.0.1:0 --database "sqlite:$work/keydir.sqlite" --trust-anchors "$data/root-ca.cert.pem" \
+    --rate-client 100000/100000 --rate-address 1000/1000 >"$work/keydir.log" 2>&1 &
+keydir_pid=$!
+for _ in $(seq 200); do grep -q "listening on" "$work/keydir.log" 2>/dev/null && break; sleep 0.05; done
+keydir_address=$(sed -n 's/.*listening on \([0-9.]*:[0-9]*\).*/\1/p' "$work/keydir.log" | head -n1)
+check "sealpost-keydir starts" '[ -n "$keydir_address" ]' "$(cat "$work/keydir.log")"
+[ -n "$keydir_address" ] || { finish; exit 1; }
+
+# Recipients: dave+eNNNN (a certificate in the directory) and dave+pNNNN (none), alternating.
+# Their certificates share one RSA key (issuing is what costs time, not the test's point) and
+# come from the fixtures' intermediate CA, which the directory and the sender trust via the root.
+recipient() { # line number -> address
+    if [ $(($1 % 2)) -eq 1 ]; then printf 'dave+e%04d@example.org' "$1"; else printf 'dave+p%04d@example.org' "$1"; fi
+}
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$work/rcpt.key" 2>/dev/null
+openssl req -new -key "$work/rcpt.key" -subj "/O=Sealpost Test/CN=bulk recipient" -out "$work/rcpt.csr"
+mkdir -p "$work/certs"
+t0=$(date +%s)
+for ((i = 1; i <= n; i += 2)); do
+    a=$(recipient "$i")
+    printf 'keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=emailProtection\nsubjectAltName=email:%s\n' \
+        "$a" >"$work/ext"
+    openssl x509 -req -in "$work/rcpt.csr" -CA "$data/intermediate-ca.cert.pem" -CAkey "$data/intermediate-ca.key.pem" \
+        -set_serial "$((100000 + i))" -days 30 -extfile "$work/ext" -out "$work/certs/$i.pem" 2>/dev/null || break
+done
+check "$((n / 2)) recipient certificates issued" '[ "$(ls "$work/certs" | wc -l)" -eq $((n / 2)) ]' \
+    "$(ls "$work/certs" | wc -l) in $(($(date +%s) - t0)) s"
+
+# Published in batches of 100 (the directory's limit per request).
+python3 - "$work/certs" "$data/intermediate-ca.cert.pem" "$work/submissions" <<'EOF'
+import json, os, sys
+certs, inter, out = sys.argv[1], open(sys.argv[2]).read(), sys.argv[3]
+os.makedirs(out)
+names = sorted(os.listdir(certs), key=lambda s: int(s.split(".")[0]))
+for k in range(0, len(names), 100):
+    subs = [{"chain": open(os.path.join(certs, f)).read() + inter} for f in names[k:k + 100]]
+    json.dump({"submissions": subs}, open(os.path.join(out, "%03d.json" % (k // 100)), "w"))
+EOF
+accepted=0
+for f in "$work"/submissions/*.json; do
+    curl -s -H 'Content-Type: application/json' --data-binary "@$f" "http://$keydir_address/v1/certs" >"$f.out"
+    accepted=$((accepted + $(grep -o '"status": *"accepted"' "$f.out" | wc -l)))
+done
+check "the directory accepts all $((n / 2)) certificates" '[ "$accepted" -eq $((n / 2)) ]' \
+    "$accepted accepted; $(head -c 600 "$work"/submissions/000.json.out)"
+
+# Alice's profile: her identity, the test root, the directory, her mail account.
+export SEALPOST_PROFILE=$work/alice SEALPOST_PASSPHRASE=bulk-e2e
+printf '%s\n' "$MAIL_PASSWORD_alice" >"$work/alice.pw"
+run profile init
+run identity import "$data/alice.p12" --p12-password-file "$data/p12.password.txt"
+check "alice's identity is imported" '[ $rc -eq 0 ]' "$(cat "$work/stderr")"
+run trust add "$data/root-ca.cert.pem"
+run directory set-url "http://$keydir_address"
+run account add alice@example.org --imap "imaps://127.0.0.1:$MAIL_IMAPS_PORT" \
+    --smtp "smtp://127.0.0.1:$MAIL_SUBMISSION_PORT" --allow-self-signed-fingerprint "$MAIL_CERT_SHA256" \
+    --password-file "$work/alice.pw"
+check "alice's account is added" '[ $rc -eq 0 ]' "$rc $(cat "$work/stdout" "$work/stderr")"
+
+make_batch() { # FILE TAG: one message per recipient, about 1 KB of text each
+    local body
+    body=$(printf 'Statement line %02d: nothing to pay this month.\\n' $(seq 20))
+    for ((i = 1; i <= n; i++)); do
+        printf '{"to": "%s", "subject": "%s %d", "body": "Dear customer %d,\\n%s", "id": "%s-%d"}\n' \
+            "$(recipient "$i")" "$2" "$i" "$i" "$body" "$2" "$i"
+    done >"$1"
+}
+
+# Message-IDs of a batch in the mailbox, one per line (repeated when delivered twice).
+delivered_ids() { # MESSAGE-ID-PREFIX
+    grep -h -i -o "^Message-ID: <$1[^>]*>" "$maildir"/new/* "$maildir"/cur/* 2>/dev/null | sed 's/^[^<]*//'
+}
+wait_delivered() { # PREFIX COUNT: until the mailbox holds COUNT messages of the batch (60 s at most)
+    for _ in $(seq 600); do
+        [ "$(delivered_ids "$1" | wc -l)" -ge "$2" ] && break
+        sleep 0.1
+    done
+    bash "$mailserver" flush "$work/mail" >/dev/null 2>&1
+    sleep 1 # anything that would arrive twice would now
+}
+json_field() { # FILE KEY
+    python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"
+}
+
+# ---- one batch of 1,000
+make_batch "$work/first.jsonl" first
+t0=$(date +%s.%N)
+run send --batch "$work/first.jsonl" --json --quiet
+t1=$(date +%s.%N)
+cp "$work/stdout" "$work/first.json"
+check "the batch completes (exit 0)" '[ $rc -eq 0 ]' "rc=$rc $(head -c 2000 "$work/stdout") $(cat "$work/stderr")"
+check "500 encrypted, 500 plain, nothing else" \
+    '[ "$(json_field "$work/first.json" encrypted)" -eq 500 ] && [ "$(json_field "$work/first.json" plain)" -eq 500 ] &&
+     [ "$(json_field "$work/first.json" failed)" -eq 0 ] && [ "$(json_field "$work/first.json" total)" -eq 1000 ]' \
+    "$(head -c 1500 "$work/first.json")"
+echo "first batch: $n messages in $(python3 -c "print(round($t1 - $t0, 2))") s"
+prefix1="bulk.$(sha256sum "$work/first.jsonl" | cut -c1-24)." # Message-IDs: <bulk.BATCH-SHA256.LINE@domain>
+wait_delivered "$prefix1" "$n"
+check "every message arrives exactly once" \
+    '[ "$(delivered_ids "$prefix1" | wc -l)" -eq $n ] && [ "$(delivered_ids "$prefix1" | sort -u | wc -l)" -eq $n ]' \
+    "$(delivered_ids "$prefix1" | wc -l) delivered, $(delivered_ids "$prefix1" | sort -u | wc -l) distinct"
+
+# Sort the first batch's messages by their recipient's kind.
+mkdir -p "$work/enc" "$work/plain"
+for f in $(grep -l -i "^Message-ID: <$prefix1" "$maildir"/new/*); do
+    to=$(grep -m1 -i -o '^To: dave+[ep][0-9]*' "$f" | sed 's/^To: //I')
+    case $to in dave+e*) cp "$f" "$work/enc/${to#dave+}" ;; dave+p*) cp "$f" "$work/plain/${to#dave+}" ;; esac
+done
+check "each recipient with a certificate got an encrypted message" \
+    '[ "$(ls "$work/enc" | wc -l)" -eq 500 ] && [ "$(grep -l -i "^Content-Type: application/pkcs7-mime" "$work"/enc/* | wc -l)" -eq 500 ]'
+check "each recipient without one got a signed message" \
+    '[ "$(ls "$work/plain" | wc -l)" -eq 500 ] && [ "$(grep -l -i "^Content-Type: multipart/signed" "$work"/plain/* | wc -l)" -eq 500 ]'
+decrypted=0
+for s in e0001 e0251 e0999; do
+    openssl cms -decrypt -in "$work/enc/$s" -inkey "$work/rcpt.key" -out "$work/dec-$s" 2>"$work/dec-$s.err" &&
+        grep -q "Dear customer $((10#${s#e}))," "$work/dec-$s" && decrypted=$((decrypted + 1))
+done
+check "openssl decrypts a sample of the encrypted messages" '[ "$decrypted" -eq 3 ]' "$(cat "$work"/dec-*.err)"
+check "the decrypted content is signed by alice" \
+    'openssl cms -verify -in "$work/dec-e0251" -CAfile "$data/root-ca.cert.pem" -out /dev/null 2>"$work/verify.err"' \
+    "$(cat "$work/verify.err")"
+check "a plain message's signature verifies" \
+    'openssl cms -verify -in "$work/plain/p0500" -CAfile "$data/root-ca.cert.pem" -out /dev/null 2>"$work/verify.err"' \
+    "$(cat "$work/verify.err")"
+
+run send --batch "$work/first.jsonl" --json --quiet
+check "running the finished batch again sends nothing" \
+    '[ $rc -eq 0 ] && [ "$(json_field "$work/stdout" already_done)" -eq $n ] && [ "$(json_field "$work/stdout" encrypted)" -eq 0 ]' \
+    "rc=$rc $(head -c 800 "$work/stdout")"
+make_batch "$work/other.jsonl" other
+run send --batch "$work/other.jsonl" --journal "$work/first.jsonl.journal" --quiet
+check "the journal of another batch is refused" '[ $rc -eq 2 ] && grep -q "different batch file" "$work/stderr"' \
+    "rc=$rc $(cat "$work/stderr")"
+
+# ---- kill -9 half way, then resume
+make_batch "$work/second.jsonl" second
+"$cli" send --batch "$work/second.jsonl" --json --quiet --parallel 4 >"$work/killed.out" 2>&1 &
+batch_pid=$!
+for _ in $(seq 600); do
+    [ "$(grep -c '^D ' "$work/second.jsonl.journal" 2>/dev/null)" -ge $((n / 2)) ] && break
+    sleep 0.01
+done
+kill -9 "$batch_pid"
+wait "$batch_pid" 2>/dev/null
+batch_pid=
+done_before=$(grep -c '^D ' "$work/second.jsonl.journal")
+check "the batch was killed part way" '[ "$done_before" -gt 0 ] && [ "$done_before" -lt $n ]' "$done_before done"
+run send --batch "$work/second.jsonl" --json --quiet
+cp "$work/stdout" "$work/second.json"
+already=$(json_field "$work/second.json" already_done)
+new=$(($(json_field "$work/second.json" encrypted) + $(json_field "$work/second.json" plain)))
+unconfirmed=$(json_field "$work/second.json" unconfirmed)
+echo "resume: $already already done, $new sent now, $unconfirmed unconfirmed"
+check "the resumed run adds up (already done + sent now + unconfirmed = $n)" \
+    '[ $((already + new + unconfirmed)) -eq $n ] && [ "$(json_field "$work/second.json" failed)" -eq 0 ]' \
+    "$(head -c 1500 "$work/second.json")"
+check "exit 0 when nothing is unconfirmed, else 9" \
+    '{ [ "$unconfirmed" -eq 0 ] && [ $rc -eq 0 ]; } || { [ "$unconfirmed" -gt 0 ] && [ $rc -eq 9 ]; }' "rc=$rc"
+prefix2="bulk.$(sha256sum "$work/second.jsonl" | cut -c1-24)."
+wait_delivered "$prefix2" "$n"
+check "after the kill and the resume, every recipient has exactly one message" \
+    '[ "$(delivered_ids "$prefix2" | wc -l)" -eq $n ] && [ "$(delivered_ids "$prefix2" | sort -u | wc -l)" -eq $n ]' \
+    "$(delivered_ids "$prefix2" | wc -l) delivered, $(delivered_ids "$prefix2" | sort -u | wc -l) distinct"
+python3 -c 'import json,sys
+for p in json.load(open(sys.argv[1]))["problems"]:
+    if p["outcome"] == "unconfirmed": print(p["message_id"])' "$work/second.json" >"$work/unconfirmed-ids"
+missing=0
+while read -r id; do
+    delivered_ids "${id:1:-1}" | grep -q . || missing=$((missing + 1))
+done <"$work/unconfirmed-ids"
+check "each unconfirmed message ($(wc -l <"$work/unconfirmed-ids")) was in fact delivered, and not sent again" \
+    '[ "$missing" -eq 0 ] && [ "$(wc -l <"$work/unconfirmed-ids")" -eq "$unconfirmed" ]' "$missing missing"
+
+finish
