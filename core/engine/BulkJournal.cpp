@@ -156,7 +156,7 @@ std::string journalHeader(const BatchFingerprint& batch) {
 
 base::Result<BulkJournal> BulkJournal::open(const std::filesystem::path& path, const BatchFingerprint& batch,
                                             bool syncInFlight) {
-    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     if (fd < 0) {
         return ioError("cannot open the journal", path);
     }
