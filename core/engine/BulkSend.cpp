@@ -130,7 +130,7 @@ base::Result<BulkItem> parseBulkLine(std::string_view jsonLine, std::size_t line
     item.subject = std::move(*subject);
     item.id = std::move(*id);
     if (!body->empty() && !bodyFile->empty()) {
-        return lineError(line, "give \"body\" or \"body_file\", not both");
+        return lineError(line, R"(give "body" or "body_file", not both)");
     }
     if (!bodyFile->empty()) {
         auto data = readFile(resolve(baseDir, *bodyFile));
@@ -237,7 +237,7 @@ std::string rfc5322Date(base::TimePoint t) {
                                 kDays.at(static_cast<std::size_t>(tm.tm_wday)), tm.tm_mday,
                                 kMonths.at(static_cast<std::size_t>(tm.tm_mon)), tm.tm_year + 1900, tm.tm_hour,
                                 tm.tm_min, tm.tm_sec);
-    return std::string(buf.data(), static_cast<std::size_t>(std::max(n, 0)));
+    return {buf.data(), static_cast<std::size_t>(std::max(n, 0))};
 }
 
 std::string guessContentType(const std::string& fileName) {
@@ -297,14 +297,14 @@ std::string compose(const ComposeInput& in) {
     }
     // The boundary cannot occur in quoted-printable or base64 text ("=_" is not produced by either).
     const std::string boundary = "=_bulk_" + std::to_string(in.item.line) + "_" + std::to_string(in.item.to.size());
-    m += "Content-Type: multipart/mixed; boundary=\"" + boundary + "\"\r\n\r\n";
-    m += "--" + boundary + "\r\n" + textPart() + body + "\r\n";
+    m.append("Content-Type: multipart/mixed; boundary=\"").append(boundary).append("\"\r\n\r\n");
+    m.append("--").append(boundary).append("\r\n").append(textPart()).append(body).append("\r\n");
     for (const auto& a : in.item.attachments) {
         const std::string type = a.contentType.empty() ? guessContentType(a.fileName) : a.contentType;
         const std::string name = quotedParameter(a.fileName);
-        m += "--" + boundary + "\r\nContent-Type: " + type + "; name=" + name +
-             "\r\nContent-Disposition: attachment; filename=" + name + "\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
-             mime::encodeBase64(base::asBytes(a.data));
+        m.append("--").append(boundary).append("\r\nContent-Type: ").append(type).append("; name=").append(name);
+        m.append("\r\nContent-Disposition: attachment; filename=").append(name);
+        m.append("\r\nContent-Transfer-Encoding: base64\r\n\r\n").append(mime::encodeBase64(base::asBytes(a.data)));
     }
     return m + "--" + boundary + "--\r\n";
 }

@@ -173,6 +173,28 @@ run send --batch "$work/other.jsonl" --journal "$work/first.jsonl.journal" --qui
 check "the journal of another batch is refused" '[ $rc -eq 2 ] && grep -q "different batch file" "$work/stderr"' \
     "rc=$rc $(cat "$work/stderr")"
 
+# ---- one item to two recipients, with a body file and an attachment: one encrypted message
+printf 'Dear both,\nthe contract is attached.\n' >"$work/letter.txt"
+printf 'attachment bytes %s\n' $(seq 50) >"$work/contract.pdf"
+printf '{"to": ["%s", "%s"], "subject": "Vertrag für Sie", "body_file": "letter.txt", "attachments": ["contract.pdf"], "id": "both"}\n' \
+    "$(recipient 1)" "$(recipient 3)" >"$work/pair.jsonl"
+run send --batch "$work/pair.jsonl" --json --quiet
+check "an item with two recipients is one encrypted message" \
+    '[ $rc -eq 0 ] && [ "$(json_field "$work/stdout" encrypted)" -eq 1 ]' "rc=$rc $(head -c 800 "$work/stdout")"
+prefix3="bulk.$(sha256sum "$work/pair.jsonl" | cut -c1-24)."
+wait_delivered "$prefix3" 2
+pair=$(grep -l -m1 -i "^Message-ID: <$prefix3" "$maildir"/new/* | head -n1)
+openssl cms -decrypt -in "$pair" -inkey "$work/rcpt.key" -out "$work/pair.dec" 2>"$work/pair.err"
+openssl cms -verify -in "$work/pair.dec" -CAfile "$data/root-ca.cert.pem" -out "$work/pair.inner" 2>>"$work/pair.err"
+attached=$(python3 -c 'import email,sys
+m = email.message_from_bytes(open(sys.argv[1], "rb").read())
+parts = [p for p in m.walk() if p.get_filename() == "contract.pdf"]
+print(parts[0].get_payload(decode=True).decode() if parts else "")' "$work/pair.inner")
+check "both recipients got it; decrypted, it holds the letter and the attachment" \
+    '[ "$(delivered_ids "$prefix3" | wc -l)" -eq 2 ] && grep -q -i "^Subject: =?UTF-8?B?" "$pair" &&
+     grep -q "multipart/mixed" "$work/pair.inner" && [ "$attached" = "$(cat "$work/contract.pdf")" ]' \
+    "$(cat "$work/pair.err") $(head -c 600 "$work/pair.inner")"
+
 # ---- kill -9 half way, then resume
 # The kill aims at the moment of uncertainty: half the batch done and the journal's last record an
 # in-flight one (the end of data is going out, no reply recorded yet).
