@@ -9,6 +9,7 @@
 # submission, queueing and the queue manager run as for real mail, but no mailbox delivery
 # competes for the two cores with the sender being measured.
 # Usage: bench/bulk-send.sh BUILD_DIR [MESSAGES] [BASELINE] [PARALLEL]   (root: the mail servers need it)
+# PERF=FILE.data also records the sender with `perf record -g` into FILE.data.
 set -euo pipefail
 build=$1
 messages=${2:-10000}
@@ -85,7 +86,7 @@ echo "batch: $messages messages, $(($(stat -c %s "$work/batch.jsonl") / messages
 
 # ---- sealpost-cli send --batch
 t0=$(date +%s.%N)
-/usr/bin/time -v "$cli" send --batch "$work/batch.jsonl" --json --quiet --parallel "$parallel" \
+${PERF:+perf record -g -o "$PERF" --} /usr/bin/time -v "$cli" send --batch "$work/batch.jsonl" --json --quiet --parallel "$parallel" \
     >"$work/ours.json" 2>"$work/ours.time"
 t1=$(date +%s.%N)
 python3 - "$work/ours.json" <<'EOF'
@@ -97,6 +98,8 @@ ours_s=$(python3 -c "print(round($t1 - $t0, 2))")
 ours_rate=$(python3 -c "print(round($messages / ($t1 - $t0), 1))")
 ours_rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$work/ours.time")
 echo "sealpost: $messages messages in $ours_s s = $ours_rate msg/s, peak RSS $((ours_rss / 1024)) MiB"
+echo "sealpost CPU: user $(sed -n 's/.*User time (seconds): //p' "$work/ours.time") s," \
+    "system $(sed -n 's/.*System time (seconds): //p' "$work/ours.time") s (the rest of the 2 cores: Postfix, Dovecot, others)"
 
 # ---- baseline: openssl cms per message, curl per submission
 openssl pkcs12 -in "$data/alice.p12" -passin "file:$data/p12.password.txt" -nodes -nocerts -out "$work/alice.key" 2>/dev/null
