@@ -195,6 +195,36 @@ check "both recipients got it; decrypted, it holds the letter and the attachment
      grep -q "multipart/mixed" "$work/pair.inner" && [ "$attached" = "$(cat "$work/contract.pdf")" ]' \
     "$(cat "$work/pair.err") $(head -c 600 "$work/pair.inner")"
 
+# ---- Ctrl-C: the messages in flight finish, exit 130, the next run sends the rest
+make_batch "$work/third.jsonl" third
+"$cli" send --batch "$work/third.jsonl" --json --quiet >"$work/third-1.json" 2>"$work/third-1.err" &
+batch_pid=$!
+for _ in $(seq 3000); do
+    sent=$(grep -c '^D ' "$work/third.jsonl.journal" 2>/dev/null)
+    [ "${sent:-0}" -ge 100 ] && break
+    sleep 0.002
+done
+kill -INT "$batch_pid"
+wait "$batch_pid"
+rc=$?
+batch_pid=
+sent_first=$(($(json_field "$work/third-1.json" encrypted) + $(json_field "$work/third-1.json" plain)))
+check "Ctrl-C stops the batch with exit 130, every message it started finished and journaled" \
+    '[ $rc -eq 130 ] && [ "$(json_field "$work/third-1.json" cancelled)" = True ] &&
+     [ "$(json_field "$work/third-1.json" unconfirmed)" -eq 0 ] && [ "$sent_first" -lt $n ] &&
+     [ "$sent_first" -eq "$(grep -c "^D " "$work/third.jsonl.journal")" ]' \
+    "rc=$rc sent=$sent_first $(head -c 600 "$work/third-1.json") $(cat "$work/third-1.err")"
+run send --batch "$work/third.jsonl" --json --quiet
+check "the next run sends the rest" \
+    '[ $rc -eq 0 ] && [ "$(json_field "$work/stdout" already_done)" -eq "$sent_first" ] &&
+     [ $(($(json_field "$work/stdout" encrypted) + $(json_field "$work/stdout" plain))) -eq $((n - sent_first)) ]' \
+    "rc=$rc $(head -c 600 "$work/stdout")"
+prefix4="bulk.$(sha256sum "$work/third.jsonl" | cut -c1-24)."
+wait_delivered "$prefix4" "$n"
+check "after Ctrl-C and the next run, every message arrived exactly once" \
+    '[ "$(delivered_ids "$prefix4" | wc -l)" -eq $n ] && [ "$(delivered_ids "$prefix4" | sort -u | wc -l)" -eq $n ]' \
+    "$(delivered_ids "$prefix4" | wc -l) delivered, $(delivered_ids "$prefix4" | sort -u | wc -l) distinct"
+
 # ---- kill -9 half way, then resume
 # The kill aims at the moment of uncertainty: half the batch done and the journal's last record an
 # in-flight one (the end of data is going out, no reply recorded yet).

@@ -140,7 +140,7 @@ TEST(FingerprintBatch, CountsItemsNotBlankLines) {
     EXPECT_FALSE(fingerprintBatch(dir.path() / "missing.jsonl").ok());
 }
 
-class JournalTest : public ::testing::Test {
+class BulkJournalTest : public ::testing::Test {
 protected:
     void SetUp() override {
         m_batchFile = m_dir.path() / "batch.jsonl";
@@ -158,7 +158,7 @@ protected:
     BatchFingerprint m_batch;
 };
 
-TEST_F(JournalTest, ANewJournalKnowsNothingAndNamesTheBatch) {
+TEST_F(BulkJournalTest, ANewJournalKnowsNothingAndNamesTheBatch) {
     {
         auto journal = BulkJournal::open(m_journalFile, m_batch, true);
         ASSERT_TRUE(journal.ok()) << journal.error().detail;
@@ -169,7 +169,7 @@ TEST_F(JournalTest, ANewJournalKnowsNothingAndNamesTheBatch) {
     EXPECT_EQ(readFile(m_journalFile), journalHeader(m_batch) + "\n");
 }
 
-TEST_F(JournalTest, AReopenedJournalHasTheLastStateOfEachLine) {
+TEST_F(BulkJournalTest, AReopenedJournalHasTheLastStateOfEachLine) {
     {
         auto journal = BulkJournal::open(m_journalFile, m_batch, true);
         ASSERT_TRUE(journal.ok());
@@ -189,7 +189,7 @@ TEST_F(JournalTest, AReopenedJournalHasTheLastStateOfEachLine) {
     EXPECT_EQ(journal->stateOf(4), JournalState::DonePlain);
 }
 
-TEST_F(JournalTest, ATornLastRecordIsIgnoredAndCutOff) {
+TEST_F(BulkJournalTest, ATornLastRecordIsIgnoredAndCutOff) {
     {
         auto journal = BulkJournal::open(m_journalFile, m_batch, true);
         ASSERT_TRUE(journal.ok());
@@ -214,14 +214,14 @@ TEST_F(JournalTest, ATornLastRecordIsIgnoredAndCutOff) {
     EXPECT_EQ(journal->stateOf(4), JournalState::DoneEncrypted);
 }
 
-TEST_F(JournalTest, ATornHeaderIsWrittenAgain) {
+TEST_F(BulkJournalTest, ATornHeaderIsWrittenAgain) {
     writeFile(m_journalFile, journalHeader(m_batch).substr(0, 30));
     auto journal = BulkJournal::open(m_journalFile, m_batch, true);
     ASSERT_TRUE(journal.ok()) << journal.error().detail;
     EXPECT_EQ(readFile(m_journalFile), journalHeader(m_batch) + "\n");
 }
 
-TEST_F(JournalTest, TheJournalOfAnotherBatchIsRefused) {
+TEST_F(BulkJournalTest, TheJournalOfAnotherBatchIsRefused) {
     {
         auto journal = BulkJournal::open(m_journalFile, m_batch, true);
         ASSERT_TRUE(journal.ok());
@@ -236,7 +236,7 @@ TEST_F(JournalTest, TheJournalOfAnotherBatchIsRefused) {
     EXPECT_NE(journal.error().detail.find("different batch file"), std::string::npos) << journal.error().detail;
 }
 
-TEST_F(JournalTest, AFileThatIsNotAJournalIsRefused) {
+TEST_F(BulkJournalTest, AFileThatIsNotAJournalIsRefused) {
     writeFile(m_journalFile, "precious data\n");
     auto journal = BulkJournal::open(m_journalFile, m_batch, true);
     ASSERT_FALSE(journal.ok());
@@ -244,7 +244,7 @@ TEST_F(JournalTest, AFileThatIsNotAJournalIsRefused) {
     EXPECT_EQ(readFile(m_journalFile), "precious data\n"); // untouched
 }
 
-TEST_F(JournalTest, OneRunAtATime) {
+TEST_F(BulkJournalTest, OneRunAtATime) {
     auto first = BulkJournal::open(m_journalFile, m_batch, true);
     ASSERT_TRUE(first.ok());
     auto second = BulkJournal::open(m_journalFile, m_batch, true);
@@ -252,7 +252,7 @@ TEST_F(JournalTest, OneRunAtATime) {
     EXPECT_EQ(second.error().code, base::ErrorCode::InvalidArgument);
 }
 
-TEST_F(JournalTest, ConcurrentWritersKeepEveryRecordWhole) {
+TEST_F(BulkJournalTest, ConcurrentWritersKeepEveryRecordWhole) {
     {
         auto journal = BulkJournal::open(m_journalFile, m_batch, true);
         ASSERT_TRUE(journal.ok());
