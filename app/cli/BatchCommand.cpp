@@ -1,8 +1,8 @@
 #include "BatchCommand.h"
 
 #include "Args.h"
-#include "BatchSupport.h"
 #include "Commands.h"
+#include "DirectoryCommands.h"
 #include "Interrupt.h"
 #include "OutboxCommands.h"
 #include "ProfileCommands.h"
@@ -171,20 +171,16 @@ int runSendBatch(const std::vector<std::string>& args, const GlobalOptions& glob
     if (!db) {
         return fail(db.error());
     }
-    auto account = batchAccount(*db, opts->value("--account"));
+    auto account = accountForSending(*db, opts->value("--account"), "");
     if (!account) {
         return fail(account.error());
     }
-    auto client = batchDirectoryClient(*db);
-    if (!client) {
-        return fail(client.error());
-    }
-    auto anchors = batchValidationAnchors(*db);
-    if (!anchors) {
-        return fail(anchors.error());
-    }
     const base::SystemClock clock;
-    directory::DirectoryLookup lookup(*db, clock, *client ? &**client : nullptr, *anchors);
+    auto directory = profileDirectoryLookup(*db, clock);
+    if (!directory) {
+        return fail(directory.error());
+    }
+    directory::DirectoryLookup* lookup = (*directory)->lookup ? &*(*directory)->lookup : nullptr;
 
     const bool terminal = ::isatty(STDERR_FILENO) == 1;
     const bool showProgress = !opts->has("--quiet");
@@ -202,7 +198,7 @@ int runSendBatch(const std::vector<std::string>& args, const GlobalOptions& glob
         };
     }
     options.cancel = &interruptFlag();
-    engine::BulkSender sender(*db, clock, std::move(*account), &lookup);
+    engine::BulkSender sender(*db, clock, std::move(*account), lookup);
     auto summary = [&] {
         const InterruptGuard interrupts;
         return sender.run(*batchFile, options);

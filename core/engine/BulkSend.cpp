@@ -3,20 +3,18 @@
 #include "crypto/AddressHash.h"
 #include "crypto/CmsTypes.h"
 #include "engine/BulkJournal.h"
+#include "engine/Compose.h"
+#include "engine/Compose.h"
 #include "engine/ProtectionPlan.h"
 #include "engine/RecipientResolver.h"
 #include "mail/Envelope.h"
 #include "mail/SmtpClient.h"
-#include "mime/TransferEncoding.h"
 #include "smime/MessageProtector.h"
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <chrono>
 #include <condition_variable>
-#include <cstdio>
-#include <ctime>
 #include <deque>
 #include <fstream>
 #include <iterator>
@@ -180,138 +178,6 @@ std::string bulkMessageId(std::string_view batchSha256, std::size_t line, std::s
 }
 
 // ---------------------------------------------------------------------------------------------
-// Composing one message
-
-namespace {
-
-bool isAscii(std::string_view s) {
-    return std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-}
-
-// RFC 2047 encoded words for non-ASCII header text (whole UTF-8 characters per word).
-std::string encodeHeaderText(std::string_view text) {
-    if (isAscii(text)) {
-        return std::string(text);
-    }
-    std::string out;
-    std::size_t pos = 0;
-    while (pos < text.size()) {
-        std::size_t end = std::min(text.size(), pos + 45);
-        while (end < text.size() && (static_cast<unsigned char>(text[end]) & 0xC0U) == 0x80U) {
-            --end; // do not split a UTF-8 sequence
-        }
-        if (!out.empty()) {
-            out += "\r\n ";
-        }
-        out += "=?UTF-8?B?" + mime::encodeBase64(base::asBytes(text.substr(pos, end - pos)), 0) + "?=";
-        pos = end;
-    }
-    return out;
-}
-
-std::string displayName(std::string_view name) {
-    if (!isAscii(name)) {
-        return encodeHeaderText(name);
-    }
-    std::string quoted = "\"";
-    for (const char c : name) {
-        if (c == '"' || c == '\\') {
-            quoted.push_back('\\');
-        }
-        if (c != '\r' && c != '\n') {
-            quoted.push_back(c);
-        }
-    }
-    return quoted + "\"";
-}
-
-std::string rfc5322Date(base::TimePoint t) {
-    static constexpr std::array<const char*, 7> kDays{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-    static constexpr std::array<const char*, 12> kMonths{"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                                         "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-    const std::time_t secs = std::chrono::system_clock::to_time_t(t);
-    std::tm tm{};
-    gmtime_r(&secs, &tm);
-    std::array<char, 64> buf{};
-    const int n = std::snprintf(buf.data(), buf.size(), "%s, %02d %s %04d %02d:%02d:%02d +0000",
-                                kDays.at(static_cast<std::size_t>(tm.tm_wday)), tm.tm_mday,
-                                kMonths.at(static_cast<std::size_t>(tm.tm_mon)), tm.tm_year + 1900, tm.tm_hour,
-                                tm.tm_min, tm.tm_sec);
-    return {buf.data(), static_cast<std::size_t>(std::max(n, 0))};
-}
-
-std::string guessContentType(const std::string& fileName) {
-    static const std::unordered_map<std::string, std::string> kTypes{
-        {".pdf", "application/pdf"}, {".txt", "text/plain"},        {".csv", "text/csv"},
-        {".xml", "application/xml"}, {".json", "application/json"}, {".html", "text/html"},
-        {".png", "image/png"},       {".jpg", "image/jpeg"},        {".jpeg", "image/jpeg"},
-        {".zip", "application/zip"}, {".ics", "text/calendar"},
-    };
-    std::string ext = std::filesystem::path(fileName).extension().string();
-    std::transform(ext.begin(), ext.end(), ext.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    const auto it = kTypes.find(ext);
-    return it == kTypes.end() ? "application/octet-stream" : it->second;
-}
-
-std::string quotedParameter(std::string_view value) {
-    std::string out = "\"";
-    for (const char c : value) {
-        if (c == '"' || c == '\\') {
-            out.push_back('\\');
-        }
-        if (c != '\r' && c != '\n') {
-            out.push_back(c);
-        }
-    }
-    return out + "\"";
-}
-
-std::string textPart() {
-    return "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n";
-}
-
-struct ComposeInput {
-    const BulkItem& item;
-    const store::Account& account;
-    const std::string& messageId;
-    base::TimePoint date;
-};
-
-std::string compose(const ComposeInput& in) {
-    std::string m;
-    m.reserve(in.item.body.size() * 2 + 1024);
-    m += "From: ";
-    if (!in.account.displayName.empty()) {
-        m += displayName(in.account.displayName) + " ";
-    }
-    m += "<" + in.account.address + ">\r\nTo: ";
-    for (std::size_t i = 0; i < in.item.to.size(); ++i) {
-        m += (i == 0 ? "" : ",\r\n ") + in.item.to[i];
-    }
-    m += "\r\nSubject: " + encodeHeaderText(in.item.subject) + "\r\nDate: " + rfc5322Date(in.date) +
-         "\r\nMessage-ID: " + in.messageId + "\r\nMIME-Version: 1.0\r\n";
-    const std::string body = mime::encodeQuotedPrintable(in.item.body);
-    if (in.item.attachments.empty()) {
-        return m + textPart() + body;
-    }
-    // The boundary cannot occur in quoted-printable or base64 text ("=_" is not produced by either).
-    const std::string boundary = "=_bulk_" + std::to_string(in.item.line) + "_" + std::to_string(in.item.to.size());
-    m.append("Content-Type: multipart/mixed; boundary=\"").append(boundary).append("\"\r\n\r\n");
-    m.append("--").append(boundary).append("\r\n").append(textPart()).append(body).append("\r\n");
-    for (const auto& a : in.item.attachments) {
-        const std::string type = a.contentType.empty() ? guessContentType(a.fileName) : a.contentType;
-        const std::string name = quotedParameter(a.fileName);
-        m.append("--").append(boundary).append("\r\nContent-Type: ").append(type).append("; name=").append(name);
-        m.append("\r\nContent-Disposition: attachment; filename=").append(name);
-        m.append("\r\nContent-Transfer-Encoding: base64\r\n\r\n").append(mime::encodeBase64(base::asBytes(a.data)));
-    }
-    return m + "--" + boundary + "--\r\n";
-}
-
-} // namespace
-
-// ---------------------------------------------------------------------------------------------
 // Running a batch
 
 namespace {
@@ -351,7 +217,6 @@ struct WorkerContext {
     const store::Account& account;
     const ProtectionPlan& own;
     const BulkOptions& options;
-    std::atomic<bool>& headerProtectionWhenEncrypted;
 };
 
 bool cancelRequested(const BulkOptions& options) {
@@ -359,11 +224,24 @@ bool cancelRequested(const BulkOptions& options) {
 }
 
 base::Result<std::string> protect(const WorkerContext& ctx, const Job& job) {
-    const std::string message = compose({job.item, ctx.account, job.messageId, ctx.clock.now()});
+    Draft draft;
+    draft.from = ctx.account.address;
+    draft.fromName = ctx.account.displayName;
+    draft.to = job.item.to;
+    draft.subject = job.item.subject;
+    draft.body = job.item.body;
+    draft.attachments = job.item.attachments;
+    ComposeOptions compose;
+    compose.now = ctx.clock.now();
+    compose.messageId = job.messageId;
+    auto message = composeMessage(draft, compose);
+    if (!message) {
+        return message.error();
+    }
     smime::ProtectRequest request;
     request.sign = smime::SignStep{*ctx.own.signer, smime::SignatureForm::Detached, crypto::DigestAlgorithm::Sha256,
                                    ctx.own.ownEncryption};
-    request.now = ctx.clock.now();
+    request.now = compose.now;
     request.protectHeaders = true;
     if (!job.recipients.empty()) {
         smime::EncryptStep step{job.recipients, {}};
@@ -372,20 +250,11 @@ base::Result<std::string> protect(const WorkerContext& ctx, const Job& job) {
             step.recipients.push_back(*ctx.own.ownEncryption);
         }
         request.encrypt = std::move(step);
-        request.protectHeaders = ctx.headerProtectionWhenEncrypted.load();
     }
     std::string out;
-    out.reserve(message.size() * 2 + 4096);
+    out.reserve(message->wire.size() * 2 + 4096);
     base::StringSink sink(out);
-    auto done = smime::protectMessage(message, request, sink);
-    if (!done && done.error().code == ErrorCode::Unsupported && request.encrypt && request.protectHeaders) {
-        // Header protection for encrypted mail (hp="cipher") is not available: protect without it.
-        ctx.headerProtectionWhenEncrypted.store(false);
-        request.protectHeaders = false;
-        out.clear();
-        done = smime::protectMessage(message, request, sink);
-    }
-    if (!done) {
+    if (auto done = smime::protectMessage(message->wire, request, sink); !done) {
         return done.error();
     }
     return out;
@@ -747,8 +616,7 @@ base::Result<BulkSummary> BulkSender::run(const std::filesystem::path& batchFile
     const unsigned workers = std::max(1U, options.parallelism);
     pipeline.capacity = 4 * static_cast<std::size_t>(workers);
     Collector collector(summary, options);
-    std::atomic<bool> headerProtection{true};
-    const WorkerContext ctx{pipeline, *journal, m_clock, m_account, *own, options, headerProtection};
+    const WorkerContext ctx{pipeline, *journal, m_clock, m_account, *own, options};
     std::vector<std::thread> threads;
     threads.reserve(workers);
     for (unsigned i = 0; i < workers; ++i) {

@@ -191,7 +191,8 @@ m = email.message_from_bytes(open(sys.argv[1], "rb").read())
 parts = [p for p in m.walk() if p.get_filename() == "contract.pdf"]
 print(parts[0].get_payload(decode=True).decode() if parts else "")' "$work/pair.inner")
 check "both recipients got it; decrypted, it holds the letter and the attachment" \
-    '[ "$(delivered_ids "$prefix3" | wc -l)" -eq 2 ] && grep -q -i "^Subject: =?UTF-8?B?" "$pair" &&
+    '[ "$(delivered_ids "$prefix3" | wc -l)" -eq 2 ] && grep -q -i "^Subject: \[\.\.\.\]" "$pair" &&
+     grep -q -i "^Subject: =?UTF-8?B?" "$work/pair.inner" &&
      grep -q "multipart/mixed" "$work/pair.inner" && [ "$attached" = "$(cat "$work/contract.pdf")" ]' \
     "$(cat "$work/pair.err") $(head -c 600 "$work/pair.inner")"
 
