@@ -1,9 +1,13 @@
 #include "smime/CipherPayload.h"
 
+#include "mime/Ascii.h"
 #include "mime/Canonical.h"
+#include "mime/EncodedWords.h"
 #include "mime/TransferEncoding.h"
 #include "smime/HeaderUtil.h"
 #include "smime/LegacyDisplay.h"
+
+#include <algorithm>
 
 namespace sealpost::smime {
 
@@ -76,8 +80,15 @@ base::Result<CipherPayload> prepareCipherPayload(const mime::MimeEntity& top, bo
     if (!decoded) {
         return decoded.error();
     }
+    // The element is text for people: encoded words decoded, unless the part could not hold the
+    // result (non-ASCII text in a part that does not declare UTF-8).
+    const std::string shown = mime::decodeEncodedWords(subject);
+    const bool asciiOnly =
+        std::all_of(shown.begin(), shown.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+    const std::string elementSubject =
+        asciiOnly || mime::equalsIgnoreCase(target->contentType.param("charset"), "utf-8") ? shown : subject;
     // The element's own lines are CRLF; the text after it keeps its line ends (canonicalised later).
-    const std::string body = encodeAs(target->transferEncoding, "Subject: " + subject + "\r\n\r\n" + *decoded);
+    const std::string body = encodeAs(target->transferEncoding, "Subject: " + elementSubject + "\r\n\r\n" + *decoded);
     if (target == &top) {
         result.message = markedHeader(top) + hpOuter + "\r\n" + body;
         return result;

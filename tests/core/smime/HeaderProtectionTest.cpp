@@ -216,6 +216,30 @@ TEST(HeaderProtectionTest, SignedAndEncryptedPlainTextRoundTrip) {
     }
 }
 
+// The legacy display element is for people: an encoded-word Subject is shown decoded when the part
+// declares UTF-8, and kept encoded when the part could not hold the decoded text.
+TEST(HeaderProtectionTest, LegacyDisplayDecodesEncodedWords) {
+    const std::string encoded = "Subject: =?UTF-8?B?VmVydHJhZyBmw7xyIFNpZQ==?=\n";
+    auto withSubject = [&](const std::string& message) {
+        std::string m = message;
+        m.replace(m.find("Subject: Secret plans\n"), std::string("Subject: Secret plans\n").size(), encoded);
+        return m;
+    };
+    const std::string utf8Payload =
+        decryptedPayload(protect(withSubject(kPlain), request(false, ContentCipher::Aes256Cbc)));
+    auto utf8 = mime::parseEntity(utf8Payload);
+    ASSERT_TRUE(utf8);
+    EXPECT_EQ(decoded(*utf8).rfind("Subject: Vertrag f\xc3\xbcr Sie\r\n\r\n", 0), 0U) << decoded(*utf8);
+
+    const std::string asciiPayload =
+        decryptedPayload(protect(withSubject(kAlternative), request(false, ContentCipher::Aes256Cbc)));
+    auto ascii = mime::parseEntity(asciiPayload);
+    ASSERT_TRUE(ascii);
+    ASSERT_FALSE(ascii->children.empty());
+    EXPECT_EQ(decoded(ascii->children[0]).rfind("Subject: =?UTF-8?B?VmVydHJhZyBmw7xyIFNpZQ==?=\r\n\r\n", 0), 0U)
+        << decoded(ascii->children[0]);
+}
+
 // The sender's own copy keeps the Bcc field, inside the encryption only.
 TEST(HeaderProtectionTest, KeepBccKeepsItInsideOnly) {
     ProtectRequest req = request(true, ContentCipher::Aes256Cbc);
