@@ -11,7 +11,7 @@ trap 'rm -rf "$seeds"' EXIT
 cp "$here"/../tests/data/*.eml "$here"/seeds/*.eml "$here"/seeds/*.xml "$here"/seeds/*.json "$here"/seeds/*.der "$seeds"/
 failed=0
 for target in fuzz-mime-parse fuzz-open fuzz-autoconfig-xml fuzz-imap-response fuzz-directory-json fuzz-keydir-request \
-    fuzz-jose fuzz-csr fuzz-acme-reply fuzz-acme-json fuzz-acme-server; do
+    fuzz-jose fuzz-csr fuzz-acme-reply fuzz-acme-json fuzz-acme-server fuzz-bulk-line; do
     corpus=$(mktemp -d -p "$seeds")
     cp "$seeds"/*.eml "$seeds"/*.xml "$seeds"/*.json "$seeds"/*.der "$corpus"/
     echo "fuzz: $target for ${seconds}s"

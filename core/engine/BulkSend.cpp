@@ -4,7 +4,6 @@
 #include "crypto/CmsTypes.h"
 #include "engine/BulkJournal.h"
 #include "engine/Compose.h"
-#include "engine/Compose.h"
 #include "engine/ProtectionPlan.h"
 #include "engine/RecipientResolver.h"
 #include "mail/Envelope.h"
@@ -34,13 +33,28 @@ base::Error lineError(std::size_t line, const std::string& what) {
     return base::makeError(ErrorCode::MalformedInput, "line " + std::to_string(line) + ": " + what);
 }
 
+// A body or attachment file: a regular file of at most kMaxBulkFileBytes (not a device or pipe,
+// which could block the batch or never end).
 base::Result<std::string> readFile(const std::filesystem::path& path) {
+    std::error_code ec;
+    const auto status = std::filesystem::status(path, ec);
+    if (ec || !std::filesystem::is_regular_file(status)) {
+        return base::makeError(ErrorCode::Io, "cannot read " + path.string() + (ec ? "" : ": not a regular file"));
+    }
+    const auto size = std::filesystem::file_size(path, ec);
+    if (ec) {
+        return base::makeError(ErrorCode::Io, "cannot read " + path.string());
+    }
+    if (size > kMaxBulkFileBytes) {
+        return base::makeError(ErrorCode::LimitExceeded,
+                               path.string() + " is larger than " + std::to_string(kMaxBulkFileBytes >> 20U) + " MiB");
+    }
     std::ifstream in(path, std::ios::binary);
     if (!in) {
         return base::makeError(ErrorCode::Io, "cannot read " + path.string());
     }
     std::string data{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-    if (in.bad()) {
+    if (in.bad() || data.size() > kMaxBulkFileBytes) {
         return base::makeError(ErrorCode::Io, "cannot read " + path.string());
     }
     return data;

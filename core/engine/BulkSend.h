@@ -16,6 +16,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <optional>
@@ -37,7 +38,11 @@ struct BulkItem {
     std::vector<Attachment> attachments;
 };
 
-// MalformedInput naming the line and the problem; relative paths resolve against `baseDir`.
+// The largest body or attachment file a batch line may name (mail servers refuse far less).
+inline constexpr std::uintmax_t kMaxBulkFileBytes = std::uintmax_t{64} << 20U;
+
+// MalformedInput naming the line and the problem (a file that is missing, not a regular file, or
+// larger than kMaxBulkFileBytes among them); relative paths resolve against `baseDir`.
 [[nodiscard]] base::Result<BulkItem> parseBulkLine(std::string_view jsonLine, std::size_t line,
                                                    const std::filesystem::path& baseDir);
 

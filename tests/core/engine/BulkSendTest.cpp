@@ -98,6 +98,9 @@ TEST(ParseBulkLine, RefusesBadLinesNamingTheLine) {
         R"({"to": "a@example.org", "attachments": ["missing.pdf"]})",
         R"({"to": "a@example.org", "attachments": "one.pdf"})",
         R"({"to": "a@example.org", "cc": "b@example.org"})",
+        R"({"to": "a@example.org", "body_file": "/dev/zero"})",     // a device would never end
+        R"({"to": "a@example.org", "attachments": ["/dev/zero"]})", // nor as an attachment
+        R"({"to": "a@example.org", "body_file": "."})",             // a directory
     };
     for (const auto& line : bad) {
         auto item = parseBulkLine(line, 12, dir.path());
