@@ -1,0 +1,226 @@
+#!/usr/bin/env bash
+# Transparent protection end to end through the real stack: Dovecot + Postfix
+# (tests/mail/mailserver.sh), sealpost-ca and sealpost-keydir. Scenarios:
+#  1. alice and bob enroll from empty profiles; alice sends to bob, encrypted to the key the
+#     directory has for him; bob receives and reads it (decrypted, valid signature, protected
+#     Subject) and replies with a quote, encrypted to alice, who reads it decrypted.
+#  2. carol's certificate comes from another CA (made here with openssl); she signs a mail to alice
+#     with `openssl cms` and submits it with curl; alice's receive harvests it and publishes it to
+#     the directory; bob, who never heard from carol, sends to her encrypted, and openssl decrypts it
+#     with carol's key.
+#  3. dave has no certificate: a message to bob and dave goes signed only (dave `no-key`); with the
+#     policy require-encryption the same send is refused (exit 12) and nothing is queued or delivered.
+#  4. Bcc: carol's copy decrypts with her key, bob's copy neither names carol nor is encrypted to her,
+#     alice's Sent copy keeps the Bcc field.
+# Usage: send-e2e-test.sh SEALPOST-CLI SEALPOST-CA SEALPOST-KEYDIR MAILSERVER.SH
+# Needs root (the mail fixture) and curl; exits 77 (skipped) otherwise.
+set -u
+cli=$1
+ca=$2
+keydir=$3
+mailserver=$4
+[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root for the mail servers"; exit 77; }
+command -v curl >/dev/null || { echo "SKIP: needs curl"; exit 77; }
+work=$(mktemp -d)
+chmod 755 "$work"
+ca_pid=
+keydir_pid=
+cleanup() {
+    [ -n "$ca_pid" ] && kill "$ca_pid" 2>/dev/null && wait "$ca_pid" 2>/dev/null
+    [ -n "$keydir_pid" ] && kill "$keydir_pid" 2>/dev/null && wait "$keydir_pid" 2>/dev/null
+    bash "$mailserver" stop "$work/mail" >/dev/null 2>&1
+    [ -n "${KEEP_WORK:-}" ] && { echo "kept $work"; return; }
+    rm -rf "$work"
+}
+trap cleanup EXIT
+. "$(dirname "$0")/testlib.sh"
+. "$(dirname "$0")/send-e2e-lib.sh"
+
+bash "$mailserver" start "$work/mail" >"$work/mail.log" 2>&1
+rc=$?
+[ $rc -eq 77 ] && { cat "$work/mail.log"; exit 77; }
+[ $rc -eq 0 ] || { cat "$work/mail.log"; echo "FAIL: the mail servers did not start"; exit 1; }
+# shellcheck source=/dev/null
+. "$work/mail/env"
+
+# carol's CA, outside Sealpost: its root is a trust anchor of the directory and of the profiles.
+make_other_ca "$work/other"
+cat "$work/other/root.pem" >"$work/anchors.pem"
+start_services # sealpost-keydir (anchors: the other root and the CA's), sealpost-ca
+[ -n "$keydir_address" ] && [ -n "$ca_address" ] || { finish; exit 1; }
+
+#### 1. enroll, send encrypted, receive, read, reply
+t0=$(now_ms)
+for who in alice bob; do
+    use "$who"
+    new_profile "$who"
+    SEALPOST_CA_URL="http://$ca_address/directory" SEALPOST_CA_ROOT=$root run enroll --json
+    check "1: $who enrolls" '[ $rc -eq 0 ]' "$rc $(cat "$work/stdout" "$work/stderr") $(tail -n 20 "$work/ca.log")"
+    run trust add "$work/anchors.pem"
+    run directory set-url "http://$keydir_address"
+done
+use bob
+bob_fpr=$(current_fingerprint)
+use alice
+wait_published bob@example.org "$bob_fpr"
+bob_before=$(mail_count bob)
+run send --to bob@example.org --subject "Quarterly numbers" --body "The numbers are in the attachment. -- Alice" --json
+check "1: alice's send succeeds" '[ $rc -eq 0 ]' "$rc $(cat "$work/stdout" "$work/stderr")"
+check "1: the plan says encrypt, bob's key from the directory" \
+    'jq -e "[.. | objects | select(.address? == \"bob@example.org\")][0] | .status == \"encrypt\" and .source == \"directory\"" "$work/stdout" >/dev/null' \
+    "$(cat "$work/stdout")"
+msg=$(wait_mail bob "$bob_before")
+check "1: the message reaches bob's mailbox" '[ -n "$msg" ]'
+check "1: it is application/pkcs7-mime with the outer Subject [...]" \
+    'header_of "$msg" | grep -qi "^Content-Type: application/pkcs7-mime" && header_of "$msg" | grep -qx "Subject: \[\.\.\.\]"' \
+    "$(header_of "$msg")"
+check "1: the real subject is not readable on the server" '! grep -q "Quarterly numbers" "$msg"'
+use bob
+run receive --json
+check "1: bob receives" '[ $rc -eq 0 ]' "$rc $(cat "$work/stdout" "$work/stderr")"
+uid=$(jq -r '[.accounts[0].new[] | select(.subject == "Quarterly numbers")][0].uid // empty' "$work/stdout")
+check "1: receive lists the new message with its protected subject, encrypted and signed" \
+    '[ -n "$uid" ] && jq -e "[.accounts[0].new[] | select(.uid == $uid)][0] | .encryption == \"decrypted\" and .signature == \"valid\" and .signer_matches_from == true" "$work/stdout" >/dev/null' \
+    "$(cat "$work/stdout")"
+run receive
+check "1: a second receive finds nothing new" '[ $rc -eq 0 ] && grep -q "bob@example.org: 0 new" "$work/stdout"' \
+    "$(cat "$work/stdout" "$work/stderr")"
+run read "${uid:-0}" --json
+check "1: read: decrypted, signature valid, signer is the sender, whole message covered" \
+    'jq -e ".security.encryption == \"decrypted\" and .security.signature == \"valid\" and .security.signer_matches_from == true and .security.covers_whole_message == true" "$work/stdout" >/dev/null' \
+    "$rc $(cat "$work/stdout" "$work/stderr")"
+check "1: read: the protected Subject and the text" \
+    'jq -e ".headers.Subject == \"Quarterly numbers\" and (.body_text | contains(\"The numbers are in the attachment\")) and (.body_text | contains(\"Subject:\") | not)" "$work/stdout" >/dev/null' \
+    "$(cat "$work/stdout")"
+run read "${uid:-0}"
+check "1: read (text): the banner first says encrypted and signed by alice" \
+    'head -n1 "$work/stdout" | grep -q "^Security: encrypted, signed by alice@example.org (valid)$" && grep -qx "Subject: Quarterly numbers" "$work/stdout"' \
+    "$(cat "$work/stdout" "$work/stderr")"
+alice_before=$(mail_count alice)
+run reply "${uid:-0}" --quote --body "Thanks, looks good. -- Bob" --json
+check "1: bob's reply succeeds, encrypted" \
+    '[ $rc -eq 0 ] && jq -e "[.. | objects | select(has(\"encrypt\"))][0].encrypt == true" "$work/stdout" >/dev/null' \
+    "$rc $(cat "$work/stdout" "$work/stderr")"
+msg=$(wait_mail alice "$alice_before")
+check "1: the reply reaches alice encrypted" \
+    '[ -n "$msg" ] && header_of "$msg" | grep -qi "^Content-Type: application/pkcs7-mime" && header_of "$msg" | grep -qi "^In-Reply-To: <"' \
+    "$(header_of "$msg")"
+use alice
+run receive --json
+ruid=$(jq -r '[.accounts[0].new[] | select(.subject == "Re: Quarterly numbers")][0].uid // empty' "$work/stdout")
+check "1: alice receives the reply" '[ -n "$ruid" ]' "$(cat "$work/stdout" "$work/stderr")"
+run read "${ruid:-0}" --json
+check "1: alice reads it decrypted and signed by bob, with the quote" \
+    'jq -e ".security.encryption == \"decrypted\" and .security.signature == \"valid\" and .security.signer_matches_from == true and (.body_text | contains(\"Thanks, looks good\")) and (.body_text | contains(\"> The numbers are in the attachment\"))" "$work/stdout" >/dev/null' \
+    "$rc $(cat "$work/stdout" "$work/stderr")"
+echo "scenario 1 took $(($(now_ms) - t0)) ms"
+
+#### 2. a certificate from another CA: harvested, published, used by someone who never met carol
+t0=$(now_ms)
+alice_before=$(mail_count alice)
+carol_signed_mail "$work/carol-hello.eml" alice@example.org "Hello from Carol" "Hi Alice, this is Carol."
+curl -sS --url "smtp://127.0.0.1:$MAIL_SUBMISSION_PORT" --ssl-reqd -k --user "carol@example.org:$MAIL_PASSWORD_carol" \
+    --mail-from carol@example.org --mail-rcpt alice@example.org --upload-file "$work/carol-hello.eml" >"$work/curl.out" 2>&1
+rc=$?
+check "2: carol's mail signed by openssl is submitted with curl" '[ $rc -eq 0 ]' "$(cat "$work/curl.out")"
+msg=$(wait_mail alice "$alice_before")
+check "2: it reaches alice as multipart/signed" '[ -n "$msg" ] && header_of "$msg" | grep -qi "multipart/signed"' \
+    "$(header_of "$msg")"
+use alice
+run receive --json
+check "2: alice's receive harvests carol's certificate and publishes it" \
+    'jq -e ".accounts[0].certificates_learned >= 1 and .accounts[0].published >= 1" "$work/stdout" >/dev/null &&
+     jq -e "[.accounts[0].new[] | select(.subject == \"Hello from Carol\")][0] | .signature == \"valid\" and .signer_matches_from == true" "$work/stdout" >/dev/null' \
+    "$rc $(cat "$work/stdout" "$work/stderr")"
+SEALPOST_PROFILE=$work/observer SEALPOST_PASSPHRASE=observer-profile run lookup carol@example.org --json
+check "2: the directory now has carol's certificate" '[ $rc -eq 0 ] && grep -q "carol@example.org" "$work/stdout"' \
+    "$rc $(cat "$work/stdout" "$work/stderr")"
+use bob
+run cert list --json
+check "2: bob has never heard of carol" '! grep -q "carol@example.org" "$work/stdout"' "$(cat "$work/stdout")"
+carol_before=$(mail_count carol)
+run send --to carol@example.org --subject "Nice to meet you" --body "Hi Carol, Bob here." --json
+check "2: bob's send to carol is encrypted with the key from the directory" \
+    '[ $rc -eq 0 ] && jq -e "[.. | objects | select(.address? == \"carol@example.org\")][0] | .status == \"encrypt\" and .source == \"directory\"" "$work/stdout" >/dev/null' \
+    "$rc $(cat "$work/stdout" "$work/stderr")"
+msg=$(wait_mail carol "$carol_before")
+openssl cms -decrypt -recip "$work/other/carol.pem" -inkey "$work/other/carol.key" -in "$msg" -out "$work/carol-dec.eml" \
+    >"$work/openssl.out" 2>&1
+rc=$?
+check "2: carol decrypts it with openssl and her key" \
+    '[ $rc -eq 0 ] && grep -q "Hi Carol, Bob here." "$work/carol-dec.eml" 2>/dev/null || signed_text_contains "$work/carol-dec.eml" "Hi Carol, Bob here."' \
+    "$rc $(cat "$work/openssl.out") $(header_of "${msg:-/dev/null}")"
+echo "scenario 2 took $(($(now_ms) - t0)) ms"
+
+#### 3. a recipient without a key: signed only; require-encryption refuses
+t0=$(now_ms)
+use alice
+run send --to bob@example.org --to dave@example.org --subject "Lunch" --body "Lunch at noon?" --dry-run --json
+check "3: the dry run plans signed only, dave no-key with a reason" \
+    '[ $rc -eq 0 ] && jq -e "([.. | objects | select(has(\"encrypt\"))][0].encrypt == false) and ([.. | objects | select(.address? == \"dave@example.org\")][0] | .status == \"no-key\" and (.reason | length > 0))" "$work/stdout" >/dev/null' \
+    "$rc $(cat "$work/stdout" "$work/stderr")"
+run outbox list --json
+queued_before=$(jq '.messages | length' "$work/stdout")
+check "3: the dry run queued nothing" '[ "$queued_before" = "$(jq ".messages | length" "$work/stdout")" ]'
+bob_before=$(mail_count bob)
+run send --to bob@example.org --to dave@example.org --subject "Lunch" --body "Lunch at noon?"
+check "3: the real send succeeds" '[ $rc -eq 0 ]' "$rc $(cat "$work/stdout" "$work/stderr")"
+msg=$(wait_mail bob "$bob_before")
+check "3: bob gets it multipart/signed, readable subject" \
+    '[ -n "$msg" ] && header_of "$msg" | grep -qi "^Content-Type: multipart/signed" && header_of "$msg" | grep -qx "Subject: Lunch"' \
+    "$(header_of "${msg:-/dev/null}")"
+run account policy alice@example.org require-encryption
+check "3: the policy is set" '[ $rc -eq 0 ]' "$rc $(cat "$work/stdout" "$work/stderr")"
+run outbox list --json
+queued_before=$(jq '.messages | length' "$work/stdout")
+bob_before=$(mail_count bob)
+run send --to bob@example.org --to dave@example.org --subject "Lunch again" --body "Lunch at one?"
+check "3: require-encryption refuses with exit 12 and says why" \
+    '[ $rc -eq 12 ] && grep -q "encryption-required" "$work/stdout" "$work/stderr"' "$rc $(cat "$work/stdout" "$work/stderr")"
+run outbox list --json
+check "3: nothing was queued" '[ "$queued_before" = "$(jq ".messages | length" "$work/stdout")" ]' "$(cat "$work/stdout")"
+sleep 2
+check "3: nothing was delivered" '[ "$(mail_count bob)" = "$bob_before" ]'
+run account policy alice@example.org encrypt-when-possible
+echo "scenario 3 took $(($(now_ms) - t0)) ms"
+
+#### 4. Bcc: a separate copy for carol; bob's copy neither names her nor is encrypted to her
+t0=$(now_ms)
+use alice
+bob_before=$(mail_count bob)
+carol_before=$(mail_count carol)
+run send --to bob@example.org --bcc carol@example.org --subject "Board meeting" --body "Agenda attached." --json
+check "4: the send with Bcc succeeds, encrypted" \
+    '[ $rc -eq 0 ] && jq -e "[.. | objects | select(has(\"encrypt\"))][0].encrypt == true" "$work/stdout" >/dev/null' \
+    "$rc $(cat "$work/stdout" "$work/stderr")"
+carol_msg=$(wait_mail carol "$carol_before")
+bob_msg=$(wait_mail bob "$bob_before")
+openssl cms -decrypt -recip "$work/other/carol.pem" -inkey "$work/other/carol.key" -in "$carol_msg" \
+    -out "$work/carol-bcc.eml" >"$work/openssl.out" 2>&1
+rc=$?
+check "4: carol's copy decrypts with her key" \
+    '[ $rc -eq 0 ] && (grep -q "Agenda attached." "$work/carol-bcc.eml" || signed_text_contains "$work/carol-bcc.eml" "Agenda attached.")' \
+    "$rc $(cat "$work/openssl.out")"
+check "4: bob's copy has no Bcc field" '[ -n "$bob_msg" ] && ! header_of "$bob_msg" | grep -qi "^Bcc:"' \
+    "$(header_of "${bob_msg:-/dev/null}")"
+recipients_of "$bob_msg" >"$work/bob-recipients.txt"
+carol_serial=$(openssl x509 -in "$work/other/carol.pem" -noout -serial | cut -d= -f2)
+use bob
+bob_serial=$(current_serial)
+check "4: bob's copy is encrypted to bob" 'grep -qi "$bob_serial" "$work/bob-recipients.txt"' \
+    "bob $bob_serial: $(cat "$work/bob-recipients.txt")"
+check "4: bob's copy is not encrypted to carol" \
+    '[ -s "$work/bob-recipients.txt" ] && ! grep -qi "$carol_serial" "$work/bob-recipients.txt" && ! grep -q "Other Test" "$work/bob-recipients.txt"' \
+    "carol $carol_serial: $(cat "$work/bob-recipients.txt")"
+use alice
+run receive --json
+run list --folders
+sent_folder=$(grep -i "sent" "$work/stdout" | head -n1 | cut -f1)
+run list --folder "${sent_folder:-Sent}" --json
+suid=$(jq -r '[.[] | select(.subject == "[...]" or .subject == "Board meeting")] | last | .uid // empty' "$work/stdout")
+run read "${suid:-0}" --folder "${sent_folder:-Sent}" --json
+check "4: alice's Sent copy keeps the Bcc field" \
+    'jq -e "(.headers.Bcc // \"\" | contains(\"carol@example.org\")) and .headers.Subject == \"Board meeting\"" "$work/stdout" >/dev/null' \
+    "$rc $(cat "$work/stdout" "$work/stderr")"
+echo "scenario 4 took $(($(now_ms) - t0)) ms"
+finish
