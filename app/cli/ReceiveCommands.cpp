@@ -113,7 +113,9 @@ json syncResultJson(const engine::SyncResult& r) {
 json newMessageJson(const std::string& folder, const store::CachedMessage& m) {
     const json s = m.security.empty() ? json::object() : json::parse(m.security, nullptr, false);
     const bool ok = s.is_object();
-    auto field = [&](const char* key, json fallback) { return ok && s.contains(key) ? s[key] : std::move(fallback); };
+    auto field = [&](const char* key, const json& fallback) -> json {
+        return ok && s.contains(key) ? s[key] : fallback;
+    };
     return {{"folder", folder},
             {"uid", m.uid},
             {"from", field("from", m.summary.from)},
@@ -145,26 +147,19 @@ std::string newMessageWords(const json& n) {
     return securityWords(f);
 }
 
-struct AccountReceipt {
-    json out;
-    int exitCode = kExitOk;
-};
-
-AccountReceipt receiveAccount(store::Database& db, const store::Account& account, bool progress) {
-    AccountReceipt receipt;
-    receipt.out = {{"address", account.address}};
+// Receives one account into `out` (its part of the --json output); returns the exit code.
+int receiveAccount(store::Database& db, const store::Account& account, bool progress, json& out) {
+    out = {{"address", account.address}};
     store::MessageCache cache(db);
     auto before = knownUids(cache, account.id);
     if (!before) {
-        receipt.exitCode = failMail("receive", before.error());
-        receipt.out["error"] = before.error().detail;
-        return receipt;
+        out["error"] = before.error().detail;
+        return failMail("receive", before.error());
     }
     auto results = syncMail(db, account, {.onlyFolder = "", .fetchBodies = true, .progress = progress});
     if (!results) {
-        receipt.exitCode = failMail("receive", results.error());
-        receipt.out["error"] = std::string(base::errorCodeName(results.error().code)) + ": " + results.error().detail;
-        return receipt;
+        out["error"] = std::string(base::errorCodeName(results.error().code)) + ": " + results.error().detail;
+        return failMail("receive", results.error());
     }
     json folders = json::array();
     json fresh = json::array();
@@ -175,8 +170,8 @@ AccountReceipt receiveAccount(store::Database& db, const store::Account& account
         auto messages =
             folder ? cache.list(folder->id) : base::Result<std::vector<store::CachedMessage>>(folder.error());
         if (!messages) {
-            receipt.exitCode = failMail("receive", messages.error());
-            return receipt;
+            out["error"] = messages.error().detail;
+            return failMail("receive", messages.error());
         }
         const auto known = before->find(r.folder);
         const bool renumbered = known == before->end() || known->second.first != folder->uidValidity;
@@ -188,17 +183,17 @@ AccountReceipt receiveAccount(store::Database& db, const store::Account& account
             }
         }
     }
-    receipt.out["folders"] = std::move(folders);
-    receipt.out["new"] = std::move(fresh);
-    receipt.out["certificates_learned"] = learned;
+    out["folders"] = std::move(folders);
+    out["new"] = std::move(fresh);
+    out["certificates_learned"] = learned;
     // What was harvested goes on to the directory, as sync does.
     auto published = publishDue(db, "receive", true);
     if (!published) {
-        receipt.exitCode = failMail("receive", published.error());
-        return receipt;
+        out["error"] = published.error().detail;
+        return failMail("receive", published.error());
     }
-    receipt.out["published"] = *published;
-    return receipt;
+    out["published"] = *published;
+    return kExitOk;
 }
 
 void printReceipt(const json& a) {
@@ -311,15 +306,16 @@ int runReceive(const std::vector<std::string>& argv, const GlobalOptions& global
     json out = {{"accounts", json::array()}};
     int exitCode = kExitOk;
     for (const auto& account : accounts) {
-        auto receipt = receiveAccount(*db, account, !args->has("--quiet"));
+        json receipt;
+        const int code = receiveAccount(*db, account, !args->has("--quiet"), receipt);
         if (!asJson) {
-            printReceipt(receipt.out);
+            printReceipt(receipt);
         }
-        out["accounts"].push_back(std::move(receipt.out));
+        out["accounts"].push_back(std::move(receipt));
         if (exitCode == kExitOk) {
-            exitCode = receipt.exitCode;
+            exitCode = code;
         }
-        if (receipt.exitCode == kExitInterrupted) {
+        if (code == kExitInterrupted) {
             break;
         }
     }
