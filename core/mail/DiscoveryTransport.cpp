@@ -2,6 +2,7 @@
 
 #include "mail/AutoconfigXml.h"
 #include "mail/Curl.h"
+#include "mail/Http.h"
 
 #include <memory>
 
@@ -11,30 +12,8 @@ using base::ErrorCode;
 
 namespace {
 
-struct Body {
-    std::string data;
-    bool tooLarge = false;
-};
-
-std::size_t collect(char* ptr, std::size_t size, std::size_t count, void* userdata) {
-    auto* body = static_cast<Body*>(userdata);
-    const std::size_t n = size * count;
-    if (body->data.size() + n > kMaxAutoconfigSize) {
-        body->tooLarge = true;
-        return 0; // makes libcurl stop with CURLE_WRITE_ERROR
-    }
-    body->data.append(ptr, n);
-    return n;
-}
-
 std::size_t discard(char* /*ptr*/, std::size_t size, std::size_t count, void* /*userdata*/) {
     return size * count;
-}
-
-int checkCancel(void* clientp, curl_off_t /*dltotal*/, curl_off_t /*dlnow*/, curl_off_t /*ultotal*/,
-                curl_off_t /*ulnow*/) {
-    const auto* cancel = static_cast<const std::atomic<bool>*>(clientp);
-    return cancel != nullptr && cancel->load() ? 1 : 0;
 }
 
 base::Result<CurlSlist> connectToList(const std::vector<std::string>& entries) {
@@ -50,96 +29,35 @@ base::Result<CurlSlist> connectToList(const std::vector<std::string>& entries) {
     return list;
 }
 
-struct UrlDeleter {
-    void operator()(CURLU* u) const noexcept { curl_url_cleanup(u); }
-};
-
-// The scheme and host of `url`, lower-cased by libcurl; nullopt when it does not parse.
-std::optional<std::pair<std::string, std::string>> schemeAndHost(const std::string& url) {
-    std::unique_ptr<CURLU, UrlDeleter> u(curl_url());
-    if (!u || curl_url_set(u.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) {
-        return std::nullopt;
-    }
-    char* scheme = nullptr;
-    char* host = nullptr;
-    std::optional<std::pair<std::string, std::string>> out;
-    if (curl_url_get(u.get(), CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
-        curl_url_get(u.get(), CURLUPART_HOST, &host, 0) == CURLUE_OK) {
-        std::string h = host;
-        if (h.size() > 2 && h.front() == '[' && h.back() == ']') {
-            h = h.substr(1, h.size() - 2);
-        }
-        out = std::make_pair(std::string(scheme), h);
-    }
-    curl_free(scheme);
-    curl_free(host);
-    return out;
-}
-
 } // namespace
 
 base::Result<std::string> fetchHttps(const std::string& url, const FetchOptions& options) {
-    const auto parts = schemeAndHost(url);
-    if (!parts) {
-        return base::makeError(ErrorCode::InvalidArgument, "not a URL: " + url);
+    HttpCall call;
+    call.url = url;
+    call.allowLoopbackHttp = options.allowHttpForLoopback;
+    call.followRedirects = true;
+    call.connectTo = options.connectTo;
+    call.caFile = options.caFile;
+    call.connectTimeout = options.connectTimeout;
+    call.totalTimeout = options.timeout;
+    call.maxResponseBytes = kMaxAutoconfigSize;
+    call.tooLargeCode = ErrorCode::LimitExceeded;
+    call.userAgent = "Sealpost autoconfig";
+    if (options.cancel != nullptr) {
+        call.cancelled = [cancel = options.cancel] { return cancel->load(); };
     }
-    const bool http = parts->first == "http";
-    if (!(parts->first == "https" || (http && options.allowHttpForLoopback && isLoopbackHost(parts->second)))) {
-        return base::makeError(ErrorCode::InvalidArgument, "refusing " + url + ": only https is used");
+    auto answer = httpPerform(call);
+    if (!answer) {
+        return answer.error();
     }
-    std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), &curl_easy_cleanup);
-    auto connectTo = connectToList(options.connectTo);
-    if (!curl || !connectTo) {
-        return base::makeError(ErrorCode::Io, "libcurl: cannot create a handle");
+    if (answer->status == 404 || answer->status == 410) {
+        return base::makeError(ErrorCode::NotFound, url + ": HTTP " + std::to_string(answer->status));
     }
-    Body body;
-    std::string errorBuffer(CURL_ERROR_SIZE, '\0');
-    CURL* c = curl.get();
-    bool ok = curl_easy_setopt(c, CURLOPT_URL, url.c_str()) == CURLE_OK;
-    ok = ok && curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, http ? "http" : "https") == CURLE_OK;
-    ok = ok && curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "https") == CURLE_OK;
-    ok = ok && curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, http ? 0L : 1L) == CURLE_OK;
-    ok = ok && curl_easy_setopt(c, CURLOPT_MAXREDIRS, 3L) == CURLE_OK;
-    ok = ok && curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) == CURLE_OK;
-    ok = ok && curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errorBuffer.data()) == CURLE_OK;
-    ok = ok &&
-         curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, static_cast<long>(options.connectTimeout.count())) == CURLE_OK;
-    ok = ok && curl_easy_setopt(c, CURLOPT_TIMEOUT, static_cast<long>(options.timeout.count())) == CURLE_OK;
-    ok = ok && curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(kMaxAutoconfigSize)) == CURLE_OK;
-    ok = ok && curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect) == CURLE_OK;
-    ok = ok && curl_easy_setopt(c, CURLOPT_WRITEDATA, &body) == CURLE_OK;
-    ok = ok && curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L) == CURLE_OK;
-    ok = ok && curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, checkCancel) == CURLE_OK;
-    ok = ok && curl_easy_setopt(c, CURLOPT_XFERINFODATA, options.cancel) == CURLE_OK;
-    ok = ok && curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L) == CURLE_OK;
-    ok = ok && curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L) == CURLE_OK;
-    ok = ok && curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, addCaFile) == CURLE_OK;
-    ok = ok && curl_easy_setopt(c, CURLOPT_SSL_CTX_DATA, &options.caFile) == CURLE_OK;
-    ok = ok && curl_easy_setopt(c, CURLOPT_CONNECT_TO, connectTo->get()) == CURLE_OK;
-    ok = ok && curl_easy_setopt(c, CURLOPT_USERAGENT, "Sealpost autoconfig") == CURLE_OK;
-    if (!ok) {
-        return base::makeError(ErrorCode::Unsupported, "libcurl lacks a needed option");
+    if (answer->status != 200) {
+        return base::makeError(answer->status >= 500 ? ErrorCode::TemporaryFailure : ErrorCode::PermanentFailure,
+                               url + ": HTTP " + std::to_string(answer->status));
     }
-    const CURLcode rc = curl_easy_perform(c);
-    long status = 0;
-    static_cast<void>(curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status));
-    if (rc == CURLE_ABORTED_BY_CALLBACK) {
-        return base::makeError(ErrorCode::Cancelled, "cancelled");
-    }
-    if (body.tooLarge || rc == CURLE_FILESIZE_EXCEEDED) {
-        return base::makeError(ErrorCode::LimitExceeded, url + ": response larger than 1 MiB");
-    }
-    if (rc != CURLE_OK) {
-        return curlFailure(rc, "GET " + url, errorBuffer.c_str(), 0, TlsObservation{});
-    }
-    if (status == 404 || status == 410) {
-        return base::makeError(ErrorCode::NotFound, url + ": HTTP " + std::to_string(status));
-    }
-    if (status != 200) {
-        return base::makeError(status >= 500 ? ErrorCode::TemporaryFailure : ErrorCode::PermanentFailure,
-                               url + ": HTTP " + std::to_string(status));
-    }
-    return std::move(body.data);
+    return std::move(answer->body);
 }
 
 base::Result<void> probeServer(const ServerSettings& server, std::string_view scheme,

@@ -5,6 +5,7 @@
 #include "mime/Canonical.h"
 #include "mime/TransferEncoding.h"
 #include "smime/HeaderUtil.h"
+#include "smime/LegacyDisplay.h"
 
 #include <algorithm>
 #include <chrono>
@@ -159,7 +160,48 @@ void LayerWalker::open(const mime::MimeEntity& e, const std::string& path, Piece
 
 void LayerWalker::openLeaf(const mime::MimeEntity& e, const std::string& path, Pieces& out) {
     takeContentRoot(e);
-    openOpaqueLeaf(e, path, out);
+    if (!openWithoutLegacyDisplay(e, path, out)) {
+        openOpaqueLeaf(e, path, out);
+    }
+}
+
+// RFC 9788 4.5.3: under header protection the protected Subject is shown as the Subject, so the
+// legacy display element (for readers without header protection) would show it twice. Only a
+// part inside the protection layers whose payload has hp is changed, and only when its text
+// really starts with header-like lines and a blank line.
+bool LayerWalker::openWithoutLegacyDisplay(const mime::MimeEntity& e, const std::string& path, Pieces& out) {
+    if (m_tree.rootLayers == 0 || m_contentRoot == nullptr || m_contentRoot->contentType.param("hp").empty() ||
+        e.contentType.param(kLegacyDisplayParam) != "1") {
+        return false;
+    }
+    auto decoded = mime::decodeBody(e);
+    if (!decoded) {
+        return false;
+    }
+    auto stripped = stripLegacyDisplay(*decoded);
+    if (!stripped) {
+        return false;
+    }
+    std::string header;
+    std::string content;
+    for (const auto& h : e.headers) {
+        std::string line = headerLine(h);
+        if (iequals(h.name, "Content-Type")) {
+            line = std::string(h.name) + ":" + removeParameter(mime::toCrlf(h.rawValue), kLegacyDisplayParam) + "\r\n";
+        }
+        header += line;
+        if (isContentField(h.name)) {
+            content += line;
+        }
+    }
+    m_descendingRoot = false;
+    ++m_rewrittenLeaves;
+    addLeaf(path, e.contentType.mimeType());
+    const bool outermost = !std::exchange(m_shown.recorded, true);
+    out.push_back(own(header + "\r\n"));
+    noteTop(outermost, outermost ? content : std::string(), out.size());
+    out.push_back(own(encodeAs(e.transferEncoding, *stripped)));
+    return true;
 }
 
 // Also a part shown as it is (an undecryptable or broken S/MIME entity): never a content root, so
@@ -178,6 +220,7 @@ void LayerWalker::openMultipart(const mime::MimeEntity& e, const std::string& pa
     const bool outermost = !std::exchange(m_shown.recorded, true);
     const std::size_t mark = out.size();
     const std::size_t layersBefore = m_tree.layers.size();
+    const std::size_t rewrittenBefore = m_rewrittenLeaves;
     const std::string boundary = e.contentType.param("boundary");
     out.push_back(e.rawHeader);
     out.push_back("\r\n");
@@ -190,8 +233,8 @@ void LayerWalker::openMultipart(const mime::MimeEntity& e, const std::string& pa
     }
     out.push_back(own("\r\n--" + boundary + "--\r\n"));
     out.push_back(e.epilogue);
-    if (m_tree.layers.size() == layersBefore) {
-        out.resize(mark); // nothing was opened below: keep the bytes as they were
+    if (m_tree.layers.size() == layersBefore && m_rewrittenLeaves == rewrittenBefore) {
+        out.resize(mark); // nothing was opened or changed below: keep the bytes as they were
         out.push_back(headerPart(e));
         body = out.size();
         out.push_back(e.body);

@@ -65,6 +65,7 @@ private:
     [[nodiscard]] static PartKind classify(const mime::MimeEntity& e);
     void open(const mime::MimeEntity& e, const std::string& path, Pieces& out);
     void openLeaf(const mime::MimeEntity& e, const std::string& path, Pieces& out);
+    [[nodiscard]] bool openWithoutLegacyDisplay(const mime::MimeEntity& e, const std::string& path, Pieces& out);
     void openOpaqueLeaf(const mime::MimeEntity& e, const std::string& path, Pieces& out);
     void openMultipart(const mime::MimeEntity& e, const std::string& path, Pieces& out);
     void openMultipartSigned(const mime::MimeEntity& e, const std::string& path, Pieces& out);
@@ -102,6 +103,7 @@ private:
     ShownTop m_shown;
     const mime::MimeEntity* m_contentRoot = nullptr;
     bool m_descendingRoot = true;
+    std::size_t m_rewrittenLeaves = 0; // parts shown changed (legacy display element removed)
 };
 
 } // namespace sealpost::smime

@@ -4,6 +4,7 @@
 #include "mime/MimeEntity.h"
 #include "mime/TransferEncoding.h"
 #include "smime/Base64Sink.h"
+#include "smime/CipherPayload.h"
 #include "smime/HeaderUtil.h"
 
 #include <algorithm>
@@ -74,16 +75,24 @@ enum class HeaderScope {
     Part,         // a nested entity: all of its fields
     Top,          // the message itself: its Content-* fields only (the rest stays outside)
     TopProtected, // RFC 9788 hp="clear": its message fields as well, and hp on Content-Type
+    TopCipher,    // RFC 9788 hp="cipher": as TopProtected (HP-Outer fields included)
+    TopCipherBcc, // as TopCipher, Bcc kept inside (the sender's own copy)
 };
 
-// Fields that never travel inside: Bcc would reveal the blind recipients to everyone, trace fields
-// belong to transport.
-bool isUnprotectable(std::string_view name) {
-    return iequals(name, "MIME-Version") || iequals(name, "Bcc") || iequals(name, "Received") ||
-           iequals(name, "Return-Path");
+bool isTopProtected(HeaderScope scope) {
+    return scope == HeaderScope::TopProtected || scope == HeaderScope::TopCipher || scope == HeaderScope::TopCipherBcc;
 }
 
-constexpr std::string_view kHpClear = "; hp=\"clear\"";
+std::string_view hpParameter(HeaderScope scope) {
+    return scope == HeaderScope::TopProtected ? "; hp=\"clear\"" : "; hp=\"cipher\"";
+}
+
+// Fields that never travel inside: Bcc would reveal the blind recipients to everyone (except in
+// the sender's own copy), trace fields belong to transport.
+bool isUnprotectable(std::string_view name, HeaderScope scope) {
+    return iequals(name, "MIME-Version") || (iequals(name, "Bcc") && scope != HeaderScope::TopCipherBcc) ||
+           iequals(name, "Received") || iequals(name, "Return-Path");
+}
 
 // The header fields of `e` for `scope` with CRLF line ends, optionally replacing
 // Content-Transfer-Encoding.
@@ -94,22 +103,22 @@ std::string contentHeaders(const mime::MimeEntity& e, std::string_view newEncodi
         if (scope == HeaderScope::Top && !content) {
             continue;
         }
-        if (scope == HeaderScope::TopProtected && !content && isUnprotectable(h.name)) {
+        if (isTopProtected(scope) && !content && isUnprotectable(h.name, scope)) {
             continue;
         }
         if (!newEncoding.empty() && iequals(h.name, "Content-Transfer-Encoding")) {
             continue;
         }
         std::string line = headerLine(h);
-        if (scope == HeaderScope::TopProtected && iequals(h.name, "Content-Type")) {
-            line.insert(line.size() - 2, kHpClear);
+        if (isTopProtected(scope) && iequals(h.name, "Content-Type")) {
+            line.insert(line.size() - 2, hpParameter(scope));
         }
         out += line;
     }
     if (scope != HeaderScope::Part && e.header("Content-Type") == nullptr) {
         out += "Content-Type: text/plain; charset=us-ascii";
-        if (scope == HeaderScope::TopProtected) {
-            out += kHpClear;
+        if (isTopProtected(scope)) {
+            out += hpParameter(scope);
         }
         out += "\r\n";
     }
@@ -229,23 +238,47 @@ base::Result<void> protectMessage(std::string_view message, const ProtectRequest
         return parsed.error();
     }
     const mime::MimeEntity& top = *parsed;
-    if (request.protectHeaders) {
-        if (!request.sign || request.encrypt) {
-            return base::makeError(ErrorCode::Unsupported,
-                                   "header protection is implemented for signed-only messages (hp=\"clear\")");
-        }
-        if (!top.contentType.param("hp").empty()) {
-            return base::makeError(ErrorCode::InvalidArgument, "the Content-Type already has an hp parameter");
-        }
+    if (request.protectHeaders && !top.contentType.param("hp").empty()) {
+        return base::makeError(ErrorCode::InvalidArgument, "the Content-Type already has an hp parameter");
     }
+    // hp="cipher": the payload is a rewritten copy of the message (HP-Outer fields, legacy display
+    // element) and the outer header is obscured; these buffers back the entity's views.
+    std::string crlfMessage;
+    CipherPayload cipherPayload;
+    std::optional<mime::MimeEntity> payloadTop;
+    const mime::MimeEntity* content = &top;
+    HeaderScope scope = request.protectHeaders ? HeaderScope::TopProtected : HeaderScope::Top;
+    std::string head;
+    if (request.protectHeaders && request.encrypt) {
+        crlfMessage = mime::toCrlf(message);
+        auto crlfTop = mime::parseEntity(crlfMessage);
+        if (!crlfTop) {
+            return crlfTop.error();
+        }
+        auto prepared = prepareCipherPayload(*crlfTop, request.legacyDisplay);
+        if (!prepared) {
+            return prepared.error();
+        }
+        cipherPayload = std::move(prepared).value();
+        auto reparsed = mime::parseEntity(cipherPayload.message);
+        if (!reparsed) {
+            return reparsed.error();
+        }
+        payloadTop = std::move(reparsed).value();
+        content = &*payloadTop;
+        scope = request.keepBcc ? HeaderScope::TopCipherBcc : HeaderScope::TopCipher;
+        head = cipherPayload.outerHeader;
+    } else {
+        head = outerHeaders(top);
+    }
+    head += "MIME-Version: 1.0\r\n";
     Pieces entity;
-    appendCanonical(top, request.protectHeaders ? HeaderScope::TopProtected : HeaderScope::Top, entity);
+    appendCanonical(*content, scope, entity);
     if (request.sign) {
         if (auto s = signInto(*request.sign, request.now, entity); !s) {
             return s.error();
         }
     }
-    std::string head = outerHeaders(top) + "MIME-Version: 1.0\r\n";
     if (!request.encrypt) {
         if (!out.write(base::asBytes(head))) {
             return base::makeError(ErrorCode::Io, "cannot write the output");

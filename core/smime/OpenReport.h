@@ -26,7 +26,7 @@ enum class OpenWarning {
     SignerDoesNotMatchFrom,
     MultipleFromAddresses,
     ProtectedFromDiffers,    // RFC 9788: outer From differs from the protected one
-    ProtectedSubjectDiffers, // informational when the outer Subject is obscured
+    ProtectedSubjectDiffers, // not raised for hp="cipher" with the outer Subject obscured as "[...]"
     SignerCertificateExpiredSinceSigning,
     SigningTimeInFuture,
     UnauthenticatedEncryption, // CBC without a signature inside: content could be malleated
