@@ -30,17 +30,6 @@ std::string dispositionParam(std::string_view value, std::string_view name) {
     return mime::ContentType::parse("application/octet-stream" + std::string(value.substr(semicolon))).param(name);
 }
 
-// RFC 9788's legacy display element: header lines and a blank line at the top of the main text,
-// for clients that do not know header protection. We show the protected header instead.
-std::string withoutLegacyDisplay(std::string text) {
-    for (const std::string_view blank : {"\r\n\r\n", "\n\n"}) {
-        if (const auto at = text.find(blank); at != std::string::npos) {
-            return text.substr(at + blank.size());
-        }
-    }
-    return text;
-}
-
 void collect(const mime::MimeEntity& entity, ReadableMessage& out) {
     if (entity.isMultipart()) {
         if (entity.contentType.is("multipart", "alternative")) {
@@ -62,11 +51,10 @@ void collect(const mime::MimeEntity& entity, ReadableMessage& out) {
     auto decoded = mime::decodeBody(entity);
     const std::string data = decoded ? std::move(decoded).value() : std::string(entity.body);
     if (entity.contentType.is("text", "plain") && !attachment) {
-        std::string text = entity.contentType.param("hp-legacy-display") == "1" ? withoutLegacyDisplay(data) : data;
-        if (!out.bodyText.empty() && !text.empty()) {
+        if (!out.bodyText.empty() && !data.empty()) {
             out.bodyText += "\n";
         }
-        out.bodyText += text;
+        out.bodyText += data;
         return;
     }
     std::string name = dispositionParam(disposition, "filename");

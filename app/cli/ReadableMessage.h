@@ -28,7 +28,9 @@ struct ReadableMessage {
     // From, To, Cc, Bcc, Reply-To, Date, Subject, Message-ID, In-Reply-To, References: the protected
     // value when the message has protected headers, else the outer one; absent fields omitted.
     std::vector<std::pair<std::string, std::string>> headers;
-    std::string bodyText; // the text/plain parts that are not attachments, joined; legacy display element removed
+    // The text/plain parts that are not attachments, joined (the opener already dropped RFC 9788's
+    // legacy display element).
+    std::string bodyText;
     std::vector<AttachmentInfo> attachments;
 
     [[nodiscard]] std::string header(std::string_view name) const; // "" when absent
