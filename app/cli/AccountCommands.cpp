@@ -4,6 +4,7 @@
 #include "Commands.h"
 #include "ProfileCommands.h"
 #include "Terminal.h"
+#include "engine/Send.h"
 #include "mail/AccountCheck.h"
 #include "mail/Autoconfig.h"
 #include "mail/ServerUrl.h"
@@ -26,12 +27,16 @@ const char* const kAccountHelp =
        sealpost-cli [--profile DIR] [--passphrase-file F] account list [--json]
        sealpost-cli [--profile DIR] [--passphrase-file F] account test [EMAIL] [--json]
        sealpost-cli [--profile DIR] [--passphrase-file F] account remove EMAIL
+       sealpost-cli [--profile DIR] [--passphrase-file F] account policy EMAIL [POLICY] [--json]
 Mail accounts: IMAP and SMTP servers, with the password kept in the encrypted profile.
   add      find the servers (autoconfig, DNS SRV, guesses; each step is printed) or take them from
            --imap and --smtp, check the login on both and store the account
   list     the accounts (never their passwords)
   test     log in to the IMAP and SMTP servers of every account (or one)
   remove   forget an account with its cached mail and outbox
+  policy   show or set how `send` protects the account's mail (docs/sending.md):
+           encrypt-when-possible (default: sign, encrypt when every recipient has a key),
+           require-encryption (refuse to send what cannot be encrypted), sign-only
 Options of add:
   --name "Display Name"        the name shown in From:
   --password-file F            the password (first line); else asked on the terminal
@@ -388,6 +393,56 @@ int accountRemove(const std::vector<std::string>& rest, const GlobalOptions& glo
     return kExitOk;
 }
 
+int accountPolicy(const std::vector<std::string>& rest, const GlobalOptions& global) {
+    const std::string command = "account policy";
+    std::vector<std::string> positional;
+    std::vector<std::string> options;
+    for (const auto& a : rest) {
+        (a.rfind("--", 0) == 0 ? options : positional).push_back(a);
+    }
+    std::string error;
+    auto args = Args::parse(options, {}, {"--json"}, error);
+    if (!args) {
+        return fail(command, error);
+    }
+    if (positional.empty() || positional.size() > 2) {
+        return fail(command, "give the e-mail address of the account and optionally the policy (see --help)");
+    }
+    std::optional<engine::SendPolicy> wanted;
+    if (positional.size() == 2) {
+        wanted = engine::parseSendPolicy(positional[1]);
+        if (!wanted) {
+            return fail(command, "unknown policy \"" + positional[1] +
+                                     "\": encrypt-when-possible, require-encryption or sign-only");
+        }
+    }
+    auto db = openProfileDatabase(global, store::OpenMode::MustExist, false);
+    if (!db) {
+        return fail(command, db.error());
+    }
+    auto account = store::AccountStore(*db).find(positional[0]);
+    if (!account) {
+        return failServer(command, account.error());
+    }
+    if (wanted) {
+        if (auto saved = engine::saveSendPolicy(*db, account->address, *wanted); !saved) {
+            return fail(command, saved.error());
+        }
+    }
+    auto policy = engine::loadSendPolicy(*db, account->address);
+    if (!policy) {
+        return fail(command, policy.error());
+    }
+    if (args->has("--json")) {
+        std::cout << json{{"account", account->address}, {"policy", std::string(engine::sendPolicyName(*policy))}}.dump(
+                         2)
+                  << "\n";
+    } else {
+        std::cout << account->address << ": " << engine::sendPolicyName(*policy) << "\n";
+    }
+    return kExitOk;
+}
+
 } // namespace
 
 int runAccount(const std::vector<std::string>& args, const GlobalOptions& global) {
@@ -408,6 +463,9 @@ int runAccount(const std::vector<std::string>& args, const GlobalOptions& global
     }
     if (sub == "remove") {
         return accountRemove(rest, global);
+    }
+    if (sub == "policy") {
+        return accountPolicy(rest, global);
     }
     return fail("account", "unknown subcommand " + sub + " (see --help)");
 }

@@ -508,26 +508,44 @@ int runPublish(const std::vector<std::string>& argv, const GlobalOptions& global
                    : publishFile(*db, files[0], args->has("--json"));
 }
 
-base::Result<void> resolveWithDirectory(store::Database& db, const std::vector<std::string>& to,
-                                        const std::string& command) {
+base::Result<std::unique_ptr<ProfileDirectoryLookup>> profileDirectoryLookup(store::Database& db,
+                                                                             const base::Clock& clock) {
+    auto out = std::make_unique<ProfileDirectoryLookup>();
     auto settings = store::loadDirectorySettings(db);
     if (!settings) {
         return settings.error();
     }
-    if (!settings->url || to.empty()) {
-        return {};
+    if (!settings->url) {
+        return out;
     }
     auto client = clientFor(db);
     if (!client) {
         return client.error();
     }
+    out->client.emplace(std::move(*client));
     auto anchors = validationAnchors(db, true);
     if (!anchors) {
         return anchors.error();
     }
+    out->anchors = std::move(*anchors);
+    out->lookup.emplace(db, clock, &*out->client, out->anchors);
+    return out;
+}
+
+base::Result<void> resolveWithDirectory(store::Database& db, const std::vector<std::string>& to,
+                                        const std::string& command) {
+    if (to.empty()) {
+        return {};
+    }
     const base::SystemClock clock;
-    directory::DirectoryLookup lookup(db, clock, &*client, *anchors);
-    auto resolved = engine::resolveRecipients(db, clock, to, &lookup, {});
+    auto directory = profileDirectoryLookup(db, clock);
+    if (!directory) {
+        return directory.error();
+    }
+    if (!(*directory)->lookup) {
+        return {};
+    }
+    auto resolved = engine::resolveRecipients(db, clock, to, &*(*directory)->lookup, {});
     if (!resolved) {
         return resolved.error();
     }

@@ -1,9 +1,13 @@
 #pragma once
 
 #include "Profile.h"
+#include "base/Clock.h"
 #include "base/Result.h"
+#include "directory/DirectoryLookup.h"
 #include "store/Database.h"
 
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,6 +17,18 @@ namespace sealpost::cli {
 int runDirectory(const std::vector<std::string>& args, const GlobalOptions& global);
 int runLookup(const std::vector<std::string>& args, const GlobalOptions& global);
 int runPublish(const std::vector<std::string>& args, const GlobalOptions& global);
+
+// The profile's directory, set up for looking recipients up (encrypt --to, send): the client from
+// the profile's settings and the profile's plus the system's trust anchors. `lookup` is empty when
+// no directory is configured. Not movable: the lookup points at the client, anchors and clock.
+struct ProfileDirectoryLookup {
+    std::optional<directory::DirectoryClient> client;
+    std::vector<crypto::Certificate> anchors;
+    std::optional<directory::DirectoryLookup> lookup;
+};
+// Errors: store failures, unusable directory settings. `clock` must outlive the result.
+[[nodiscard]] base::Result<std::unique_ptr<ProfileDirectoryLookup>> profileDirectoryLookup(store::Database& db,
+                                                                                           const base::Clock& clock);
 
 // For encrypt --to: when the profile has a directory, looks up the recipients the profile cannot
 // encrypt to yet (validated certificates land in the profile), noting on standard error what the

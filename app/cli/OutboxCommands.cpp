@@ -14,6 +14,7 @@
 #include "store/AccountStore.h"
 #include "store/Outbox.h"
 
+#include <algorithm>
 #include <chrono>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -23,21 +24,6 @@ namespace sealpost::cli {
 namespace {
 
 using json = nlohmann::ordered_json;
-
-const char* const kSendHelp =
-    R"(Usage: sealpost-cli [--profile DIR] [--passphrase-file F] send -i MSG.eml [--account ADDR] [--json]
-Submits a message through the outbox: it is stored in the profile first, then sent to the
-account's SMTP server. The envelope comes from the message: MAIL FROM is the Sender (else the
-From) address, the recipients are every To, Cc and Bcc address; the Bcc field is not transmitted.
-A message without a Message-ID gets one. Sending the same Message-ID again sends nothing twice.
-  --account ADDR  the account to send with (default: the account of the From address, or the
-                  only account)
-Exit status: 0 the server accepted the message; 8 the server refused it for good (its reply is
-printed); 9 the connection broke after the whole message had been sent: the server probably has
-it, and it is held, not sent again, until you confirm or retry it (see outbox --help); the
-message stays queued for a retry (see outbox list) with 3 login refused, 4 server unreachable,
-5 certificate not trusted, 6 a temporary refusal; 2 other errors.
-)";
 
 const char* const kOutboxHelp =
     R"(Usage: sealpost-cli [--profile DIR] [--passphrase-file F] outbox list [--json]
@@ -82,6 +68,7 @@ std::vector<std::string> actionsFor(store::OutboxState s) {
 json messageJson(const store::OutboxMessage& m) {
     return {{"id", m.id},
             {"message_id", m.messageId},
+            {"copy", m.copy},
             {"state", std::string(store::outboxStateName(m.state))},
             {"attempts", m.attempts},
             {"next_attempt", m.state == store::OutboxState::Queued ? json(timeText(m.nextAttempt)) : json(nullptr)},
@@ -224,26 +211,39 @@ int exitFor(const engine::DeliveryResult& r) {
     return r.error ? serverExitCode(r.error->code) : kExitServerError;
 }
 
-// Sends one outbox message now and reports it: the exit code of its outcome.
-int sendNow(store::Database& db, const base::Clock& clock, std::int64_t id, bool asJson, const std::string& command) {
+// Sends outbox messages (the copies of one message) now and reports them: the exit code of the
+// first copy that did not go out, else 0. `head` is printed first in the JSON output.
+int sendNow(store::Database& db, const base::Clock& clock, const std::vector<std::int64_t>& ids, bool asJson,
+            const std::string& command, const json& head = json::object()) {
     engine::OutboxRunner runner(db, clock, engine::imapSentFiler(db));
     engine::FlushOptions options;
-    options.onlyMessage = id;
+    options.onlyMessages = ids;
     auto report = runner.flush(options);
     if (!report) {
         return fail(command, report.error());
     }
     if (asJson) {
-        std::cout << reportJson(*report).dump(2) << "\n";
+        json out = head;
+        out.update(reportJson(*report));
+        std::cout << out.dump(2) << "\n";
     } else {
         printReport(*report);
     }
-    for (const auto& r : report->results) {
-        if (r.id == id) {
-            return exitFor(r);
+    for (const auto id : ids) {
+        const auto r = std::find_if(report->results.begin(), report->results.end(),
+                                    [&](const engine::DeliveryResult& x) { return x.id == id; });
+        if (r == report->results.end()) {
+            return kExitServerError; // claimed by another process meanwhile
+        }
+        if (const int code = exitFor(*r); code != kExitOk) {
+            return code;
         }
     }
-    return kExitServerError; // claimed by another process meanwhile
+    return kExitOk;
+}
+
+int sendNow(store::Database& db, const base::Clock& clock, std::int64_t id, bool asJson, const std::string& command) {
+    return sendNow(db, clock, std::vector<std::int64_t>{id}, asJson, command);
 }
 
 // The outbox message named by its number (outbox list --json "id") or its Message-ID.
@@ -260,66 +260,18 @@ base::Result<store::OutboxMessage> findMessage(const store::Outbox& outbox, cons
 
 } // namespace
 
-int runSend(const std::vector<std::string>& args, const GlobalOptions& global) {
-    const std::string command = "send";
-    if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
-        std::cout << kSendHelp;
-        return kExitOk;
-    }
-    std::string error;
-    auto opts = Args::parse(args, {"-i", "--account"}, {"--json"}, error);
-    if (!opts) {
-        return fail(command, error);
-    }
-    const auto input = opts->value("-i");
-    if (!input) {
-        return fail(command, "give the message with -i MSG.eml (see --help)");
-    }
-    auto data = readInput(*input);
-    if (!data) {
-        return fail(command, data.error().detail);
-    }
-    auto prepared = mail::prepareForSubmission(std::move(data).value());
-    if (!prepared) {
-        return fail(command, *input + ": " + prepared.error().detail);
-    }
-    auto db = openProfileDatabase(global, store::OpenMode::MustExist, false);
-    if (!db) {
-        return fail(command, db.error());
-    }
-    auto account = chooseAccount(*db, opts->value("--account"), prepared->envelope.from);
-    if (!account) {
-        return fail(command, account.error());
-    }
-    const base::SystemClock clock;
-    store::Outbox outbox(*db, clock);
-    const auto& env = prepared->envelope;
-    auto queued = outbox.queue(account->id, env.messageId, prepared->raw, env.from, env.recipients);
-    if (!queued) {
-        return fail(command, queued.error());
-    }
-    const bool json = opts->has("--json");
-    if (!queued->added) {
-        auto existing = outbox.get(queued->id);
-        if (!existing) {
-            return fail(command, existing.error());
-        }
-        if (existing->state != store::OutboxState::Queued) {
-            if (json) {
-                std::cout << json::object({{"already_queued", true}, {"message", messageJson(*existing)}}).dump(2)
-                          << "\n";
-            } else {
-                std::cout << env.messageId << ": queued before, now " << store::outboxStateName(existing->state)
-                          << "; nothing sent again\n";
-            }
-            const auto s = existing->state;
-            return s == store::OutboxState::Failed        ? kExitSendRefused
-                   : s == store::OutboxState::Unconfirmed ? kExitUnconfirmed
-                   : s == store::OutboxState::Sending     ? kExitServerError
-                                                          : kExitOk;
-        }
-    }
-    return sendNow(*db, clock, queued->id, json, command);
+json outboxMessageJson(const store::OutboxMessage& message) {
+    return messageJson(message);
+}
+
+base::Result<store::Account> accountForSending(store::Database& db, const std::optional<std::string>& named,
+                                               const std::string& from) {
+    return chooseAccount(db, named, from);
+}
+
+int sendOutboxMessages(store::Database& db, const base::Clock& clock, const std::vector<std::int64_t>& ids, bool asJson,
+                       const std::string& command, const json& head) {
+    return sendNow(db, clock, ids, asJson, command, head);
 }
 
 int runOutbox(const std::vector<std::string>& args, const GlobalOptions& global) {
@@ -368,7 +320,8 @@ int runOutbox(const std::vector<std::string>& args, const GlobalOptions& global)
             return kExitOk;
         }
         for (const auto& m : *messages) {
-            std::cout << m.id << " " << store::outboxStateName(m.state) << " " << m.messageId << "\n"
+            std::cout << m.id << " " << store::outboxStateName(m.state) << " " << m.messageId
+                      << (m.copy.empty() ? "" : " (" + m.copy + ")") << "\n"
                       << "  from " << m.envelopeFrom << " to";
             for (const auto& r : m.envelopeTo) {
                 std::cout << " " << r;

@@ -4,6 +4,7 @@
 #include "mail/SmtpClient.h"
 #include "store/AccountStore.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <fstream>
@@ -85,6 +86,12 @@ base::Result<void> OutboxRunner::fileAccepted(FlushReport& report) {
         if (!message) {
             return message.error();
         }
+        if (!message->filedInSent()) { // a Bcc copy: the main copy is filed
+            if (auto marked = m_outbox.markFiled(id); !marked && marked.error().code != ErrorCode::InvalidArgument) {
+                return marked.error();
+            }
+            continue;
+        }
         DeliveryResult r{id, message->messageId, DeliveryOutcome::Sent, false, 0, std::nullopt};
         if (auto filed = m_fileInSent(*message); !filed) {
             r.error = filed.error();
@@ -108,7 +115,8 @@ base::Result<FlushReport> OutboxRunner::flush(const FlushOptions& options) {
     if (auto filed = fileAccepted(report); !filed) {
         return filed.error();
     }
-    auto due = m_outbox.due(options.force || options.onlyMessage.has_value());
+    const bool selected = options.onlyMessage.has_value() || !options.onlyMessages.empty();
+    auto due = m_outbox.due(options.force || selected);
     if (!due) {
         return due.error();
     }
@@ -116,7 +124,10 @@ base::Result<FlushReport> OutboxRunner::flush(const FlushOptions& options) {
     std::map<std::int64_t, std::vector<std::int64_t>> byAccount;
     std::size_t total = 0;
     for (const auto& message : *due) {
-        if (options.onlyMessage && *options.onlyMessage != message.id) {
+        const bool chosen = (options.onlyMessage && *options.onlyMessage == message.id) ||
+                            std::find(options.onlyMessages.begin(), options.onlyMessages.end(), message.id) !=
+                                options.onlyMessages.end();
+        if (selected && !chosen) {
             continue;
         }
         ++total;
@@ -208,6 +219,9 @@ base::Result<void> OutboxRunner::record(const store::OutboxMessage& message, con
             return marked;
         }
         r.outcome = DeliveryOutcome::Sent;
+        if (!message.filedInSent()) { // a Bcc copy: only the main copy goes to Sent
+            return m_outbox.markFiled(id);
+        }
         if (m_fileInSent) {
             if (auto filed = m_fileInSent(message); !filed) {
                 r.error = filed.error();
@@ -235,7 +249,7 @@ base::Result<void> OutboxRunner::record(const store::OutboxMessage& message, con
     if (auto retried = m_outbox.retryLater(id, sent.error().detail); !retried) {
         return retried;
     }
-    auto after = m_outbox.findByMessageId(message.messageId);
+    auto after = m_outbox.get(id);
     if (!after) {
         return after.error();
     }

@@ -15,8 +15,10 @@
 
 namespace sealpost::engine {
 
-// Files a message the server accepted in the account's Sent folder. Must be idempotent by
-// Message-ID (look for it first): after a crash it runs again for the same message.
+// Files a message the server accepted in the account's Sent folder: its sentCopy when it has one,
+// else its raw bytes. Must be idempotent by Message-ID (look for it first): after a crash it runs
+// again for the same message. Never called for Bcc copies that do not carry the Sent copy
+// (OutboxMessage::filedInSent): they go from sent to done directly.
 using FileInSent = std::function<base::Result<void>(const store::OutboxMessage&)>;
 
 struct FlushOptions {
@@ -24,7 +26,8 @@ struct FlushOptions {
     std::function<void(std::size_t, std::size_t, const std::string&)> progress;
     const std::atomic<bool>* cancel = nullptr;
     bool force = false;                      // ignore next_attempt: send every queued message now
-    std::optional<std::int64_t> onlyMessage; // just this outbox row (send -i)
+    std::optional<std::int64_t> onlyMessage; // just this outbox row (outbox retry)
+    std::vector<std::int64_t> onlyMessages;  // just these rows (send: the copies of one message)
 };
 
 enum class DeliveryOutcome {

@@ -48,6 +48,10 @@ struct ReplyContext {
     std::vector<std::string> references; // the original's References plus its Message-ID
     bool originalEncrypted = false;      // the original arrived encrypted (and was decrypted)
     std::string quotedText;              // text of the original to quote ("" none); never in a plain message
+    // For the attribution line before the quote: "On DATE, FROM wrote:" ("The original message:"
+    // when both are empty).
+    std::string originalFrom; // e.g. "Bob <bob@example.org>"
+    std::string originalDate; // as in the original's Date field
 };
 
 // A message to send. Either the fields (from, to, ..., body) or `raw`, a complete RFC 5322 message
@@ -103,7 +107,8 @@ struct SendPlan {
     bool encrypt = false;                      // every recipient is Encrypt, policy and overrides allow it
     crypto::ContentCipher cipher = crypto::ContentCipher::Aes256Cbc; // GCM only when all have it
     // Why (not) encrypted: "all-recipients-have-keys", "recipient-without-key", "policy-sign-only",
-    // "forced-plain", "no-encryption-certificate-of-sender".
+    // "forced-plain", "no-encryption-certificate-of-sender", "already-protected" (a raw draft that
+    // is S/MIME already: sent as it is, neither signed nor encrypted again).
     std::string reason;
     // Set when nothing may be sent as planned: "encryption-required" (RequireEncryption and not
     // every recipient can be encrypted to), "reply-to-encrypted-would-go-plain" (the original was
@@ -141,12 +146,16 @@ struct OutgoingMessage {
 // Builds the MIME and protects it as planned: RFC 9788 header protection (hp="cipher" with the
 // outer Subject "[...]" and a legacy display element when encrypted, hp="clear" when only
 // signed), signed by the sender's current identity, encrypted to the To and Cc recipients plus the
-// sender; each Bcc recipient gets a copy encrypted to them and the sender only. Errors:
+// sender; each Bcc recipient gets a copy encrypted to them and the sender only (a message that is
+// not encrypted goes as one copy to everyone, Bcc included, without the Bcc field). A reply's
+// quoted text is included only when encrypted. Errors:
 // InvalidArgument when the plan carries a refusal; crypto and MIME errors.
 [[nodiscard]] base::Result<OutgoingMessage> buildOutgoing(store::Database& db, const base::Clock& clock,
                                                           const Draft& draft, const SendPlan& plan);
 
-// Queues every copy in the outbox in one transaction (idempotent by Message-ID and copy).
+// Queues every copy in the outbox in one transaction (idempotent by Message-ID and copy). The first
+// copy carries the Sent copy (store::QueueRequest::sentCopy; omitted when equal to its raw);
+// the other Bcc copies are never filed in Sent.
 [[nodiscard]] base::Result<std::vector<store::QueueOutcome>>
 queueOutgoing(store::Database& db, const base::Clock& clock, std::int64_t accountId, const OutgoingMessage& message);
 

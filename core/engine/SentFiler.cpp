@@ -66,7 +66,7 @@ FileInSent imapSentFiler(store::Database& db, const std::atomic<bool>* cancel) {
         if (!there->empty()) {
             return base::Ok{};
         }
-        const std::string crlf = mime::toCrlf(message.raw);
+        const std::string crlf = mime::toCrlf(message.hasSentCopy ? message.sentCopy : message.raw);
         const std::string seen = "\\Seen";
         auto appended = conn.imap->append(conn.sentFolder, base::asBytes(crlf), std::span<const std::string>(&seen, 1));
         if (!appended) {

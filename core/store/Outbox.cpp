@@ -77,7 +77,7 @@ std::vector<std::string> splitLines(const std::string& text) {
 
 constexpr std::string_view kColumns =
     "id, account_id, message_id, envelope_from, envelope_to, state, attempts, next_attempt, last_error, queued_at, "
-    "sent_at, data_complete, unknown_outcomes";
+    "sent_at, data_complete, unknown_outcomes, copy, sent_copy IS NOT NULL";
 
 base::Result<OutboxMessage> readRow(const Statement& st) {
     OutboxMessage m;
@@ -101,13 +101,15 @@ base::Result<OutboxMessage> readRow(const Statement& st) {
     }
     m.dataComplete = st.columnInt64(11) != 0;
     m.unknownOutcomes = static_cast<int>(st.columnInt64(12));
+    m.copy = st.columnText(13);
+    m.hasSentCopy = st.columnInt64(14) != 0;
     return m;
 }
 
 base::Result<std::vector<OutboxMessage>> queryMessages(Database& db, std::string_view where,
                                                        std::initializer_list<Value> values, bool withRaw) {
     const std::string sql =
-        "SELECT " + std::string(kColumns) + (withRaw ? ", raw" : "") + " FROM outbox " + std::string(where);
+        "SELECT " + std::string(kColumns) + (withRaw ? ", raw, sent_copy" : "") + " FROM outbox " + std::string(where);
     auto st = Statement::prepare(db, sql, values);
     if (!st) {
         return st.error();
@@ -126,8 +128,12 @@ base::Result<std::vector<OutboxMessage>> queryMessages(Database& db, std::string
             return m.error();
         }
         if (withRaw) {
-            const auto raw = st->columnBlob(13);
+            const auto raw = st->columnBlob(15);
             m->raw.assign(raw.begin(), raw.end());
+            if (!st->columnIsNull(16)) {
+                const auto sent = st->columnBlob(16);
+                m->sentCopy.assign(sent.begin(), sent.end());
+            }
         }
         out.push_back(std::move(m).value());
     }
@@ -184,32 +190,54 @@ std::int64_t Outbox::now() const {
 
 base::Result<QueueOutcome> Outbox::queue(std::int64_t accountId, std::string_view messageId, std::string_view raw,
                                          std::string_view envelopeFrom, const std::vector<std::string>& envelopeTo) {
-    if (messageId.empty() || envelopeTo.empty()) {
+    return queue(accountId, QueueRequest{.messageId = messageId,
+                                         .raw = raw,
+                                         .envelopeFrom = envelopeFrom,
+                                         .envelopeTo = envelopeTo,
+                                         .copy = {},
+                                         .sentCopy = std::nullopt});
+}
+
+base::Result<QueueOutcome> Outbox::queue(std::int64_t accountId, const QueueRequest& request) {
+    if (request.messageId.empty() || request.envelopeTo.empty()) {
         return base::makeError(ErrorCode::InvalidArgument, "an outbox message needs a Message-ID and a recipient");
     }
+    if (!request.copy.empty() && (!request.copy.starts_with("bcc:") || request.copy.size() == 4)) {
+        return base::makeError(ErrorCode::InvalidArgument,
+                               "an outbox copy is \"\" or \"bcc:ADDRESS\", not \"" + std::string(request.copy) + "\"");
+    }
     std::string to;
-    for (const auto& r : envelopeTo) {
+    for (const auto& r : request.envelopeTo) {
         to += r + "\n";
     }
     auto tx = Transaction::begin(m_db);
     if (!tx) {
         return tx.error();
     }
-    if (auto existing = findByMessageId(messageId); existing) {
-        return QueueOutcome{existing->id, false};
-    } else if (existing.error().code != ErrorCode::NotFound) {
+    auto existing =
+        queryIds(m_db, "SELECT id FROM outbox WHERE message_id = ? AND copy = ?", {request.messageId, request.copy});
+    if (!existing) {
         return existing.error();
     }
-    auto insert =
-        Statement::prepare(m_db,
-                           "INSERT INTO outbox (account_id, message_id, raw, envelope_from, envelope_to, state, "
-                           "attempts, next_attempt, queued_at) VALUES (?, ?, ?, ?, ?, 'queued', 0, ?, ?)",
-                           {accountId, messageId, nullptr, envelopeFrom, std::string_view(to), now(), now()});
+    if (!existing->empty()) {
+        return QueueOutcome{existing->front(), false};
+    }
+    auto insert = Statement::prepare(
+        m_db,
+        "INSERT INTO outbox (account_id, message_id, copy, raw, sent_copy, envelope_from, envelope_to, state, "
+        "attempts, next_attempt, queued_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?)",
+        {accountId, request.messageId, request.copy, nullptr, nullptr, request.envelopeFrom, std::string_view(to),
+         now(), now()});
     if (!insert) {
         return insert.error();
     }
-    if (auto bound = insert->bindBlob(3, base::asBytes(raw)); !bound) {
+    if (auto bound = insert->bindBlob(4, base::asBytes(request.raw)); !bound) {
         return bound.error();
+    }
+    if (request.sentCopy) {
+        if (auto bound = insert->bindBlob(5, base::asBytes(*request.sentCopy)); !bound) {
+            return bound.error();
+        }
     }
     if (auto ran = insert->run(); !ran) {
         return ran.error();
@@ -237,7 +265,7 @@ base::Result<OutboxMessage> Outbox::get(std::int64_t id) const {
 }
 
 base::Result<OutboxMessage> Outbox::findByMessageId(std::string_view messageId) const {
-    auto found = queryMessages(m_db, "WHERE message_id = ?", {messageId}, false);
+    auto found = copiesOf(messageId);
     if (!found) {
         return found.error();
     }
@@ -245,6 +273,10 @@ base::Result<OutboxMessage> Outbox::findByMessageId(std::string_view messageId) 
         return base::makeError(ErrorCode::NotFound, "no outbox message " + std::string(messageId));
     }
     return std::move(found->front());
+}
+
+base::Result<std::vector<OutboxMessage>> Outbox::copiesOf(std::string_view messageId) const {
+    return queryMessages(m_db, "WHERE message_id = ? ORDER BY copy <> '', id", {messageId}, false);
 }
 
 base::Result<std::vector<OutboxMessage>> Outbox::due(bool ignoreSchedule) const {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,6 +46,24 @@ struct OutboxMessage {
     std::optional<std::int64_t> sentAt;
     bool dataComplete = false; // 'sending': the end of data may have reached the server
     int unknownOutcomes = 0;   // attempts interrupted after the end of data (each one held as unconfirmed)
+    // "" the main copy of the message, "bcc:ADDRESS" the separate copy for one Bcc recipient.
+    std::string copy;
+    bool hasSentCopy = false; // a copy to file in Sent instead of raw is stored
+    std::string sentCopy;     // that copy (get() only; empty otherwise)
+
+    // Whether this row is filed in Sent once accepted: the main copy always, a Bcc copy only when
+    // it carries the Sent copy (a message without a main copy).
+    [[nodiscard]] bool filedInSent() const noexcept { return copy.empty() || hasSentCopy; }
+};
+
+// One copy of a message to queue.
+struct QueueRequest {
+    std::string_view messageId; // with angle brackets
+    std::string_view raw;       // what goes on the wire (a stored Bcc field is not transmitted)
+    std::string_view envelopeFrom;
+    std::span<const std::string> envelopeTo;
+    std::string_view copy;                    // "" the main copy, "bcc:ADDRESS" a Bcc copy
+    std::optional<std::string_view> sentCopy; // what to file in Sent instead of raw
 };
 
 struct QueueOutcome {
@@ -71,17 +90,25 @@ class Outbox {
 public:
     Outbox(Database& db, const base::Clock& clock) : m_db(db), m_clock(clock) {}
 
-    // Stores a message for sending now. Idempotent by Message-ID: queueing a Message-ID that is
-    // in the outbox (whatever its state) changes nothing and says so.
+    // Stores a message (its main copy) for sending now. Idempotent by Message-ID: queueing a
+    // Message-ID that is in the outbox (whatever its state) changes nothing and says so.
     [[nodiscard]] base::Result<QueueOutcome> queue(std::int64_t accountId, std::string_view messageId,
                                                    std::string_view raw, std::string_view envelopeFrom,
                                                    const std::vector<std::string>& envelopeTo);
+    // Stores one copy of a message for sending now. Idempotent by Message-ID and copy.
+    // InvalidArgument without a Message-ID or recipient, or for a copy name other than "" and
+    // "bcc:ADDRESS".
+    [[nodiscard]] base::Result<QueueOutcome> queue(std::int64_t accountId, const QueueRequest& request);
 
     // Every message, oldest first, without the raw bytes.
     [[nodiscard]] base::Result<std::vector<OutboxMessage>> list() const;
     // One message with its raw bytes. NotFound when absent.
     [[nodiscard]] base::Result<OutboxMessage> get(std::int64_t id) const;
+    // The main copy of the message (when it has none, its first Bcc copy), without the raw bytes.
+    // NotFound when absent.
     [[nodiscard]] base::Result<OutboxMessage> findByMessageId(std::string_view messageId) const;
+    // Every copy of the message, the main one first, without the raw bytes.
+    [[nodiscard]] base::Result<std::vector<OutboxMessage>> copiesOf(std::string_view messageId) const;
 
     // The queued messages whose next attempt is due (all queued ones when `ignoreSchedule`), by
     // account and then oldest first, without the raw bytes.

@@ -250,16 +250,56 @@ base::Result<void> applySchemaAcme(Database& db) {
     return db.exec(kSchemaAcme);
 }
 
+// v7: transparent protection (docs/sending.md): a message may go out as several copies with the
+// same Message-ID (the main one to To and Cc, one per Bcc recipient, each encrypted to its own
+// recipients), and what is filed in Sent may differ from what went on the wire. SQLite cannot
+// change a UNIQUE constraint in place, so the table is rebuilt; ids are kept.
+constexpr const char* kSchemaOutboxCopies = R"sql(
+CREATE TABLE outbox_v7 (
+    id               INTEGER PRIMARY KEY,
+    account_id       INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    message_id       TEXT    NOT NULL,
+    copy             TEXT    NOT NULL DEFAULT '', -- '' the main copy, 'bcc:ADDRESS' one Bcc recipient's
+    raw              BLOB    NOT NULL,            -- what goes on the wire (a Bcc field is not transmitted)
+    sent_copy        BLOB,                        -- what is filed in Sent; NULL: raw
+    envelope_from    TEXT    NOT NULL,
+    envelope_to      TEXT    NOT NULL,            -- addresses, one per line
+    state            TEXT    NOT NULL,            -- see docs/mail.md
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    next_attempt     INTEGER NOT NULL,
+    last_error       TEXT,
+    queued_at        INTEGER NOT NULL,
+    sent_at          INTEGER,
+    claimed_by       TEXT,
+    data_complete    INTEGER NOT NULL DEFAULT 0,
+    unknown_outcomes INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (message_id, copy)
+);
+INSERT INTO outbox_v7 (id, account_id, message_id, copy, raw, sent_copy, envelope_from, envelope_to, state,
+                       attempts, next_attempt, last_error, queued_at, sent_at, claimed_by, data_complete,
+                       unknown_outcomes)
+    SELECT id, account_id, message_id, '', raw, NULL, envelope_from, envelope_to, state, attempts, next_attempt,
+           last_error, queued_at, sent_at, claimed_by, data_complete, unknown_outcomes FROM outbox;
+DROP TABLE outbox;
+ALTER TABLE outbox_v7 RENAME TO outbox;
+CREATE INDEX outbox_state ON outbox (state, next_attempt);
+)sql";
+
+base::Result<void> applySchemaOutboxCopies(Database& db) {
+    return db.exec(kSchemaOutboxCopies);
+}
+
 } // namespace
 
 std::span<const Migration> profileMigrations() {
-    static const std::array<Migration, 6> migrations{{
+    static const std::array<Migration, 7> migrations{{
         {"initial schema", applySchemaV1},
         {"a certificate filed under every address it names", applySchemaV2},
         {"mail accounts, folder and message cache, outbox", applySchemaV3},
         {"outbox: claim owner, end-of-data marker, attempts with unknown outcome", applySchemaOutboxAttempts},
         {"directory: settings, lookup cache, upload queue", applySchemaDirectory},
         {"acme: accounts and the renewal state of each identity", applySchemaAcme},
+        {"outbox: copies of one message (main, per Bcc recipient) and the copy filed in Sent", applySchemaOutboxCopies},
     }};
     return migrations;
 }

@@ -38,7 +38,7 @@ fixture_rc=$?
 check "fixture" '[ $fixture_rc -eq 0 ]'
 run profile check --json
 check "profile-check-counts-renewals" '[ $rc -eq 0 ] && [ "$(jq -r ".renewal_records" "$work/stdout")" = 1 ] &&
-    [ "$(jq -r ".acme_accounts" "$work/stdout")" = 0 ] && [ "$(jq -r ".schema_version" "$work/stdout")" = 6 ]' "$(cat "$work/stdout")"
+    [ "$(jq -r ".acme_accounts" "$work/stdout")" = 0 ] && [ "$(jq -r ".schema_version" "$work/stdout")" = 7 ]' "$(cat "$work/stdout")"
 
 # Two failures at 2026-06-01T00:00Z: the second backs off 10 minutes.
 run status --at 2026-06-01T00:05:00Z

@@ -403,3 +403,47 @@ TEST(OutboxRunnerTest, RecoveredAfterEndOfDataIsHeldAndNotSent) {
     EXPECT_EQ(outbox.get(after)->state, OutboxState::Unconfirmed);
     EXPECT_EQ(outbox.get(after)->attempts, 1);
 }
+
+TEST(OutboxRunnerTest, OnlyTheCopyCarryingTheSentCopyIsFiledAndWithThatCopy) {
+    TempProfile p;
+    const base::SystemClock clock;
+    store::Outbox outbox(p.db(), clock);
+    ScriptedSmtpPeer peer;
+    const auto account = addPeerAccount(p.db(), peer.port());
+    const std::vector<std::string> bob{"bob@example.org"};
+    const std::vector<std::string> carol{"carol@example.org"};
+    const std::string wire = "From: alice@example.org\nTo: bob@example.org\nMessage-ID: <c@x>\n\nhi\n";
+    const std::string sent = "From: alice@example.org\nTo: bob@example.org\nBcc: carol@example.org\n"
+                             "Message-ID: <c@x>\n\nhi\n";
+    auto main = outbox.queue(account, {.messageId = "<c@x>",
+                                       .raw = wire,
+                                       .envelopeFrom = "alice@example.org",
+                                       .envelopeTo = bob,
+                                       .copy = "",
+                                       .sentCopy = sent});
+    auto bcc = outbox.queue(account, {.messageId = "<c@x>",
+                                      .raw = wire,
+                                      .envelopeFrom = "alice@example.org",
+                                      .envelopeTo = carol,
+                                      .copy = "bcc:carol@example.org",
+                                      .sentCopy = std::nullopt});
+    ASSERT_TRUE(main.ok() && bcc.ok());
+    std::vector<std::string> filed;
+    OutboxRunner runner(p.db(), clock, [&](const store::OutboxMessage& m) -> base::Result<void> {
+        filed.push_back(m.hasSentCopy ? m.sentCopy : m.raw);
+        return base::Ok{};
+    });
+    auto report = runner.flush({.progress = {},
+                                .cancel = nullptr,
+                                .force = false,
+                                .onlyMessage = std::nullopt,
+                                .onlyMessages = {main->id, bcc->id}});
+    ASSERT_TRUE(report.ok()) << report.error().detail;
+    ASSERT_EQ(report->results.size(), 2U);
+    EXPECT_EQ(peer.messagesReceived(), 2) << "one SMTP transaction per copy";
+    EXPECT_TRUE(report->results[0].filed);
+    EXPECT_FALSE(report->results[1].filed) << "a Bcc copy is not filed";
+    EXPECT_EQ(filed, std::vector<std::string>{sent}) << "the Sent copy (with Bcc), once";
+    EXPECT_EQ(outbox.get(main->id)->state, OutboxState::Done);
+    EXPECT_EQ(outbox.get(bcc->id)->state, OutboxState::Done) << "sent -> done without filing";
+}

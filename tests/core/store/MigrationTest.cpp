@@ -207,5 +207,45 @@ TEST_F(MigrationTest, V6KeepsIdentitiesAndAddsAcmeStateThatFollowsThem) {
     EXPECT_EQ(queryText(db, "SELECT count(*) FROM acme_renewals"), "0") << "the record goes with its identity";
 }
 
+TEST_F(MigrationTest, V7KeepsQueuedMessagesAndAllowsCopiesOfOneMessage) {
+    Database db = openOrFail(m_file, "pw");
+    resetToEmpty(db);
+    ASSERT_TRUE(migrate(db, profileMigrations().first(6)).ok());
+    ASSERT_TRUE(
+        db.exec("INSERT INTO accounts (id, address, imap_host, imap_port, imap_security, smtp_host, "
+                "smtp_port, smtp_security, username, created) VALUES (1, 'alice@example.org', 'h', 993, 'tls', 'h', "
+                "465, 'tls', 'alice', 1)")
+            .ok());
+    ASSERT_TRUE(db.exec("INSERT INTO outbox (id, account_id, message_id, raw, envelope_from, envelope_to, state, "
+                        "attempts, next_attempt, queued_at, claimed_by, data_complete, unknown_outcomes) "
+                        "VALUES (5, 1, '<a@x>', x'6869', 'alice@example.org', 'bob@example.org\n', 'unconfirmed', "
+                        "2, 10, 9, NULL, 0, 1)")
+                    .ok());
+    EXPECT_FALSE(db.exec("INSERT INTO outbox (account_id, message_id, raw, envelope_from, envelope_to, state, "
+                         "next_attempt, queued_at) VALUES (1, '<a@x>', x'00', 'a', 'b', 'queued', 0, 0)")
+                     .ok())
+        << "v6: one row per Message-ID";
+
+    ASSERT_TRUE(migrate(db, profileMigrations().first(7)).ok());
+    EXPECT_EQ(*db.schemaVersion(), 7);
+    EXPECT_EQ(queryText(db, "SELECT id || '|' || message_id || '|' || copy || '|' || hex(raw) || '|' || "
+                            "coalesce(sent_copy, 'null') || '|' || state || '|' || attempts || '|' || "
+                            "unknown_outcomes FROM outbox"),
+              "5|<a@x>||6869|null|unconfirmed|2|1");
+    EXPECT_TRUE(db.exec("INSERT INTO outbox (account_id, message_id, copy, raw, envelope_from, envelope_to, state, "
+                        "next_attempt, queued_at) VALUES (1, '<a@x>', 'bcc:carol@example.org', x'00', 'a', 'b', "
+                        "'queued', 0, 0)")
+                    .ok())
+        << "v7: a Bcc copy with the same Message-ID";
+    EXPECT_FALSE(db.exec("INSERT INTO outbox (account_id, message_id, copy, raw, envelope_from, envelope_to, state, "
+                         "next_attempt, queued_at) VALUES (1, '<a@x>', 'bcc:carol@example.org', x'00', 'a', 'b', "
+                         "'queued', 0, 0)")
+                     .ok())
+        << "v7: still once per copy";
+    EXPECT_EQ(queryText(db, "SELECT count(*) FROM sqlite_master WHERE name = 'outbox_state'"), "1");
+    ASSERT_TRUE(db.exec("DELETE FROM accounts").ok());
+    EXPECT_EQ(queryText(db, "SELECT count(*) FROM outbox"), "0") << "the copies go with their account";
+}
+
 } // namespace
 } // namespace sealpost::store

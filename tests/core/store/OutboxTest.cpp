@@ -93,6 +93,56 @@ TEST_F(OutboxTest, QueueStoresTheCopyWithBccAndIsIdempotentByMessageId) {
     EXPECT_EQ(outbox().list()->size(), 1U);
 }
 
+TEST_F(OutboxTest, CopiesOfOneMessageAreQueuedOnceEachAndTheMainCopyIsFound) {
+    const std::vector<std::string> carol{"carol@example.org"};
+    const std::vector<std::string> bob{"bob@example.org"};
+    auto bcc = outbox().queue(m_account, {.messageId = "<m2@x>",
+                                          .raw = "to carol",
+                                          .envelopeFrom = "alice@example.org",
+                                          .envelopeTo = carol,
+                                          .copy = "bcc:carol@example.org",
+                                          .sentCopy = std::nullopt});
+    auto main = outbox().queue(m_account, {.messageId = "<m2@x>",
+                                           .raw = "to bob",
+                                           .envelopeFrom = "alice@example.org",
+                                           .envelopeTo = bob,
+                                           .copy = "",
+                                           .sentCopy = "for Sent"});
+    ASSERT_TRUE(bcc && main);
+    EXPECT_TRUE(bcc->added && main->added);
+    EXPECT_NE(bcc->id, main->id);
+    auto again = outbox().queue(m_account, {.messageId = "<m2@x>",
+                                            .raw = "other",
+                                            .envelopeFrom = "alice@example.org",
+                                            .envelopeTo = carol,
+                                            .copy = "bcc:carol@example.org",
+                                            .sentCopy = std::nullopt});
+    ASSERT_TRUE(again);
+    EXPECT_FALSE(again->added);
+    EXPECT_EQ(again->id, bcc->id);
+    auto found = outbox().findByMessageId("<m2@x>");
+    ASSERT_TRUE(found);
+    EXPECT_EQ(found->id, main->id) << "the main copy, though queued second";
+    EXPECT_TRUE(found->hasSentCopy);
+    const auto m = get(main->id);
+    EXPECT_EQ(m.raw, "to bob");
+    EXPECT_EQ(m.sentCopy, "for Sent");
+    EXPECT_TRUE(m.filedInSent());
+    const auto b = get(bcc->id);
+    EXPECT_EQ(b.copy, "bcc:carol@example.org");
+    EXPECT_FALSE(b.hasSentCopy);
+    EXPECT_FALSE(b.filedInSent());
+    EXPECT_EQ(outbox().copiesOf("<m2@x>")->size(), 2U);
+    auto wrong = outbox().queue(m_account, {.messageId = "<m3@x>",
+                                            .raw = "x",
+                                            .envelopeFrom = "alice@example.org",
+                                            .envelopeTo = bob,
+                                            .copy = "cc:bob",
+                                            .sentCopy = std::nullopt});
+    ASSERT_FALSE(wrong);
+    EXPECT_EQ(wrong.error().code, ErrorCode::InvalidArgument);
+}
+
 TEST_F(OutboxTest, SuccessfulDelivery) {
     const auto id = queueOne();
     ASSERT_EQ(outbox().due(false)->size(), 1U);
