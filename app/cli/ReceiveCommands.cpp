@@ -5,6 +5,7 @@
 #include "DirectoryCommands.h"
 #include "Io.h"
 #include "MailSession.h"
+#include "OutboxCommands.h"
 #include "ReadableMessage.h"
 #include "ReportJson.h"
 #include "engine/ProfileMaterial.h"
@@ -68,7 +69,8 @@ recipient's key is known. A reply to encrypted mail that cannot be encrypted is 
   --plain           do not encrypt (still signed)
   --dry-run         print the plan only; nothing is sent
   --json            JSON on standard output, as send --json
-Exit codes as for send.
+Exit codes as for send: 0 sent (or --dry-run), 12 refused as planned (nothing queued), 8 refused
+by the server, 9 unconfirmed, 3-6 queued for a retry, 2 bad arguments, 7 no such message.
 )";
 
 int usage(std::string_view command, const std::string& message) {
@@ -210,27 +212,6 @@ void printReceipt(const json& a) {
               << a.value("published", std::size_t{0}) << " published\n";
 }
 
-// The original's text as "> " lines.
-std::string quoted(const std::string& text) {
-    std::string out;
-    std::size_t pos = 0;
-    while (pos < text.size()) {
-        auto end = text.find('\n', pos);
-        if (end == std::string::npos) {
-            end = text.size();
-        }
-        std::string_view line(text.data() + pos, end - pos);
-        if (!line.empty() && line.back() == '\r') {
-            line.remove_suffix(1);
-        }
-        out += line.empty() ? ">" : "> ";
-        out += line;
-        out += "\n";
-        pos = end + 1;
-    }
-    return out;
-}
-
 struct ReplyRequest {
     std::string body;
     bool quote = false;
@@ -263,7 +244,9 @@ base::Result<engine::Draft> replyDraft(const store::Account& account, const Read
     }
     reply.originalEncrypted = original.report.encryption == smime::EncryptionState::Decrypted;
     if (request.quote) {
-        reply.quotedText = quoted(original.bodyText);
+        reply.quotedText = original.bodyText;
+        reply.originalFrom = original.header("From");
+        reply.originalDate = original.header("Date");
     }
     draft.reply = std::move(reply);
     return draft;
@@ -453,8 +436,7 @@ int runReply(const std::vector<std::string>& argv, const GlobalOptions& global) 
     if (!draft) {
         return failMail("reply", draft.error());
     }
-    std::cerr << "sealpost-cli reply: sending is not available yet\n";
-    return kExitUsage;
+    return sendDraft(*db, *args, *draft, "reply");
 }
 
 } // namespace sealpost::cli
