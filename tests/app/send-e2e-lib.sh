@@ -150,6 +150,12 @@ signed_text_contains() { # FILE TEXT: the content of an opaque-signed or multipa
     openssl cms -verify -noverify -in "$1" 2>/dev/null | grep -q "$2"
 }
 
+names_serial() { # CMS-PRINT HEX-SERIAL: a recipientInfo names this serial (printed in decimal or hex)
+    local dec
+    dec=$(python3 -c 'import sys; print(int(sys.argv[1], 16))' "$2")
+    grep -Eiq "serialNumber: (0x)?($2|$dec)\$" "$1"
+}
+
 recipients_of() { # FILE: the CMS structure of an encrypted message (recipientInfos with issuer and serial)
     openssl cms -cmsout -print -in "$1" 2>&1
 }

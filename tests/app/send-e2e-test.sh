@@ -207,10 +207,11 @@ recipients_of "$bob_msg" >"$work/bob-recipients.txt"
 carol_serial=$(openssl x509 -in "$work/other/carol.pem" -noout -serial | cut -d= -f2)
 use bob
 bob_serial=$(current_serial)
-check "4: bob's copy is encrypted to bob" 'grep -qi "$bob_serial" "$work/bob-recipients.txt"' \
+check "4: bob's copy is encrypted to bob" 'names_serial "$work/bob-recipients.txt" "$bob_serial"' \
     "bob $bob_serial: $(cat "$work/bob-recipients.txt")"
 check "4: bob's copy is not encrypted to carol" \
-    '[ -s "$work/bob-recipients.txt" ] && ! grep -qi "$carol_serial" "$work/bob-recipients.txt" && ! grep -q "Other Test" "$work/bob-recipients.txt"' \
+    'names_serial "$work/bob-recipients.txt" "$bob_serial" && ! names_serial "$work/bob-recipients.txt" "$carol_serial" &&
+     ! grep -q "Other Test" "$work/bob-recipients.txt"' \
     "carol $carol_serial: $(cat "$work/bob-recipients.txt")"
 use alice
 run receive --json
