@@ -93,13 +93,16 @@ current_fingerprint() { # of the current profile's current identity
     "$cli" identity list --json | jq -r '[.[] | select(.state == "current")][0].fingerprint_sha256 // empty'
 }
 
-current_serial() { # hex serial of the current profile's current certificate
+current_certificate() { # PEM of the current profile's current certificate
     printf 'export-pw\n' >"$work/p12pw"
     "$cli" identity export "$(current_fingerprint)" -o "$work/current.p12" --p12-password-file "$work/p12pw" \
         >/dev/null 2>&1
-    openssl pkcs12 -in "$work/current.p12" -passin "file:$work/p12pw" -nokeys -clcerts 2>/dev/null |
-        openssl x509 -noout -serial | cut -d= -f2
+    openssl pkcs12 -in "$work/current.p12" -passin "file:$work/p12pw" -nokeys -clcerts 2>/dev/null | openssl x509
     rm -f "$work/current.p12"
+}
+
+current_serial() { # hex serial of the current profile's current certificate
+    current_certificate | openssl x509 -noout -serial | cut -d= -f2
 }
 
 wait_published() { # ADDRESS FINGERPRINT: until the directory has it (the CA publishes on its own thread)
@@ -136,10 +139,10 @@ header_of() { # FILE: its top-level header, line ends without CR
 }
 
 # carol signs a mail with openssl (detached, multipart/signed), outside Sealpost.
-carol_signed_mail() { # OUT TO SUBJECT TEXT
+carol_signed_mail() { # OUT TO SUBJECT TEXT [FROM]
     printf 'Content-Type: text/plain; charset=utf-8\r\n\r\n%s\r\n' "$4" >"$work/carol-body.txt"
     openssl cms -sign -signer "$work/other/carol.pem" -inkey "$work/other/carol.key" -in "$work/carol-body.txt" \
-        -from carol@example.org -to "$2" -subject "$3" -out "$work/carol-signed.eml"
+        -from "${5:-carol@example.org}" -to "$2" -subject "$3" -out "$work/carol-signed.eml"
     {
         printf 'Date: %s\r\nMessage-ID: <carol-%s@example.org>\r\n' "$(date -R)" "$(date +%s%N)"
         cat "$work/carol-signed.eml"

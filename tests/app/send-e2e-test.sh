@@ -78,9 +78,9 @@ check "1: the real subject is not readable on the server" '[ -n "$msg" ] && ! gr
 use bob
 run receive --json
 check "1: bob receives" '[ $rc -eq 0 ]' "$rc $(cat "$work/stdout" "$work/stderr")"
-uid=$(jq -r '[.accounts[0].new[] | select(.subject == "Quarterly numbers")][0].uid // empty' "$work/stdout")
+uid=$(jq -r '[.accounts[0].new[] | select(.folder == "INBOX" and .subject == "Quarterly numbers")][0].uid // empty' "$work/stdout")
 check "1: receive lists the new message with its protected subject, encrypted and signed" \
-    '[ -n "$uid" ] && jqt "[.accounts[0].new[] | select(.uid == $uid)][0] | .encryption == \"decrypted\" and .signature == \"valid\" and .signer_matches_from == true" "$work/stdout"' \
+    '[ -n "$uid" ] && jqt "[.accounts[0].new[] | select(.folder == \"INBOX\" and .uid == $uid)][0] | .encryption == \"decrypted\" and .signature == \"valid\" and .signer_matches_from == true" "$work/stdout"' \
     "$(cat "$work/stdout")"
 run receive
 check "1: a second receive finds nothing new" '[ $rc -eq 0 ] && grep -q "bob@example.org: 0 new" "$work/stdout"' \
@@ -107,12 +107,25 @@ check "1: the reply reaches alice encrypted" \
     "$(header_of "$msg")"
 use alice
 run receive --json
-ruid=$(jq -r '[.accounts[0].new[] | select(.subject == "Re: Quarterly numbers")][0].uid // empty' "$work/stdout")
+ruid=$(jq -r '[.accounts[0].new[] | select(.folder == "INBOX" and .subject == "Re: Quarterly numbers")][0].uid // empty' "$work/stdout")
 check "1: alice receives the reply" '[ -n "$ruid" ]' "$(cat "$work/stdout" "$work/stderr")"
 run read "${ruid:-0}" --json
 check "1: alice reads it decrypted and signed by bob, with the quote" \
     'jqt ".security.encryption == \"decrypted\" and .security.signature == \"valid\" and .security.signer_matches_from == true and (.body_text | contains(\"Thanks, looks good\")) and (.body_text | contains(\"> The numbers are in the attachment\"))" "$work/stdout"' \
     "$rc $(cat "$work/stdout" "$work/stderr")"
+bob_before=$(mail_count bob)
+run reply "${ruid:-0}" --body "Great." --json
+msg=$(wait_mail bob "$bob_before")
+use bob
+run receive --json
+check "1: a reply to the reply is \"Re: Quarterly numbers\", not \"Re: Re: ...\"" \
+    '[ -n "$msg" ] && jqt "[.accounts[0].new[] | select(.folder == \"INBOX\" and .subject == \"Re: Quarterly numbers\")] | length == 1" "$work/stdout"' \
+    "$(cat "$work/stdout")"
+rruid=$(jq -r '[.accounts[0].new[] | select(.folder == "INBOX" and .subject == "Re: Quarterly numbers")][0].uid // empty' "$work/stdout")
+run read "${rruid:-0}" --json
+check "1: it is threaded: In-Reply-To and both earlier Message-IDs in References (protected)" \
+    'jqt "(.headers[\"In-Reply-To\"] | startswith(\"<\")) and (.headers.References | [scan(\"<[^>]*>\")] | length == 2)" "$work/stdout"' \
+    "$(cat "$work/stdout")"
 echo "scenario 1 took $(($(now_ms) - t0)) ms"
 
 #### 2. a certificate from another CA: harvested, published, used by someone who never met carol
@@ -130,7 +143,7 @@ use alice
 run receive --json
 check "2: alice's receive harvests carol's certificate and publishes it" \
     'jqt ".accounts[0].certificates_learned >= 1 and .accounts[0].published >= 1" "$work/stdout" &&
-     jqt "[.accounts[0].new[] | select(.subject == \"Hello from Carol\")][0] | .signature == \"valid\" and .signer_matches_from == true" "$work/stdout"' \
+     jqt "[.accounts[0].new[] | select(.folder == \"INBOX\" and .subject == \"Hello from Carol\")][0] | .signature == \"valid\" and .signer_matches_from == true" "$work/stdout"' \
     "$rc $(cat "$work/stdout" "$work/stderr")"
 SEALPOST_PROFILE=$work/observer SEALPOST_PASSPHRASE=observer-profile run lookup carol@example.org --json
 check "2: the directory now has carol's certificate" '[ $rc -eq 0 ] && grep -q "carol@example.org" "$work/stdout"' \
@@ -150,6 +163,24 @@ rc=$?
 check "2: carol decrypts it with openssl and her key" \
     '[ $rc -eq 0 ] && (grep -q "Hi Carol, Bob here." "$work/carol-dec.eml" || signed_text_contains "$work/carol-dec.eml" "Hi Carol, Bob here.")' \
     "$rc $(cat "$work/openssl.out") $(header_of "${msg:-/dev/null}")"
+# The same key, but a From that is not the certificate's: never shown as signed, nothing learned.
+alice_before=$(mail_count alice)
+carol_signed_mail "$work/carol-as-dave.eml" alice@example.org "Not from Carol" "Signed by Carol, From Dave." dave@example.org
+curl -sS --url "smtp://127.0.0.1:$MAIL_SUBMISSION_PORT" --ssl-reqd -k --user "dave@example.org:$MAIL_PASSWORD_dave" \
+    --mail-from dave@example.org --mail-rcpt alice@example.org --upload-file "$work/carol-as-dave.eml" >"$work/curl.out" 2>&1
+wait_mail alice "$alice_before" >/dev/null
+use alice
+run receive --json
+duid=$(jq -r '[.accounts[0].new[] | select(.folder == "INBOX" and .subject == "Not from Carol")][0].uid // empty' "$work/stdout")
+check "2: a signature by someone else than From teaches nothing" \
+    '[ -n "$duid" ] && jqt "[.accounts[0].new[] | select(.folder == \"INBOX\" and .uid == $duid)][0].learned == 0" "$work/stdout"' "$(cat "$work/stdout" "$work/curl.out")"
+run read "${duid:-0}"
+check "2: read says NOT signed when the signer is not the sender" \
+    'head -n1 "$work/stdout" | grep -qx "Security: NOT signed: the signer carol@example.org is not the sender"' \
+    "$(cat "$work/stdout" "$work/stderr")"
+run read "${duid:-0}" --json
+check "2: read --json: signature valid but signer_matches_from false" \
+    'jqt ".security.signature == \"valid\" and .security.signer_matches_from == false" "$work/stdout"' "$(cat "$work/stdout")"
 echo "scenario 2 took $(($(now_ms) - t0)) ms"
 
 #### 3. a recipient without a key: signed only; require-encryption refuses
@@ -182,6 +213,38 @@ check "3: nothing was queued" '[ -n "$queued_before" ] && [ "$queued_before" = "
 sleep 2
 check "3: nothing was delivered" '[ "$(mail_count bob)" = "$bob_before" ]'
 run account policy alice@example.org encrypt-when-possible
+# dave (no certificate) encrypts to bob with openssl; bob's reply cannot be encrypted: refused
+# until --plain, and then without the quote.
+use bob
+current_certificate >"$work/bob-cert.pem"
+{
+    printf 'From: dave@example.org\r\nTo: bob@example.org\r\nSubject: Secret plans\r\nDate: %s\r\nMessage-ID: <dave-%s@example.org>\r\n' \
+        "$(date -R)" "$(date +%s%N)"
+    openssl cms -encrypt -aes256 -in <(printf 'Content-Type: text/plain\r\n\r\nThe secret plans are ready.\r\n') "$work/bob-cert.pem"
+} >"$work/dave-encrypted.eml"
+bob_before=$(mail_count bob)
+curl -sS --url "smtp://127.0.0.1:$MAIL_SUBMISSION_PORT" --ssl-reqd -k --user "dave@example.org:$MAIL_PASSWORD_dave" \
+    --mail-from dave@example.org --mail-rcpt bob@example.org --upload-file "$work/dave-encrypted.eml" >"$work/curl.out" 2>&1
+wait_mail bob "$bob_before" >/dev/null
+run receive --json
+euid=$(jq -r '[.accounts[0].new[] | select(.folder == "INBOX" and .subject == "Secret plans")][0].uid // empty' "$work/stdout")
+check "3: bob receives dave's encrypted, unsigned mail" \
+    '[ -n "$euid" ] && jqt "[.accounts[0].new[] | select(.folder == \"INBOX\" and .uid == ${euid:-0})][0].encryption == \"decrypted\"" "$work/stdout"' \
+    "$(cat "$work/stdout" "$work/curl.out")"
+run read "${euid:-0}"
+check "3: read: encrypted, not signed" 'head -n1 "$work/stdout" | grep -qx "Security: encrypted, not signed"' \
+    "$(cat "$work/stdout" "$work/stderr")"
+dave_before=$(mail_count dave)
+run reply "${euid:-0}" --quote --body "Tell me more."
+check "3: the reply to encrypted mail that would go plain is refused (exit 12)" \
+    '[ $rc -eq 12 ] && grep -q "reply-to-encrypted-would-go-plain" "$work/stdout" "$work/stderr"' \
+    "$rc $(cat "$work/stdout" "$work/stderr")"
+run reply "${euid:-0}" --quote --plain --body "Tell me more."
+msg=$(wait_mail dave "$dave_before")
+check "3: with --plain it goes signed, to dave, without the decrypted quote" \
+    '[ $rc -eq 0 ] && [ -n "$msg" ] && header_of "$msg" | grep -qi "^Content-Type: multipart/signed" &&
+     header_of "$msg" | grep -qx "Subject: Re: Secret plans" && grep -q "Tell me more." "$msg" && ! grep -q "secret plans are ready" "$msg"' \
+    "$rc $(cat "$work/stdout" "$work/stderr") $(cat "${msg:-/dev/null}")"
 echo "scenario 3 took $(($(now_ms) - t0)) ms"
 
 #### 4. Bcc: a separate copy for carol; bob's copy neither names her nor is encrypted to her
