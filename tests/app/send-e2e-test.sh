@@ -7,9 +7,10 @@
 #  2. carol's certificate comes from another CA (made here with openssl); she signs a mail to alice
 #     with `openssl cms` and submits it with curl; alice's receive harvests it and publishes it to
 #     the directory; bob, who never heard from carol, sends to her encrypted, and openssl decrypts it
-#     with carol's key.
+#     with carol's key. Signed with carol's key but From dave: nothing learned, read says NOT signed.
 #  3. dave has no certificate: a message to bob and dave goes signed only (dave `no-key`); with the
 #     policy require-encryption the same send is refused (exit 12) and nothing is queued or delivered.
+#     A reply to dave's (openssl-)encrypted mail is refused until --plain, then sent without the quote.
 #  4. Bcc: carol's copy decrypts with her key, bob's copy neither names carol nor is encrypted to her,
 #     alice's Sent copy keeps the Bcc field.
 # Usage: send-e2e-test.sh SEALPOST-CLI SEALPOST-CA SEALPOST-KEYDIR MAILSERVER.SH
