@@ -257,12 +257,16 @@ base::Result<ComposedMessage> composeFields(const Draft& draft, const ComposeOpt
     if (to.empty() && cc.empty() && bcc.empty()) {
         return base::makeError(ErrorCode::InvalidArgument, "the message has no recipient");
     }
-    auto token = randomHex(16);
-    if (!token) {
-        return token.error();
-    }
     m.envelopeFrom = lower(draft.from);
-    m.messageId = "<" + *token + "@" + m.envelopeFrom.substr(m.envelopeFrom.rfind('@') + 1) + ">";
+    if (options.messageId.empty()) {
+        auto token = randomHex(16);
+        if (!token) {
+            return token.error();
+        }
+        m.messageId = "<" + *token + "@" + m.envelopeFrom.substr(m.envelopeFrom.rfind('@') + 1) + ">";
+    } else {
+        m.messageId = options.messageId;
+    }
     std::string head = "From: " + mailbox(draft.fromName, draft.from) + "\r\n";
     if (!to.empty()) {
         head += addressField("To", to);

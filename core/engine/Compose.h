@@ -27,6 +27,7 @@ struct ComposeOptions {
     base::TimePoint now;
     std::vector<std::string> removed; // addresses left out of To/Cc/Bcc (a raw draft's fields are rewritten)
     bool quote = false;               // include the reply's quoted text
+    std::string messageId;            // "<...>" to use (bulk sending), "" for a random one
 };
 
 struct ComposedMessage {

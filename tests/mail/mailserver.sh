@@ -11,6 +11,10 @@
 #   stop-smtp DIR   stop only Postfix (the queue is kept)
 #   start-smtp DIR  start Postfix again on the same ports
 # Needs root (Postfix and Dovecot switch to their service users); exits 77 (skip) otherwise.
+# Optional, for tests with many recipients (both unset: the behaviour above, unchanged):
+#   MAIL_FIXTURE_RECIPIENT_DELIMITER=+   user+anything@example.org is delivered to user's INBOX
+#   MAIL_FIXTURE_DISCARD_DOMAIN=DOMAIN   mail to any address @DOMAIN is accepted (authenticated
+#                                        submission only) and discarded: benchmarks of sending
 # See docs/testing-mail.md.
 set -euo pipefail
 
@@ -406,6 +410,12 @@ minimal_backoff_time = 5s
 maximal_backoff_time = 10s
 delay_warning_time = 0h
 EOF
+    if [ -n "${MAIL_FIXTURE_RECIPIENT_DELIMITER:-}" ]; then
+        echo "recipient_delimiter = $MAIL_FIXTURE_RECIPIENT_DELIMITER" >>"$p/conf/main.cf"
+    fi
+    if [ -n "${MAIL_FIXTURE_DISCARD_DOMAIN:-}" ]; then
+        echo "transport_maps = inline:{$MAIL_FIXTURE_DISCARD_DOMAIN=discard:}" >>"$p/conf/main.cf"
+    fi
     local sasl="-o smtpd_sasl_auth_enable=yes -o smtpd_tls_auth_only=yes -o smtpd_sasl_type=dovecot"
     sasl="$sasl -o smtpd_sasl_path=$dir/dovecot/run/auth-postfix -o smtpd_sasl_security_options=noanonymous"
     sasl="$sasl -o smtpd_client_restrictions=permit_sasl_authenticated,reject"
