@@ -576,18 +576,18 @@ base::Result<void> resolveWithDirectory(store::Database& db, const std::vector<s
 
 namespace sealpost::cli {
 
-base::Result<void> publishDue(store::Database& db, const std::string& command) {
+base::Result<std::size_t> publishDue(store::Database& db, const std::string& command, bool quiet) {
     auto settings = store::loadDirectorySettings(db);
     if (!settings) {
         return settings.error();
     }
     if (!settings->url) {
-        return {};
+        return std::size_t{0};
     }
     auto client = clientFor(db);
     if (!client) {
         std::cerr << "sealpost-cli " << command << ": directory: " << client.error().detail << "\n";
-        return {};
+        return std::size_t{0};
     }
     const base::SystemClock clock;
     engine::UploadRunOptions options;
@@ -609,7 +609,7 @@ base::Result<void> publishDue(store::Database& db, const std::string& command) {
         case engine::UploadResult::RateLimited: ++later; break;
         }
     }
-    if (!summary->outcomes.empty()) {
+    if (!summary->outcomes.empty() && !quiet) {
         std::cout << "directory: " << published << " certificate(s) published, " << known << " already there, "
                   << refused << " refused, " << later << " to try again later (publish --pending --json for details)\n";
     }
@@ -617,7 +617,7 @@ base::Result<void> publishDue(store::Database& db, const std::string& command) {
         std::cerr << "sealpost-cli " << command << ": directory: " << summary->stoppedBy->detail
                   << "; the queued certificates wait for the next run\n";
     }
-    return {};
+    return published;
 }
 
 } // namespace sealpost::cli

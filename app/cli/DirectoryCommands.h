@@ -37,8 +37,9 @@ struct ProfileDirectoryLookup {
                                                       const std::string& command);
 
 // After sync: when the profile has a directory, uploads the queued certificates that are due (what
-// the sync just harvested among them) and says in one line on standard output what happened.
-// Directory problems are notes on standard error, not errors; store failures are errors.
-[[nodiscard]] base::Result<void> publishDue(store::Database& db, const std::string& command);
+// the sync just harvested among them) and, unless `quiet`, says in one line on standard output what
+// happened. Returns how many were published. Directory problems are notes on standard error, not
+// errors; store failures are errors.
+[[nodiscard]] base::Result<std::size_t> publishDue(store::Database& db, const std::string& command, bool quiet = false);
 
 } // namespace sealpost::cli

@@ -3,21 +3,11 @@
 #include "Args.h"
 #include "Commands.h"
 #include "DirectoryCommands.h"
-#include "Interrupt.h"
-#include "ReportJson.h"
-#include "engine/Harvester.h"
-#include "engine/MailSync.h"
-#include "engine/ProfileMaterial.h"
-#include "smime/MessageOpener.h"
-#include "store/AccountStore.h"
+#include "MailSession.h"
 #include "store/MessageCache.h"
 
-#include <atomic>
-#include <charconv>
-#include <csignal>
 #include <iostream>
 #include <nlohmann/json.hpp>
-#include <unistd.h>
 
 namespace sealpost::cli {
 
@@ -61,84 +51,6 @@ int fail(std::string_view command, const std::string& message, int code = kExitU
     return code;
 }
 
-int fail(std::string_view command, const base::Error& e) {
-    if (e.code == base::ErrorCode::Cancelled) {
-        std::cerr << "sealpost-cli " << command << ": interrupted; what was fetched is kept\n";
-        return kExitInterrupted;
-    }
-    return fail(command, std::string(base::errorCodeName(e.code)) + ": " + e.detail, serverExitCode(e.code));
-}
-
-base::Result<store::Account> chooseAccount(store::Database& db, const Args& args) {
-    store::AccountStore accounts(db);
-    if (auto address = args.value("--account")) {
-        return accounts.find(*address);
-    }
-    auto all = accounts.list();
-    if (!all) {
-        return all.error();
-    }
-    if (all->empty()) {
-        return base::makeError(base::ErrorCode::NotFound, "the profile has no mail account");
-    }
-    if (all->size() > 1) {
-        return base::makeError(base::ErrorCode::InvalidArgument,
-                               "the profile has several accounts: name one with --account");
-    }
-    return std::move(all->front());
-}
-
-// What opening a fetched message found, short enough to keep with it; signed mail also teaches
-// the harvester.
-class Inspector {
-public:
-    Inspector(store::Database& db, engine::ProfileMaterial material)
-        : m_material(std::move(material)),
-          m_harvester(db, m_clock,
-                      {.identities = m_material.identities, .trustAnchors = m_material.trustAnchors, .limits = {}}) {}
-
-    base::Result<std::string> operator()(std::string&& raw) {
-        nlohmann::ordered_json j;
-        smime::OpenOptions options;
-        options.identities = m_material.identities;
-        options.trustAnchors = m_material.trustAnchors;
-        options.at = m_clock.now();
-        auto opened = smime::openMessage(std::string_view(raw), options);
-        if (opened) {
-            const nlohmann::ordered_json report = reportToJson(opened->report);
-            for (const char* key : {"encryption", "signature", "signer_matches_from", "covers_whole_message"}) {
-                if (report.contains(key)) {
-                    j[key] = report[key];
-                }
-            }
-            j["warnings"] = report.value("warnings", nlohmann::ordered_json::array());
-        } else {
-            j["error"] = std::string(base::errorCodeName(opened.error().code));
-        }
-        auto harvest = m_harvester.harvest(std::move(raw));
-        if (!harvest) {
-            return harvest.error();
-        }
-        j["harvest"] = std::string(engine::harvestVerdictName(harvest->verdict));
-        j["learned"] = harvest->learned.size();
-        return j.dump();
-    }
-
-private:
-    base::SystemClock m_clock;
-    engine::ProfileMaterial m_material;
-    engine::Harvester m_harvester;
-};
-
-std::optional<std::uint64_t> parseUid(const std::string& s) {
-    std::uint64_t v = 0;
-    const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc{} || ptr != s.data() + s.size() || v == 0) {
-        return std::nullopt;
-    }
-    return v;
-}
-
 } // namespace
 
 int runSync(const std::vector<std::string>& argv, const GlobalOptions& global) {
@@ -153,48 +65,24 @@ int runSync(const std::vector<std::string>& argv, const GlobalOptions& global) {
     }
     auto db = openProfileDatabase(global, store::OpenMode::MustExist, false);
     if (!db) {
-        return fail("sync", db.error());
+        return failMail("sync", db.error());
     }
-    auto account = chooseAccount(*db, *args);
+    auto account = chooseMailAccount(*db, *args);
     if (!account) {
-        return fail("sync", account.error());
+        return failMail("sync", account.error());
     }
-    engine::SyncOptions options;
-    options.cancel = &interruptFlag();
-    options.fetchBodies = !args->has("--headers-only");
-    std::unique_ptr<Inspector> inspector;
-    if (options.fetchBodies) {
-        auto material = engine::loadProfileMaterial(*db, engine::SystemAnchors::Include);
-        if (!material) {
-            return fail("sync", material.error());
-        }
-        inspector = std::make_unique<Inspector>(*db, std::move(material).value());
-        options.inspect = [&inspector](std::string&& raw) { return (*inspector)(std::move(raw)); };
-    }
-    const bool terminal = ::isatty(STDERR_FILENO) == 1;
-    if (terminal && !args->has("--quiet")) {
-        options.progress = [](const engine::SyncProgress& p) {
-            std::cerr << "\rsync " << p.folder << ": " << p.phase << " " << p.done << "/" << p.total << "      "
-                      << std::flush;
-        };
-    }
-    store::MessageCache cache(*db);
-    mail::ImapClient client(account->imap);
-    client.setCancelFlag(&interruptFlag());
-    auto results = [&] {
-        const InterruptGuard interrupts;
-        return engine::syncAccount(client, *db, cache, account->id, args->value("--folder").value_or(""), options);
-    }();
-    if (options.progress) {
-        std::cerr << "\r\033[K" << std::flush;
-    }
+    const bool fetchBodies = !args->has("--headers-only");
+    auto results = syncMail(*db, *account,
+                            {.onlyFolder = args->value("--folder").value_or(""),
+                             .fetchBodies = fetchBodies,
+                             .progress = !args->has("--quiet")});
     if (!results) {
-        return fail("sync", results.error());
+        return failMail("sync", results.error());
     }
     for (const auto& r : *results) {
         std::cout << r.folder << ": " << r.exists << " messages, " << r.added << " new, " << r.flagsUpdated
                   << " flags changed, " << r.expunged << " removed";
-        if (options.fetchBodies) {
+        if (fetchBodies) {
             std::cout << ", " << r.bodiesFetched << " bodies fetched";
         }
         if (r.uidValidityChanged) {
@@ -204,7 +92,7 @@ int runSync(const std::vector<std::string>& argv, const GlobalOptions& global) {
     }
     // What the sync harvested goes on to the directory, as a mail client does in the background.
     if (auto published = publishDue(*db, "sync"); !published) {
-        return fail("sync", published.error());
+        return failMail("sync", published.error());
     }
     return kExitOk;
 }
@@ -221,18 +109,18 @@ int runList(const std::vector<std::string>& argv, const GlobalOptions& global) {
     }
     auto db = openProfileDatabase(global, store::OpenMode::MustExist, false);
     if (!db) {
-        return fail("list", db.error());
+        return failMail("list", db.error());
     }
-    auto account = chooseAccount(*db, *args);
+    auto account = chooseMailAccount(*db, *args);
     if (!account) {
-        return fail("list", account.error());
+        return failMail("list", account.error());
     }
     store::MessageCache cache(*db);
     const bool json = args->has("--json");
     if (args->has("--folders")) {
         auto folders = cache.folders(account->id);
         if (!folders) {
-            return fail("list", folders.error());
+            return failMail("list", folders.error());
         }
         nlohmann::ordered_json out = nlohmann::ordered_json::array();
         for (const auto& f : *folders) {
@@ -259,7 +147,7 @@ int runList(const std::vector<std::string>& argv, const GlobalOptions& global) {
     }
     auto messages = cache.list(folder->id);
     if (!messages) {
-        return fail("list", messages.error());
+        return failMail("list", messages.error());
     }
     nlohmann::ordered_json out = nlohmann::ordered_json::array();
     for (const auto& m : *messages) {
@@ -301,54 +189,26 @@ int runShow(const std::vector<std::string>& argv, const GlobalOptions& global) {
     }
     auto db = openProfileDatabase(global, store::OpenMode::MustExist, false);
     if (!db) {
-        return fail("show", db.error());
+        return failMail("show", db.error());
     }
-    auto account = chooseAccount(*db, *args);
+    auto account = chooseMailAccount(*db, *args);
     if (!account) {
-        return fail("show", account.error());
+        return failMail("show", account.error());
     }
+    auto loaded = loadMailMessage(*db, *account, args->value("--folder").value_or("INBOX"), *uid);
+    if (!loaded) {
+        return failMail("show", loaded.error());
+    }
+    const auto& folder = loaded->folder;
+    const std::string& raw = loaded->raw;
     store::MessageCache cache(*db);
-    const std::string folderName = args->value("--folder").value_or("INBOX");
-    auto folder = cache.folder(account->id, folderName);
-    if (!folder) {
-        if (folder.error().code != base::ErrorCode::NotFound) {
-            return fail("show", folder.error());
-        }
-        auto id = cache.upsertFolder(account->id, {folderName, "", folderName == "INBOX" ? "inbox" : "", true});
-        if (!id) {
-            return fail("show", id.error());
-        }
-        folder = cache.folder(account->id, folderName);
-        if (!folder) {
-            return fail("show", folder.error());
-        }
-    }
-    auto cached = cache.body(folder->id, *uid);
-    std::string raw;
-    if (cached && cached->has_value()) {
-        raw = std::move(**cached);
-    } else {
-        auto material = engine::loadProfileMaterial(*db, engine::SystemAnchors::Include);
-        if (!material) {
-            return fail("show", material.error());
-        }
-        Inspector inspector(*db, std::move(material).value());
-        engine::SyncOptions options;
-        options.inspect = [&inspector](std::string&& m) { return inspector(std::move(m)); };
-        mail::ImapClient client(account->imap);
-        auto fetched = engine::fetchBody(client, cache, *folder, *uid, options);
-        if (!fetched) {
-            return fail("show", fetched.error());
-        }
-        raw = std::move(fetched).value();
-    }
     if (args->has("--json")) {
-        auto m = cache.message(folder->id, *uid);
+        auto m = cache.message(folder.id, *uid);
         if (!m) {
-            return fail("show", m.error());
+            return failMail("show", m.error());
         }
         nlohmann::ordered_json j{{"uid", m->uid},
-                                 {"folder", folder->name},
+                                 {"folder", folder.name},
                                  {"flags", m->flags},
                                  {"size", m->size},
                                  {"message_id", m->summary.messageId},

@@ -1,8 +1,10 @@
 #pragma once
 
+#include "Args.h"
 #include "Profile.h"
 #include "base/Clock.h"
 #include "base/Result.h"
+#include "engine/Send.h"
 #include "store/AccountStore.h"
 #include "store/Database.h"
 #include "store/Outbox.h"
@@ -28,6 +30,10 @@ constexpr int kExitUnconfirmed = 9;
 constexpr int kExitRefusedByPolicy = 12;
 
 int runSend(const std::vector<std::string>& args, const GlobalOptions& global); // SendCommand.cpp
+// The part of send after the draft (also reply's): plans with the account's policy and the
+// directory, prints the plan, then (unless refused or --dry-run) builds, queues and sends. Reads
+// --account, --from, --plain, --remove, --dry-run and --json from `opts`; returns send's exit code.
+int sendDraft(store::Database& db, const Args& opts, engine::Draft& draft, const std::string& command);
 int runOutbox(const std::vector<std::string>& args, const GlobalOptions& global);
 
 // Shared by send and outbox.

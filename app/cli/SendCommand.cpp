@@ -271,8 +271,12 @@ int runSend(const std::vector<std::string>& args, const GlobalOptions& global) {
     if (!db) {
         return fail(command, db.error());
     }
+    return sendDraft(*db, *opts, *draft, command);
+}
+
+int sendDraft(store::Database& db, const Args& opts, engine::Draft& draft, const std::string& command) {
     const base::SystemClock clock;
-    auto prepared = prepareSend(*db, clock, *opts, *draft);
+    auto prepared = prepareSend(db, clock, opts, draft);
     if (!prepared) {
         const auto code = prepared.error().code;
         return fail(command, prepared.error().detail,
@@ -281,7 +285,7 @@ int runSend(const std::vector<std::string>& args, const GlobalOptions& global) {
                         : serverExitCode(code));
     }
     const engine::SendPlan& plan = prepared->plan;
-    const bool asJson = opts->has("--json");
+    const bool asJson = opts.has("--json");
     const json head = json::object({{"plan", planJson(plan)}});
     if (!asJson) {
         printPlan(plan);
@@ -292,17 +296,17 @@ int runSend(const std::vector<std::string>& args, const GlobalOptions& global) {
         }
         return fail(command, "refused by policy: " + *plan.refusal + "; nothing was sent", kExitRefusedByPolicy);
     }
-    if (opts->has("--dry-run")) {
+    if (opts.has("--dry-run")) {
         if (asJson) {
             std::cout << head.dump(2) << "\n";
         }
         return kExitOk;
     }
-    auto outgoing = engine::buildOutgoing(*db, clock, *draft, plan);
+    auto outgoing = engine::buildOutgoing(db, clock, draft, plan);
     if (!outgoing) {
         return fail(command, outgoing.error());
     }
-    auto queued = engine::queueOutgoing(*db, clock, prepared->accountId, *outgoing);
+    auto queued = engine::queueOutgoing(db, clock, prepared->accountId, *outgoing);
     if (!queued) {
         return fail(command, queued.error());
     }
@@ -311,9 +315,9 @@ int runSend(const std::vector<std::string>& args, const GlobalOptions& global) {
         ids.push_back(q.id);
     }
     if (std::none_of(queued->begin(), queued->end(), [](const store::QueueOutcome& q) { return q.added; })) {
-        return reportQueuedBefore(*db, clock, ids, outgoing->messageId, asJson, head);
+        return reportQueuedBefore(db, clock, ids, outgoing->messageId, asJson, head);
     }
-    return sendOutboxMessages(*db, clock, ids, asJson, command, head);
+    return sendOutboxMessages(db, clock, ids, asJson, command, head);
 }
 
 } // namespace sealpost::cli
