@@ -44,6 +44,9 @@ answers it through the account's SMTP server and stores the certificate as the a
 identity (the previous one is kept for reading old mail). The CA URL, root and TLS CA file are
 remembered in the profile, so later runs and `renew` need no options. Without options and
 nothing remembered, SEALPOST_CA_URL and SEALPOST_CA_ROOT (a file) name the deployment's CA.
+The CA's root becomes one of the profile's trust anchors (the certificates it issues to your
+correspondents are then valid for you too), and a profile without a directory gets the
+deployment's: SEALPOST_DIRECTORY_URL (with SEALPOST_DIRECTORY_CA_FILE for a private TLS CA).
   --account ADDR    the mail account (needed when the profile has several)
   --ca URL          the CA's ACME directory URL (e.g. https://ca.example/directory)
   --ca-root FILE    the CA's root certificate (PEM): the only anchor for its challenge mail
@@ -269,6 +272,42 @@ bool wantsHelp(const std::vector<std::string>& argv) {
 
 } // namespace
 
+// Besides the identity (and the CA's root as a trust anchor, which the enrollment stores), a first
+// enrollment sets up the deployment's directory when the profile has none. Returns the URL it set.
+base::Result<std::optional<std::string>> adoptDeploymentDirectory(store::Database& db) {
+    std::optional<std::string> setUrl;
+    store::Settings settings(db);
+    auto current = settings.get(store::kDirectoryUrlKey);
+    if (!current) {
+        return current.error();
+    }
+    const char* url = std::getenv("SEALPOST_DIRECTORY_URL"); // NOLINT(concurrency-mt-unsafe): no threads yet
+    if (*current || url == nullptr || *url == '\0') {
+        return setUrl;
+    }
+    const std::string_view u(url);
+    if (!u.starts_with("https://") && !u.starts_with("http://")) {
+        return base::makeError(base::ErrorCode::InvalidArgument,
+                               "SEALPOST_DIRECTORY_URL: not an http(s) URL: " + std::string(u));
+    }
+    if (const char* ca = std::getenv("SEALPOST_DIRECTORY_CA_FILE"); ca != nullptr && *ca != '\0') { // NOLINT
+        std::error_code ec;
+        const auto absolute = std::filesystem::absolute(ca, ec);
+        if (ec || !std::filesystem::is_regular_file(absolute)) {
+            return base::makeError(base::ErrorCode::InvalidArgument,
+                                   "SEALPOST_DIRECTORY_CA_FILE: no such file: " + std::string(ca));
+        }
+        if (auto set = settings.set(store::kDirectoryCaFileKey, absolute.string()); !set) {
+            return set.error();
+        }
+    }
+    if (auto set = settings.set(store::kDirectoryUrlKey, u); !set) {
+        return set.error();
+    }
+    setUrl = std::string(u);
+    return setUrl;
+}
+
 int runEnroll(const std::vector<std::string>& argv, const GlobalOptions& global) {
     if (wantsHelp(argv)) {
         std::cout << kEnrollHelp;
@@ -338,10 +377,21 @@ int runEnroll(const std::vector<std::string>& argv, const GlobalOptions& global)
         return fail("enroll", f.message(), exitCodeOf(f));
     }
     const engine::Enrolled& e = result->value();
+    auto directoryUrl = adoptDeploymentDirectory(*db);
+    if (!directoryUrl) {
+        return fail("enroll", directoryUrl.error());
+    }
     if (asJson) {
-        std::cout << json{{"address", account->address}, {"enrolled", enrolledJson(e)}, {"failure", nullptr}}.dump(2)
+        std::cout << json{{"address", account->address},
+                          {"enrolled", enrolledJson(e)},
+                          {"failure", nullptr},
+                          {"directory_url", *directoryUrl ? json(**directoryUrl) : json(nullptr)}}
+                         .dump(2)
                   << "\n";
     } else {
+        if (*directoryUrl) {
+            std::cout << "directory: " << **directoryUrl << "\n";
+        }
         std::cout << "enrolled " << account->address << ": certificate " << e.certificate.sha256Fingerprint()
                   << " not-after " << formatTime(e.certificate.notAfter());
         if (e.renewAt) {

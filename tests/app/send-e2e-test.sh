@@ -55,10 +55,15 @@ t0=$(now_ms)
 for who in alice bob; do
     use "$who"
     new_profile "$who"
-    SEALPOST_CA_URL="http://$ca_address/directory" SEALPOST_CA_ROOT=$root run enroll --json
+    # The deployment (what a packaged client ships with): its CA and its directory. Nothing else.
+    SEALPOST_CA_URL="http://$ca_address/directory" SEALPOST_CA_ROOT=$root \
+        SEALPOST_DIRECTORY_URL="http://$keydir_address" run enroll --json
     check "1: $who enrolls" '[ $rc -eq 0 ]' "$rc $(cat "$work/stdout" "$work/stderr") $(tail -n 20 "$work/ca.log")"
-    run trust add "$work/anchors.pem"
-    run directory set-url "http://$keydir_address"
+    check "1: enrolling sets up the deployment's directory" \
+        'jqt ".directory_url == \"http://$keydir_address\"" "$work/stdout"' \
+        "$(cat "$work/stdout")"
+    # carol's CA stands for a CA the system already trusts (a public one): a trust anchor here.
+    run trust add "$work/other/root.pem"
 done
 use bob
 bob_fpr=$(current_fingerprint)
