@@ -12,6 +12,7 @@
 #include "engine/Send.h"
 #include "mime/Address.h"
 #include "mime/Ascii.h"
+#include "mime/EncodedWords.h"
 #include "store/AccountStore.h"
 #include "store/MessageCache.h"
 
@@ -118,10 +119,15 @@ json newMessageJson(const std::string& folder, const store::CachedMessage& m) {
     auto field = [&](const char* key, const json& fallback) -> json {
         return ok && s.contains(key) ? s[key] : fallback;
     };
+    // Shown to people: encoded words decoded.
+    auto shown = [&](const char* key, const std::string& fallback) -> json {
+        const json v = field(key, fallback);
+        return v.is_string() ? json(mime::decodeEncodedWords(v.get<std::string>())) : v;
+    };
     return {{"folder", folder},
             {"uid", m.uid},
-            {"from", field("from", m.summary.from)},
-            {"subject", field("subject", m.summary.subject)},
+            {"from", shown("from", m.summary.from)},
+            {"subject", shown("subject", m.summary.subject)},
             {"encryption", field("encryption", nullptr)},
             {"signature", field("signature", nullptr)},
             {"signer", field("signer", nullptr)},
@@ -229,7 +235,7 @@ base::Result<engine::Draft> replyDraft(const store::Account& account, const Read
     if (draft.to.empty()) {
         return base::makeError(base::ErrorCode::MalformedInput, "the message names no address to reply to");
     }
-    const std::string subject = original.header("Subject");
+    const std::string subject = mime::decodeEncodedWords(original.header("Subject")); // composing encodes it again
     const bool hasRe = subject.size() >= 3 && mime::equalsIgnoreCase(std::string_view(subject).substr(0, 3), "re:");
     draft.subject = hasRe ? subject : "Re: " + subject;
     draft.body = request.body;
@@ -348,7 +354,7 @@ int runRead(const std::vector<std::string>& argv, const GlobalOptions& global) {
     if (args->has("--json")) {
         json headers = json::object();
         for (const auto& [name, value] : message->headers) {
-            headers[name] = value;
+            headers[name] = mime::decodeEncodedWords(value); // for showing; the message keeps the encoded form
         }
         json attachments = json::array();
         for (const auto& a : message->attachments) {
@@ -369,7 +375,7 @@ int runRead(const std::vector<std::string>& argv, const GlobalOptions& global) {
     }
     for (const char* name : {"From", "To", "Cc", "Bcc", "Date", "Subject"}) {
         if (const std::string value = message->header(name); !value.empty()) {
-            std::cout << name << ": " << value << "\n";
+            std::cout << name << ": " << mime::decodeEncodedWords(value) << "\n";
         }
     }
     std::cout << "\n" << message->bodyText;

@@ -132,6 +132,31 @@ run read "${rruid:-0}" --json
 check "1: it is threaded: In-Reply-To and both earlier Message-IDs in References (protected)" \
     'jqt "(.headers[\"In-Reply-To\"] | startswith(\"<\")) and (.headers.References | [scan(\"<[^>]*>\")] | length == 2)" "$work/stdout"' \
     "$(cat "$work/stdout")"
+# A subject beyond ASCII travels as RFC 2047 encoded words; people see it decoded, in receive and
+# read, and the legacy display element (for readers without header protection) shows it decoded too.
+use alice
+bob_before=$(mail_count bob)
+run send --to bob@example.org --subject "Grüße aus Köln" --body "Bis bald."
+msg=$(wait_mail bob "$bob_before")
+use bob
+printf 'export-pw\n' >"$work/p12pw"
+"$cli" identity export "$(current_fingerprint)" -o "$work/bob.p12" --p12-password-file "$work/p12pw" >/dev/null 2>&1
+openssl pkcs12 -in "$work/bob.p12" -passin "file:$work/p12pw" -nocerts -nodes 2>/dev/null >"$work/bob-key.pem"
+openssl cms -decrypt -in "$msg" -inkey "$work/bob-key.pem" -out "$work/utf8.dec" 2>"$work/utf8.err"
+element=$(python3 -c 'import email, sys
+m = email.message_from_bytes(open(sys.argv[1], "rb").read())
+parts = [p for p in m.walk() if p.get_param("hp-legacy-display") == "1"]
+print(parts[0].get_payload(decode=True).decode("utf-8").splitlines()[0] if parts else "")' "$work/utf8.dec")
+check "1: for readers without header protection, the legacy display element shows the subject decoded" \
+    '[ "$element" = "Subject: Grüße aus Köln" ]' "$element $(cat "$work/utf8.err")"
+rm -f "$work/bob-key.pem" "$work/bob.p12"
+run receive --json
+uuid=$(jq -r '[.accounts[0].new[] | select(.folder == "INBOX" and .subject == "Grüße aus Köln")][0].uid // empty' "$work/stdout")
+check "1: receive shows a UTF-8 subject decoded" '[ -n "$msg" ] && [ -n "$uuid" ]' "$(cat "$work/stdout")"
+run read "${uuid:-0}"
+check "1: read shows it decoded, and the body once (no legacy display element)" \
+    'grep -qx "Subject: Grüße aus Köln" "$work/stdout" && [ "$(grep -c "Grüße" "$work/stdout")" -eq 1 ]' \
+    "$(cat "$work/stdout")"
 echo "scenario 1 took $(($(now_ms) - t0)) ms"
 
 #### 2. a certificate from another CA: harvested, published, used by someone who never met carol
