@@ -80,13 +80,13 @@ logged account add carol@example.org --imap "imap://127.0.0.1:$MAIL_IMAP_PORT" \
     --password-file "$work/carol.pw" --json
 check "add carol (STARTTLS IMAP, SMTPS): exit 0" '[ $rc -eq 0 ]' "rc=$rc $(cat "$work/stderr")"
 check "add carol --json: verified, pin normalised" \
-    'jq -e ".verified == true and .account.pinned_sha256 == \"$pin\" and .checks.imap.ok and .checks.smtp.ok" "$work/stdout" >/dev/null'
+    'jqe ".verified == true and .account.pinned_sha256 == \"$pin\" and .checks.imap.ok and .checks.smtp.ok" "$work/stdout" >/dev/null'
 logged account add alice@example.org --imap "$imaps" --smtp "$submission" --password-file "$work/alice.pw"
 check "add existing: refused" '[ $rc -eq 2 ] && grep -q "exists" "$work/stderr"'
 
 logged account list --json
 check "list --json: both accounts, no secret" \
-    'jq -e "length == 2 and .[0].address == \"alice@example.org\" and .[0].display_name == \"Alice Example\" and .[1].imap == \"imap://127.0.0.1:$MAIL_IMAP_PORT\"" "$work/stdout" >/dev/null'
+    'jqe "length == 2 and .[0].address == \"alice@example.org\" and .[0].display_name == \"Alice Example\" and .[1].imap == \"imap://127.0.0.1:$MAIL_IMAP_PORT\"" "$work/stdout" >/dev/null'
 logged account test
 check "test: exit 0, four logins" '[ $rc -eq 0 ] && [ "$(grep -c "login ok" "$work/stdout")" -eq 4 ]' \
     "rc=$rc $(cat "$work/stdout" "$work/stderr")"
@@ -96,7 +96,7 @@ bash "$mailserver" stop-smtp "$work/srv" >/dev/null 2>&1
 logged account test alice@example.org --json
 check "test with SMTP down: exit 4" '[ $rc -eq 4 ]' "rc=$rc $(cat "$work/stderr")"
 check "test with SMTP down: imap ok, smtp unreachable" \
-    'jq -e ".[0].checks.imap.ok and (.[0].checks.smtp.ok | not) and .[0].checks.smtp.error == \"unreachable\"" "$work/stdout" >/dev/null'
+    'jqe ".[0].checks.imap.ok and (.[0].checks.smtp.ok | not) and .[0].checks.smtp.error == \"unreachable\"" "$work/stdout" >/dev/null'
 bash "$mailserver" start-smtp "$work/srv" >/dev/null 2>&1
 logged account test nobody@example.org
 check "test unknown account: exit 7" '[ $rc -eq 7 ]' "rc=$rc"
@@ -147,7 +147,7 @@ check "remove: exit 0" '[ $rc -eq 0 ]'
 logged account add dave@mail.invalid --connect-to "::127.0.0.1:$closed" --isp-db "http://127.0.0.1:$http_port/" \
     --password-file "$work/bob.pw" --json
 check "autoconfig: http ISP database refused without --allow-plaintext; nothing found: exit 7" \
-    '[ $rc -eq 7 ] && [ -s "$work/stdout" ] && jq -e ".error == \"not-found\" and (.steps | length == 3 + 4 + 12) and .steps[2].method == \"isp-database\" and .steps[2].error == \"invalid-argument\" and .steps[3].tried == \"_imaps._tcp.mail.invalid\" and .steps[7].tried == \"imap imap.mail.invalid:993 (tls)\" and .steps[7].error == \"unreachable\" and ([.steps[].outcome] | index(\"found\") == null)" "$work/stdout" >/dev/null' \
+    '[ $rc -eq 7 ] && [ -s "$work/stdout" ] && jqe ".error == \"not-found\" and (.steps | length == 3 + 4 + 12) and .steps[2].method == \"isp-database\" and .steps[2].error == \"invalid-argument\" and .steps[3].tried == \"_imaps._tcp.mail.invalid\" and .steps[7].tried == \"imap imap.mail.invalid:993 (tls)\" and .steps[7].error == \"unreachable\" and ([.steps[].outcome] | index(\"found\") == null)" "$work/stdout" >/dev/null' \
     "rc=$rc $(cat "$work/stdout")"
 logged account remove bob@example.org
 check "remove again: exit 7" '[ $rc -eq 7 ]' "rc=$rc"
@@ -183,7 +183,7 @@ tls_redirect=(--connect-to "autoconfig.example.org:443:127.0.0.1:$https_port" --
 logged account add bob@example.org "${tls_redirect[@]}" --discovery-ca-file "$work/ac-ca.pem" \
     --allow-self-signed-fingerprint "$pin" --password-file "$work/bob.pw" --json
 check "https autoconfig: found at autoconfig.example.org with the test CA" \
-    '[ $rc -eq 0 ] && jq -e ".steps[0].method == \"autoconfig\" and .steps[0].outcome == \"found\" and (.steps | length == 1)" "$work/stdout" >/dev/null' \
+    '[ $rc -eq 0 ] && jqe ".steps[0].method == \"autoconfig\" and .steps[0].outcome == \"found\" and (.steps | length == 1)" "$work/stdout" >/dev/null' \
     "rc=$rc $(cat "$work/stdout" "$work/stderr")"
 check "https autoconfig: the document was fetched with the address" 'grep -q "GET /mail/config-v1.1.xml?emailaddress=bob%40example.org" "$work/https.log"' \
     "$(cat "$work/https.log")"
@@ -191,7 +191,7 @@ logged account remove bob@example.org
 logged account add bob@example.org "${tls_redirect[@]}" --isp-db "http://127.0.0.1:$http_port/" --allow-plaintext \
     --allow-self-signed-fingerprint "$pin" --password-file "$work/bob.pw" --json
 check "https autoconfig: without the CA the step fails as untrusted, the ISP database is used" \
-    '[ $rc -eq 0 ] && jq -e ".steps[0].outcome == \"failed\" and .steps[0].error == \"untrusted-server\" and .steps[2].method == \"isp-database\" and .steps[2].outcome == \"found\"" "$work/stdout" >/dev/null' \
+    '[ $rc -eq 0 ] && jqe ".steps[0].outcome == \"failed\" and .steps[0].error == \"untrusted-server\" and .steps[2].method == \"isp-database\" and .steps[2].outcome == \"found\"" "$work/stdout" >/dev/null' \
     "rc=$rc $(cat "$work/stdout" "$work/stderr")"
 logged account remove bob@example.org
 
@@ -213,7 +213,7 @@ done
 logged account add bob@example.org "${redirect[@]}" --dns-server "127.0.0.1:$dns_port" \
     --allow-self-signed-fingerprint "$pin" --password-file "$work/bob.pw" --json
 check "srv: servers from the DNS server's SRV records" \
-    '[ $rc -eq 0 ] && jq -e "([.steps[] | select(.outcome == \"found\") | .tried | split(\" \")[0]] | sort) == [\"_imaps._tcp.example.org\", \"_submission._tcp.example.org\"]" "$work/stdout" >/dev/null &&
+    '[ $rc -eq 0 ] && jqe "([.steps[] | select(.outcome == \"found\") | .tried | split(\" \")[0]] | sort) == [\"_imaps._tcp.example.org\", \"_submission._tcp.example.org\"]" "$work/stdout" >/dev/null &&
      grep -q "localhost:$MAIL_IMAPS_PORT" "$work/stdout" && grep -q "localhost:$MAIL_SUBMISSION_PORT" "$work/stdout"' \
     "rc=$rc $(cat "$work/stdout" "$work/stderr")"
 logged account remove bob@example.org

@@ -179,13 +179,13 @@ run --profile "$work/p" --passphrase-file "$work/pw" cert import "$data/carol.ce
 check "cert-import-wrong-passphrase" '[ $rc -eq 2 ] && grep -q "wrong-password" "$work/stderr"'
 
 run "${P[@]}" cert list --json
-check "cert-list-json" '[ $rc -eq 0 ] && jq -e "length == 2 and (map(.address) == [\"alice@example.org\", \"bob@example.org\"]) and (.[0] | keys_unsorted == [\"address\",\"fingerprint_sha256\",\"subject\",\"issuer\",\"not_before\",\"not_after\",\"provenance\",\"provenance_detail\",\"first_seen\",\"last_seen\",\"signing_time\",\"capabilities\",\"encryption_key_preference\"])" "$work/stdout" >/dev/null' "$(cat "$work/stdout" "$work/stderr")"
+check "cert-list-json" '[ $rc -eq 0 ] && jqe "length == 2 and (map(.address) == [\"alice@example.org\", \"bob@example.org\"]) and (.[0] | keys_unsorted == [\"address\",\"fingerprint_sha256\",\"subject\",\"issuer\",\"not_before\",\"not_after\",\"provenance\",\"provenance_detail\",\"first_seen\",\"last_seen\",\"signing_time\",\"capabilities\",\"encryption_key_preference\"])" "$work/stdout" >/dev/null' "$(cat "$work/stdout" "$work/stderr")"
 run "${P[@]}" cert list Bob@Example.org --json
-check "cert-list-address-json" '[ $rc -eq 0 ] && jq -e "length == 1 and .[0].fingerprint_sha256 == \"$bfp\" and .[0].provenance == \"imported\" and .[0].provenance_detail == \"bob.cert.pem\" and .[0].not_after == \"2035-01-01T00:00:00Z\" and .[0].capabilities == null and .[0].signing_time == null and .[0].encryption_key_preference == false" "$work/stdout" >/dev/null' "$(cat "$work/stdout")"
+check "cert-list-address-json" '[ $rc -eq 0 ] && jqe "length == 1 and .[0].fingerprint_sha256 == \"$bfp\" and .[0].provenance == \"imported\" and .[0].provenance_detail == \"bob.cert.pem\" and .[0].not_after == \"2035-01-01T00:00:00Z\" and .[0].capabilities == null and .[0].signing_time == null and .[0].encryption_key_preference == false" "$work/stdout" >/dev/null' "$(cat "$work/stdout")"
 run "${P[@]}" cert list
 check "cert-list-text" '[ $rc -eq 0 ] && grep -q "^alice@example.org $afp" "$work/stdout" && grep -q "provenance:   imported (bob.cert.pem)" "$work/stdout"'
 run "${P[@]}" cert list nobody@example.org --json
-check "cert-list-unknown-address" '[ $rc -eq 0 ] && jq -e "length == 0" "$work/stdout" >/dev/null'
+check "cert-list-unknown-address" '[ $rc -eq 0 ] && jqe "length == 0" "$work/stdout" >/dev/null'
 run --profile "$work/p" --passphrase-file "$work/pw" cert list
 check "cert-list-wrong-passphrase" '[ $rc -eq 2 ] && grep -q "wrong-password" "$work/stderr"'
 
@@ -197,7 +197,7 @@ b2fp=$(openssl x509 -in "$work/bob2.pem" -noout -fingerprint -sha256 | cut -d= -
 run "${P[@]}" cert import "$work/bob2.pem"
 check "cert-import-changed-key" '[ $rc -eq 0 ] && grep -q "certificate-changed" "$work/stdout"' "$(cat "$work/stdout" "$work/stderr")"
 run "${P[@]}" cert show "$(echo "${b2fp:0:16}" | tr a-f A-F)" --json
-check "cert-show-json" '[ $rc -eq 0 ] && jq -e ".fingerprint_sha256 == \"$b2fp\" and .address == \"bob@example.org\" and .emails == [\"bob@example.org\"] and (.serial | length > 0) and (.pem | startswith(\"-----BEGIN CERTIFICATE-----\")) and (.events | length == 1) and .events[0].kind == \"certificate-changed\" and .events[0].old_fingerprint == \"$bfp\" and .events[0].new_fingerprint == \"$b2fp\" and (keys_unsorted[0:13] == [\"address\",\"fingerprint_sha256\",\"subject\",\"issuer\",\"not_before\",\"not_after\",\"provenance\",\"provenance_detail\",\"first_seen\",\"last_seen\",\"signing_time\",\"capabilities\",\"encryption_key_preference\"])" "$work/stdout" >/dev/null' "$(cat "$work/stdout" "$work/stderr")"
+check "cert-show-json" '[ $rc -eq 0 ] && jqe ".fingerprint_sha256 == \"$b2fp\" and .address == \"bob@example.org\" and .emails == [\"bob@example.org\"] and (.serial | length > 0) and (.pem | startswith(\"-----BEGIN CERTIFICATE-----\")) and (.events | length == 1) and .events[0].kind == \"certificate-changed\" and .events[0].old_fingerprint == \"$bfp\" and .events[0].new_fingerprint == \"$b2fp\" and (keys_unsorted[0:13] == [\"address\",\"fingerprint_sha256\",\"subject\",\"issuer\",\"not_before\",\"not_after\",\"provenance\",\"provenance_detail\",\"first_seen\",\"last_seen\",\"signing_time\",\"capabilities\",\"encryption_key_preference\"])" "$work/stdout" >/dev/null' "$(cat "$work/stdout" "$work/stderr")"
 run "${P[@]}" cert show "$bfp"
 check "cert-show-text" '[ $rc -eq 0 ] && grep -q "certificate-changed $bfp -> $b2fp" "$work/stdout" && grep -q "BEGIN CERTIFICATE" "$work/stdout"'
 run "${P[@]}" cert show 0123456789abcdef
@@ -209,7 +209,7 @@ check "cert-show-wrong-passphrase" '[ $rc -eq 2 ] && grep -q "wrong-password" "$
 run "${P[@]}" cert remove "${bfp:0:8}"
 check "cert-remove-prefix" '[ $rc -eq 0 ] && grep -q "^removed $bfp" "$work/stdout"'
 run "${P[@]}" cert list bob@example.org --json
-check "cert-remove-keeps-others-and-events" '[ $rc -eq 0 ] && jq -e "length == 1 and .[0].fingerprint_sha256 == \"$b2fp\"" "$work/stdout" >/dev/null && "$cli" "${P[@]}" cert show "$b2fp" --json | jq -e ".events | length == 1" >/dev/null'
+check "cert-remove-keeps-others-and-events" '[ $rc -eq 0 ] && jqe "length == 1 and .[0].fingerprint_sha256 == \"$b2fp\"" "$work/stdout" >/dev/null && "$cli" "${P[@]}" cert show "$b2fp" --json | jqe ".events | length == 1" >/dev/null'
 run "${P[@]}" cert remove "$bfp"
 check "cert-remove-unknown-fingerprint" '[ $rc -eq 2 ] && grep -q "no certificate with fingerprint" "$work/stderr"'
 run --profile "$work/p" --passphrase-file "$work/pw" cert remove "$b2fp"

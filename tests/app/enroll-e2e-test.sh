@@ -144,6 +144,6 @@ check "renew --force renews" '[ $rc -eq 0 ]' "$rc $(cat "$work/stdout" "$work/st
 run identity list --json
 check "the renewed identity is current and the old one retired" \
     '[ "$(jq -r "[.[] | select(.state == \"current\")][0].fingerprint_sha256" "$work/stdout")" != "$fingerprint" ] &&
-     jq -e ".[] | select(.fingerprint_sha256 == \"$fingerprint\" and .state == \"retired\")" "$work/stdout" >/dev/null' \
+     jqe ".[] | select(.fingerprint_sha256 == \"$fingerprint\" and .state == \"retired\")" "$work/stdout" >/dev/null' \
     "$(cat "$work/stdout")"
 finish

@@ -2,10 +2,6 @@
 # Helpers of send-e2e-test.sh (sourced after testlib.sh and the mail fixture's env). Expects $cli,
 # $ca, $keydir and $work.
 
-jqt() { # FILTER FILE: true when the filter yields exactly `true` (jq -e passes on empty input)
-    [ "$(jq -r "$1" "$2" 2>/dev/null)" = true ]
-}
-
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
 use() { # WHO: the profile the next `run`s use

@@ -60,7 +60,7 @@ for who in alice bob; do
         SEALPOST_DIRECTORY_URL="http://$keydir_address" run enroll --json
     check "1: $who enrolls" '[ $rc -eq 0 ]' "$rc $(cat "$work/stdout" "$work/stderr") $(tail -n 20 "$work/ca.log")"
     check "1: enrolling sets up the deployment's directory" \
-        'jqt ".directory_url == \"http://$keydir_address\"" "$work/stdout"' \
+        'jqe ".directory_url == \"http://$keydir_address\"" "$work/stdout"' \
         "$(cat "$work/stdout")"
     # carol's CA stands for a CA the system already trusts (a public one): a trust anchor here.
     run trust add "$work/other/root.pem"
@@ -73,7 +73,7 @@ bob_before=$(mail_count bob)
 run send --to bob@example.org --subject "Quarterly numbers" --body "The numbers are in the attachment. -- Alice" --json
 check "1: alice's send succeeds" '[ $rc -eq 0 ]' "$rc $(cat "$work/stdout" "$work/stderr")"
 check "1: the plan says encrypt, bob's key from the directory" \
-    'jqt "[.. | objects | select(.address? == \"bob@example.org\")][0] | .status == \"encrypt\" and .source == \"directory\"" "$work/stdout"' \
+    'jqe "[.. | objects | select(.address? == \"bob@example.org\")][0] | .status == \"encrypt\" and .source == \"directory\"" "$work/stdout"' \
     "$(cat "$work/stdout")"
 msg=$(wait_mail bob "$bob_before")
 check "1: the message reaches bob's mailbox" '[ -n "$msg" ]'
@@ -86,17 +86,17 @@ run receive --json
 check "1: bob receives" '[ $rc -eq 0 ]' "$rc $(cat "$work/stdout" "$work/stderr")"
 uid=$(jq -r '[.accounts[0].new[] | select(.folder == "INBOX" and .subject == "Quarterly numbers")][0].uid // empty' "$work/stdout")
 check "1: receive lists the new message with its protected subject, encrypted and signed" \
-    '[ -n "$uid" ] && jqt "[.accounts[0].new[] | select(.folder == \"INBOX\" and .uid == $uid)][0] | .encryption == \"decrypted\" and .signature == \"valid\" and .signer_matches_from == true" "$work/stdout"' \
+    '[ -n "$uid" ] && jqe "[.accounts[0].new[] | select(.folder == \"INBOX\" and .uid == $uid)][0] | .encryption == \"decrypted\" and .signature == \"valid\" and .signer_matches_from == true" "$work/stdout"' \
     "$(cat "$work/stdout")"
 run receive
 check "1: a second receive finds nothing new" '[ $rc -eq 0 ] && grep -q "bob@example.org: 0 new" "$work/stdout"' \
     "$(cat "$work/stdout" "$work/stderr")"
 run read "${uid:-0}" --json
 check "1: read: decrypted, signature valid, signer is the sender, whole message covered" \
-    'jqt ".security.encryption == \"decrypted\" and .security.signature == \"valid\" and .security.signer_matches_from == true and .security.covers_whole_message == true" "$work/stdout"' \
+    'jqe ".security.encryption == \"decrypted\" and .security.signature == \"valid\" and .security.signer_matches_from == true and .security.covers_whole_message == true" "$work/stdout"' \
     "$rc $(cat "$work/stdout" "$work/stderr")"
 check "1: read: the protected Subject and the text" \
-    'jqt ".headers.Subject == \"Quarterly numbers\" and (.body_text | contains(\"The numbers are in the attachment\")) and (.body_text | contains(\"Subject:\") | not)" "$work/stdout"' \
+    'jqe ".headers.Subject == \"Quarterly numbers\" and (.body_text | contains(\"The numbers are in the attachment\")) and (.body_text | contains(\"Subject:\") | not)" "$work/stdout"' \
     "$(cat "$work/stdout")"
 run read "${uid:-0}"
 check "1: read (text): the banner first says encrypted and signed by alice" \
@@ -105,7 +105,7 @@ check "1: read (text): the banner first says encrypted and signed by alice" \
 alice_before=$(mail_count alice)
 run reply "${uid:-0}" --quote --body "Thanks, looks good. -- Bob" --json
 check "1: bob's reply succeeds, encrypted" \
-    '[ $rc -eq 0 ] && jqt "[.. | objects | select(has(\"encrypt\"))][0].encrypt == true" "$work/stdout"' \
+    '[ $rc -eq 0 ] && jqe "[.. | objects | select(has(\"encrypt\"))][0].encrypt == true" "$work/stdout"' \
     "$rc $(cat "$work/stdout" "$work/stderr")"
 msg=$(wait_mail alice "$alice_before")
 check "1: the reply reaches alice encrypted" \
@@ -117,7 +117,7 @@ ruid=$(jq -r '[.accounts[0].new[] | select(.folder == "INBOX" and .subject == "R
 check "1: alice receives the reply" '[ -n "$ruid" ]' "$(cat "$work/stdout" "$work/stderr")"
 run read "${ruid:-0}" --json
 check "1: alice reads it decrypted and signed by bob, with the quote" \
-    'jqt ".security.encryption == \"decrypted\" and .security.signature == \"valid\" and .security.signer_matches_from == true and (.body_text | contains(\"Thanks, looks good\")) and (.body_text | contains(\"> The numbers are in the attachment\"))" "$work/stdout"' \
+    'jqe ".security.encryption == \"decrypted\" and .security.signature == \"valid\" and .security.signer_matches_from == true and (.body_text | contains(\"Thanks, looks good\")) and (.body_text | contains(\"> The numbers are in the attachment\"))" "$work/stdout"' \
     "$rc $(cat "$work/stdout" "$work/stderr")"
 bob_before=$(mail_count bob)
 run reply "${ruid:-0}" --body "Great." --json
@@ -125,12 +125,12 @@ msg=$(wait_mail bob "$bob_before")
 use bob
 run receive --json
 check "1: a reply to the reply is \"Re: Quarterly numbers\", not \"Re: Re: ...\"" \
-    '[ -n "$msg" ] && jqt "[.accounts[0].new[] | select(.folder == \"INBOX\" and .subject == \"Re: Quarterly numbers\")] | length == 1" "$work/stdout"' \
+    '[ -n "$msg" ] && jqe "[.accounts[0].new[] | select(.folder == \"INBOX\" and .subject == \"Re: Quarterly numbers\")] | length == 1" "$work/stdout"' \
     "$(cat "$work/stdout")"
 rruid=$(jq -r '[.accounts[0].new[] | select(.folder == "INBOX" and .subject == "Re: Quarterly numbers")][0].uid // empty' "$work/stdout")
 run read "${rruid:-0}" --json
 check "1: it is threaded: In-Reply-To and both earlier Message-IDs in References (protected)" \
-    'jqt "(.headers[\"In-Reply-To\"] | startswith(\"<\")) and (.headers.References | [scan(\"<[^>]*>\")] | length == 2)" "$work/stdout"' \
+    'jqe "(.headers[\"In-Reply-To\"] | startswith(\"<\")) and (.headers.References | [scan(\"<[^>]*>\")] | length == 2)" "$work/stdout"' \
     "$(cat "$work/stdout")"
 # A subject beyond ASCII travels as RFC 2047 encoded words; people see it decoded, in receive and
 # read, and the legacy display element (for readers without header protection) shows it decoded too.
@@ -173,8 +173,8 @@ check "2: it reaches alice as multipart/signed" '[ -n "$msg" ] && header_of "$ms
 use alice
 run receive --json
 check "2: alice's receive harvests carol's certificate and publishes it" \
-    'jqt ".accounts[0].certificates_learned >= 1 and .accounts[0].published >= 1" "$work/stdout" &&
-     jqt "[.accounts[0].new[] | select(.folder == \"INBOX\" and .subject == \"Hello from Carol\")][0] | .signature == \"valid\" and .signer_matches_from == true" "$work/stdout"' \
+    'jqe ".accounts[0].certificates_learned >= 1 and .accounts[0].published >= 1" "$work/stdout" &&
+     jqe "[.accounts[0].new[] | select(.folder == \"INBOX\" and .subject == \"Hello from Carol\")][0] | .signature == \"valid\" and .signer_matches_from == true" "$work/stdout"' \
     "$rc $(cat "$work/stdout" "$work/stderr")"
 SEALPOST_PROFILE=$work/observer SEALPOST_PASSPHRASE=observer-profile run lookup carol@example.org --json
 check "2: the directory now has carol's certificate" '[ $rc -eq 0 ] && grep -q "carol@example.org" "$work/stdout"' \
@@ -185,7 +185,7 @@ check "2: bob has never heard of carol" '[ $rc -eq 0 ] && ! grep -q "carol@examp
 carol_before=$(mail_count carol)
 run send --to carol@example.org --subject "Nice to meet you" --body "Hi Carol, Bob here." --json
 check "2: bob's send to carol is encrypted with the key from the directory" \
-    '[ $rc -eq 0 ] && jqt "[.. | objects | select(.address? == \"carol@example.org\")][0] | .status == \"encrypt\" and .source == \"directory\"" "$work/stdout"' \
+    '[ $rc -eq 0 ] && jqe "[.. | objects | select(.address? == \"carol@example.org\")][0] | .status == \"encrypt\" and .source == \"directory\"" "$work/stdout"' \
     "$rc $(cat "$work/stdout" "$work/stderr")"
 msg=$(wait_mail carol "$carol_before")
 openssl cms -decrypt -recip "$work/other/carol.pem" -inkey "$work/other/carol.key" -in "$msg" -out "$work/carol-dec.eml" \
@@ -204,14 +204,14 @@ use alice
 run receive --json
 duid=$(jq -r '[.accounts[0].new[] | select(.folder == "INBOX" and .subject == "Not from Carol")][0].uid // empty' "$work/stdout")
 check "2: a signature by someone else than From teaches nothing" \
-    '[ -n "$duid" ] && jqt "[.accounts[0].new[] | select(.folder == \"INBOX\" and .uid == $duid)][0].learned == 0" "$work/stdout"' "$(cat "$work/stdout" "$work/curl.out")"
+    '[ -n "$duid" ] && jqe "[.accounts[0].new[] | select(.folder == \"INBOX\" and .uid == $duid)][0].learned == 0" "$work/stdout"' "$(cat "$work/stdout" "$work/curl.out")"
 run read "${duid:-0}"
 check "2: read says NOT signed when the signer is not the sender" \
     'head -n1 "$work/stdout" | grep -qx "Security: NOT signed: the signer carol@example.org is not the sender"' \
     "$(cat "$work/stdout" "$work/stderr")"
 run read "${duid:-0}" --json
 check "2: read --json: signature valid but signer_matches_from false" \
-    'jqt ".security.signature == \"valid\" and .security.signer_matches_from == false" "$work/stdout"' "$(cat "$work/stdout")"
+    'jqe ".security.signature == \"valid\" and .security.signer_matches_from == false" "$work/stdout"' "$(cat "$work/stdout")"
 echo "scenario 2 took $(($(now_ms) - t0)) ms"
 
 #### 3. a recipient without a key: signed only; require-encryption refuses
@@ -219,7 +219,7 @@ t0=$(now_ms)
 use alice
 run send --to bob@example.org --to dave@example.org --subject "Lunch" --body "Lunch at noon?" --dry-run --json
 check "3: the dry run plans signed only, dave no-key with a reason" \
-    '[ $rc -eq 0 ] && jqt "([.. | objects | select(has(\"encrypt\"))][0].encrypt == false) and ([.. | objects | select(.address? == \"dave@example.org\")][0] | .status == \"no-key\" and (.reason | length > 0))" "$work/stdout"' \
+    '[ $rc -eq 0 ] && jqe "([.. | objects | select(has(\"encrypt\"))][0].encrypt == false) and ([.. | objects | select(.address? == \"dave@example.org\")][0] | .status == \"no-key\" and (.reason | length > 0))" "$work/stdout"' \
     "$rc $(cat "$work/stdout" "$work/stderr")"
 run outbox list --json
 queued_before=$(jq '.messages | length' "$work/stdout")
@@ -260,7 +260,7 @@ wait_mail bob "$bob_before" >/dev/null
 run receive --json
 euid=$(jq -r '[.accounts[0].new[] | select(.folder == "INBOX" and .subject == "Secret plans")][0].uid // empty' "$work/stdout")
 check "3: bob receives dave's encrypted, unsigned mail" \
-    '[ -n "$euid" ] && jqt "[.accounts[0].new[] | select(.folder == \"INBOX\" and .uid == ${euid:-0})][0].encryption == \"decrypted\"" "$work/stdout"' \
+    '[ -n "$euid" ] && jqe "[.accounts[0].new[] | select(.folder == \"INBOX\" and .uid == ${euid:-0})][0].encryption == \"decrypted\"" "$work/stdout"' \
     "$(cat "$work/stdout" "$work/curl.out")"
 run read "${euid:-0}"
 check "3: read: encrypted, not signed" 'head -n1 "$work/stdout" | grep -qx "Security: encrypted, not signed"' \
@@ -285,7 +285,7 @@ bob_before=$(mail_count bob)
 carol_before=$(mail_count carol)
 run send --to bob@example.org --bcc carol@example.org --subject "Board meeting" --body "Agenda attached." --json
 check "4: the send with Bcc succeeds, encrypted" \
-    '[ $rc -eq 0 ] && jqt "[.. | objects | select(has(\"encrypt\"))][0].encrypt == true" "$work/stdout"' \
+    '[ $rc -eq 0 ] && jqe "[.. | objects | select(has(\"encrypt\"))][0].encrypt == true" "$work/stdout"' \
     "$rc $(cat "$work/stdout" "$work/stderr")"
 carol_msg=$(wait_mail carol "$carol_before")
 bob_msg=$(wait_mail bob "$bob_before")
@@ -315,7 +315,7 @@ run list --folder "${sent_folder:-Sent}" --json
 suid=$(jq -r '[.[] | select(.subject == "[...]" or .subject == "Board meeting")] | last | .uid // empty' "$work/stdout")
 run read "${suid:-0}" --folder "${sent_folder:-Sent}" --json
 check "4: alice's Sent copy keeps the Bcc field" \
-    'jqt "(.headers.Bcc // \"\" | contains(\"carol@example.org\")) and .headers.Subject == \"Board meeting\"" "$work/stdout"' \
+    'jqe "(.headers.Bcc // \"\" | contains(\"carol@example.org\")) and .headers.Subject == \"Board meeting\"" "$work/stdout"' \
     "$rc $(cat "$work/stdout" "$work/stderr")"
 echo "scenario 4 took $(($(now_ms) - t0)) ms"
 finish

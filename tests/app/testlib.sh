@@ -10,6 +10,16 @@ check() { # name, condition (command string evaluated), detail
     fi
 }
 
+# FILTER [FILE]: like `jq -e`, but also false when there is no input at all (jq 1.6's -e exits 0
+# on empty input, so a check on a command that printed nothing would pass).
+jqe() {
+    local out last
+    out=$(jq "$@") || return 1
+    [ -n "$out" ] || return 1
+    last=$(printf '%s\n' "$out" | tail -n 1)
+    [ "$last" != false ] && [ "$last" != null ]
+}
+
 run() { # runs the CLI, capturing exit code, stdout and stderr
     "$cli" "$@" >"$work/stdout" 2>"$work/stderr"
     rc=$?

@@ -276,12 +276,12 @@ done
 for _ in $(seq 1 5); do # then to the end, without interruption
     "$cli" "${p[@]}" outbox flush --force >>"$work/kill.log" 2>&1
     "$cli" "${p[@]}" outbox list --json >"$work/list.json"
-    jq -e '[.messages[] | select(.message_id | startswith("<kill-")) | select(.state | IN("done", "failed", "unconfirmed") | not)] | length == 0' \
+    jqe '[.messages[] | select(.message_id | startswith("<kill-")) | select(.state | IN("done", "failed", "unconfirmed") | not)] | length == 0' \
         "$work/list.json" >/dev/null && break
 done
 kill_states() { jq -c '[.messages[] | select(.message_id | startswith("<kill-")) | .state] | group_by(.) | map({(.[0]): length}) | add' "$1"; }
 check "sigkill: every kill-* message done or held as unconfirmed" \
-    'jq -e "[.messages[] | select(.message_id | startswith(\"<kill-\"))] | length == $nmsg and all(.state | IN(\"done\", \"unconfirmed\"))" "$work/list.json" >/dev/null' \
+    'jqe "[.messages[] | select(.message_id | startswith(\"<kill-\"))] | length == $nmsg and all(.state | IN(\"done\", \"unconfirmed\"))" "$work/list.json" >/dev/null' \
     "$(kill_states "$work/list.json")"
 held=$(jq -r '.messages[] | select(.message_id | startswith("<kill-")) | select(.state == "unconfirmed") | .message_id' "$work/list.json")
 nheld=$(printf '%s' "$held" | grep -c .)
@@ -313,7 +313,7 @@ check "sigkill: after confirming, the flush files them and exits 0" '[ $rc -eq 0
 run "${p[@]}" outbox list --json
 cp "$work/stdout" "$work/list.json"
 check "sigkill: then every kill-* message is done" \
-    'jq -e "[.messages[] | select(.message_id | startswith(\"<kill-\"))] | length == $nmsg and all(.state == \"done\")" "$work/list.json" >/dev/null' \
+    'jqe "[.messages[] | select(.message_id | startswith(\"<kill-\"))] | length == $nmsg and all(.state == \"done\")" "$work/list.json" >/dev/null' \
     "$(kill_states "$work/list.json")"
 wait_files "$MAIL_MAILDIR_bob" $((before + nmsg))
 missing=0
