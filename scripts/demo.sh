@@ -7,7 +7,8 @@
 # and Postfix on this machine (tests/mail), an account for each, Alice sends through her outbox,
 # Bob syncs his Inbox. Then the whole promise: Carol and Dave start from nothing but their mailbox
 # passwords, get certificates from the local sealpost-ca (the CA mails a signed challenge, their
-# clients answer it), and Carol writes encrypted to Dave, whose certificate the CA published.
+# clients answer it), and Carol simply writes to Dave: her client finds the certificate the CA
+# published, shows its plan, signs and encrypts; Dave receives, reads and replies, encrypted too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -144,24 +145,31 @@ for who in carol dave; do
     "$cli" "${p[@]}" account add "$who@example.org" --password-file "$work/$who-mail-pw" \
         --imap "imaps://127.0.0.1:$MAIL_IMAPS_PORT" --smtp "smtp://127.0.0.1:$MAIL_SUBMISSION_PORT" \
         --allow-self-signed-fingerprint "$MAIL_CERT_SHA256" >/dev/null
-    "$cli" "${p[@]}" enroll --ca "http://127.0.0.1:$ca_port/directory" --ca-root "$work/ca/root-cert.pem"
-    "$cli" "${p[@]}" directory set-url "$directory" >/dev/null
+    # The deployment's CA and directory, as a packaged client would ship them.
+    SEALPOST_CA_URL="http://127.0.0.1:$ca_port/directory" SEALPOST_CA_ROOT="$work/ca/root-cert.pem" \
+        SEALPOST_DIRECTORY_URL="$directory" "$cli" "${p[@]}" enroll
 done
 c=(--profile "$work/carol" --passphrase-file "$work/profile-pw")
 d=(--profile "$work/dave" --passphrase-file "$work/profile-pw")
 "$cli" "${c[@]}" status
-echo "== 15. Carol has never heard from Dave: the CA published his new certificate, her client finds it"
-for _ in $(seq 50); do "$cli" "${c[@]}" lookup dave@example.org >"$work/lookup.txt" 2>&1 && break; sleep 0.2; done
-cat "$work/lookup.txt"
-printf 'From: Carol <carol@example.org>\r\nTo: Dave <dave@example.org>\r\nSubject: Welcome\r\nDate: %s\r\nMessage-ID: <demo-2@example.org>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nHi Dave, we never exchanged keys, and yet this is private. -- Carol\r\n' \
-    "$(date -R)" >"$work/welcome.eml"
-"$cli" "${c[@]}" encrypt --from carol@example.org --to dave@example.org -i "$work/welcome.eml" -o "$work/welcome-protected.eml"
-"$cli" "${c[@]}" send -i "$work/welcome-protected.eml"
-echo "== 16. Dave syncs and reads it"
+echo "== 15. Carol has never heard from Dave and writes to him: what will happen, per recipient"
+for _ in $(seq 50); do # the CA publishes Dave's certificate on its own thread
+    "$cli" "${c[@]}" lookup dave@example.org >/dev/null 2>&1 && break
+    sleep 0.2
+done
+"$cli" "${c[@]}" send --to dave@example.org --subject "Welcome" \
+    --body "Hi Dave, we never exchanged keys, and yet this is private. -- Carol" --dry-run
+echo "== 16. ... and sends it (signed, encrypted, the Subject protected)"
+"$cli" "${c[@]}" send --to dave@example.org --subject "Welcome" \
+    --body "Hi Dave, we never exchanged keys, and yet this is private. -- Carol"
+echo "== 17. Dave receives and reads it"
 for _ in 1 2 3 4 5 6 7 8 9 10; do
     [ -n "$(find "$MAIL_MAILDIR_dave/new" "$MAIL_MAILDIR_dave/cur" -type f 2>/dev/null)" ] && break
     sleep 0.5
 done
-"$cli" "${d[@]}" sync
-uid=$("$cli" "${d[@]}" list --json | jq -r '[.[] | select(.subject == "Welcome")][0].uid')
-"$cli" "${d[@]}" show "$uid" --json | jq '{subject, from, security}'
+"$cli" "${d[@]}" receive >"$work/receive.txt"
+cat "$work/receive.txt"
+uid=$(awk -F'\t' '$1 ~ /^INBOX / && $3 == "Welcome" { split($1, f, " "); print f[2]; exit }' "$work/receive.txt")
+"$cli" "${d[@]}" read "$uid"
+echo "== 18. Dave replies, quoting her: encrypted back to Carol (her certificate came with her signed mail)"
+"$cli" "${d[@]}" reply "$uid" --quote --body "Thanks, Carol. Received, decrypted, verified."
