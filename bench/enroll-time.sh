@@ -25,27 +25,14 @@ trap cleanup EXIT
 bash "$here/tests/mail/mailserver.sh" start "$work/mail" >"$work/mail.log" 2>&1
 # shellcheck source=/dev/null
 . "$work/mail/env"
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-printf 'bench\n' >"$work/ca-pass"
-printf '%s\n' "$MAIL_PASSWORD_acme" >"$work/ca-mail-pw"
-cat >"$work/ca.conf" <<CONF
-data_dir = ca
-key_passphrase_file = ca-pass
-external_url = http://127.0.0.1:$port
-listen = 127.0.0.1:$port
-database = sqlite:ca.sqlite
-challenge_from = $MAIL_USER_acme
-smtp_url = smtp://127.0.0.1:$MAIL_SUBMISSION_PORT
-imap_url = imaps://127.0.0.1:$MAIL_IMAPS_PORT
-mail_password_file = ca-mail-pw
-mail_ca_file = $MAIL_CERT
-mail_poll_seconds = 1
-orders_per_address_per_hour = 1000
-CONF
+# shellcheck source=../tests/app/ca-fixture.sh
+. "$here/tests/app/ca-fixture.sh"
+port=$(free_port)
+write_ca_config "$work" "$port" "orders_per_address_per_hour = 1000"
 "$ca" init --config "$work/ca.conf" >/dev/null
 "$ca" serve --config "$work/ca.conf" >"$work/ca.log" 2>&1 &
 ca_pid=$!
-for _ in $(seq 200); do grep -q "listening on" "$work/ca.log" && break; sleep 0.05; done
+wait_listening "$work/ca.log" >/dev/null
 users=(alice bob carol dave)
 printf 'bench profile\n' >"$work/profile-pw"
 echo "run ms" >"$work/runs.txt"

@@ -232,4 +232,17 @@ CURLcode addCaFile(CURL* /*curl*/, void* sslCtx, void* caFile) {
     return CURLE_OK;
 }
 
+base::Result<CurlSlist> makeSlist(const std::vector<std::string>& lines) {
+    CurlSlist list;
+    for (const auto& line : lines) {
+        curl_slist* next = curl_slist_append(list.get(), line.c_str());
+        if (next == nullptr) {
+            return base::makeError(base::ErrorCode::Io, "out of memory");
+        }
+        static_cast<void>(list.release());
+        list.reset(next);
+    }
+    return list;
+}
+
 } // namespace sealpost::mail::detail

@@ -9,6 +9,7 @@
 #include <curl/curl.h>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace sealpost::mail::detail {
 
@@ -64,6 +65,8 @@ struct CurlSlistDeleter {
     void operator()(curl_slist* list) const noexcept { curl_slist_free_all(list); }
 };
 using CurlSlist = std::unique_ptr<curl_slist, CurlSlistDeleter>;
+// The lines as one list; Io when out of memory.
+[[nodiscard]] base::Result<CurlSlist> makeSlist(const std::vector<std::string>& lines);
 
 // A CURLOPT_SSL_CTX_FUNCTION that adds the PEM anchors of the file named by the std::string
 // that CURLOPT_SSL_CTX_DATA points to (nothing when it is empty) to the default ones.

@@ -16,19 +16,6 @@ std::size_t discard(char* /*ptr*/, std::size_t size, std::size_t count, void* /*
     return size * count;
 }
 
-base::Result<CurlSlist> connectToList(const std::vector<std::string>& entries) {
-    CurlSlist list;
-    for (const auto& e : entries) {
-        curl_slist* next = curl_slist_append(list.get(), e.c_str());
-        if (next == nullptr) {
-            return base::makeError(ErrorCode::Io, "out of memory");
-        }
-        static_cast<void>(list.release());
-        list.reset(next);
-    }
-    return list;
-}
-
 } // namespace
 
 base::Result<std::string> fetchHttps(const std::string& url, const FetchOptions& options) {
@@ -70,7 +57,7 @@ base::Result<void> probeServer(const ServerSettings& server, std::string_view sc
     if (auto configured = handle.configure(anonymous, scheme); !configured) {
         return configured.error();
     }
-    auto list = connectToList(connectTo);
+    auto list = makeSlist(connectTo);
     if (!list) {
         return list.error();
     }

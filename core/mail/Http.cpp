@@ -98,19 +98,6 @@ base::Result<std::string> allowedScheme(const HttpCall& call) {
     return base::makeError(ErrorCode::InvalidArgument, "refusing " + call.url + ": " + std::string(call.refusal));
 }
 
-base::Result<CurlSlist> slistOf(const std::vector<std::string>& lines) {
-    CurlSlist list;
-    for (const auto& line : lines) {
-        curl_slist* next = curl_slist_append(list.get(), line.c_str());
-        if (next == nullptr) {
-            return base::makeError(ErrorCode::Io, "out of memory");
-        }
-        static_cast<void>(list.release());
-        list.reset(next);
-    }
-    return list;
-}
-
 } // namespace
 
 struct HttpSessionState {
@@ -131,8 +118,8 @@ base::Result<HttpAnswer> HttpSession::perform(const HttpCall& call) {
     if (!scheme) {
         return scheme.error();
     }
-    auto headers = slistOf(call.headers);
-    auto connectTo = slistOf(call.connectTo);
+    auto headers = makeSlist(call.headers);
+    auto connectTo = makeSlist(call.connectTo);
     if (!headers || !connectTo) {
         return base::makeError(ErrorCode::Io, "out of memory");
     }

@@ -17,13 +17,6 @@ new_profile() { # WHO: a new profile that knows only its mailbox credentials
     check "$1's account is added" '[ $rc -eq 0 ]' "$(cat "$work/stdout" "$work/stderr")"
 }
 
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-
-wait_listening() { # LOG: prints HOST:PORT once the server said it listens
-    for _ in $(seq 200); do grep -q "listening on" "$1" 2>/dev/null && break; sleep 0.05; done
-    sed -n 's/^listening on //p' "$1" | head -n1
-}
-
 # A CA made with openssl, unrelated to Sealpost, and carol's certificate from it (DIR/root.pem,
 # DIR/carol.pem, DIR/carol.key).
 make_other_ca() {
@@ -46,22 +39,8 @@ make_other_ca() {
 start_services() {
     local ca_port
     ca_port=$(free_port)
-    printf 'ca-key-passphrase\n' >"$work/ca-pass"
-    printf '%s\n' "$MAIL_PASSWORD_acme" >"$work/ca-mail-pw"
     printf 'publisher-token-for-the-e2e-test\n' >"$work/keydir-token"
-    cat >"$work/ca.conf" <<CONF
-data_dir = ca
-key_passphrase_file = ca-pass
-external_url = http://127.0.0.1:$ca_port
-listen = 127.0.0.1:$ca_port
-database = sqlite:ca.sqlite
-challenge_from = $MAIL_USER_acme
-smtp_url = smtp://127.0.0.1:$MAIL_SUBMISSION_PORT
-imap_url = imaps://127.0.0.1:$MAIL_IMAPS_PORT
-mail_password_file = ca-mail-pw
-mail_ca_file = $MAIL_CERT
-mail_poll_seconds = 1
-CONF
+    write_ca_config "$work" "$ca_port"
     "$ca" init --config "$work/ca.conf" >"$work/ca-init.out" 2>&1
     root="$work/ca/root-cert.pem"
     check "sealpost-ca init" '[ -s "$root" ]' "$(cat "$work/ca-init.out")"

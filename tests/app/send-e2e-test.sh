@@ -35,6 +35,7 @@ cleanup() {
 }
 trap cleanup EXIT
 . "$(dirname "$0")/testlib.sh"
+. "$(dirname "$0")/ca-fixture.sh"
 . "$(dirname "$0")/send-e2e-lib.sh"
 
 bash "$mailserver" start "$work/mail" >"$work/mail.log" 2>&1

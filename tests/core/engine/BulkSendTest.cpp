@@ -1,5 +1,6 @@
 #include "engine/BulkSend.h"
 
+#include "../store/StoreTestSupport.h"
 #include "engine/BulkJournal.h"
 
 #include <atomic>
@@ -15,27 +16,7 @@ using namespace sealpost::engine;
 
 namespace {
 
-class TempDir {
-public:
-    TempDir() {
-        static std::atomic<int> counter{0};
-        m_path = std::filesystem::temp_directory_path() /
-                 ("sealpost-bulk-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-        std::filesystem::create_directories(m_path);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    TempDir(TempDir&&) = delete;
-    TempDir& operator=(TempDir&&) = delete;
-    ~TempDir() {
-        std::error_code ignored;
-        std::filesystem::remove_all(m_path, ignored);
-    }
-    [[nodiscard]] const std::filesystem::path& path() const { return m_path; }
-
-private:
-    std::filesystem::path m_path;
-};
+using store::test::TempDir;
 
 void writeFile(const std::filesystem::path& path, const std::string& data) {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);

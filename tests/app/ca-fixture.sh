@@ -1,0 +1,34 @@
+# shellcheck shell=bash
+# sealpost-ca and sealpost-keydir on loopback next to the mail fixture (tests/mail/mailserver.sh),
+# for the end-to-end tests and benchmarks (sourced after the fixture's env file).
+
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+wait_listening() { # LOG: prints HOST:PORT once the server said it listens
+    for _ in $(seq 200); do grep -q "listening on" "$1" 2>/dev/null && break; sleep 0.05; done
+    sed -n 's/^listening on //p' "$1" | head -n1
+}
+
+# WORK PORT [LINE...]: WORK/ca.conf for a CA on 127.0.0.1:PORT whose challenge mailbox is the
+# fixture's acme@ (files next to it: ca-pass, ca-mail-pw; data in WORK/ca). Extra LINEs
+# ("key = value") are appended.
+write_ca_config() {
+    local work=$1 port=$2
+    shift 2
+    printf 'ca-key-passphrase\n' >"$work/ca-pass"
+    printf '%s\n' "$MAIL_PASSWORD_acme" >"$work/ca-mail-pw"
+    cat >"$work/ca.conf" <<CONF
+data_dir = ca
+key_passphrase_file = ca-pass
+external_url = http://127.0.0.1:$port
+listen = 127.0.0.1:$port
+database = sqlite:ca.sqlite
+challenge_from = $MAIL_USER_acme
+smtp_url = smtp://127.0.0.1:$MAIL_SUBMISSION_PORT
+imap_url = imaps://127.0.0.1:$MAIL_IMAPS_PORT
+mail_password_file = ca-mail-pw
+mail_ca_file = $MAIL_CERT
+mail_poll_seconds = 1
+CONF
+    [ $# -eq 0 ] || printf '%s\n' "$@" >>"$work/ca.conf"
+}
