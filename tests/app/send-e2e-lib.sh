@@ -83,7 +83,7 @@ current_serial() { # hex serial of the current profile's current certificate
 wait_published() { # ADDRESS FINGERPRINT: until the directory has it (the CA publishes on its own thread)
     local found=no
     for _ in $(seq 50); do
-        if SEALPOST_PROFILE=$work/observer SEALPOST_PASSPHRASE=observer-profile "$cli" lookup "$1" --json 2>/dev/null |
+        if SEALPOST_PROFILE=$work/observer SEALPOST_PASSPHRASE=observer-profile "$cli" lookup "$1" --refresh --json 2>/dev/null |
             grep -q "$2"; then
             found=yes
             break
