@@ -144,7 +144,9 @@ base::Result<PreparedSend> prepareSend(store::Database& db, const base::Clock& c
     overrides.removeRecipients = opts.values("--remove");
     directory::DirectoryLookup* lookup = (*directory)->lookup ? &*(*directory)->lookup : nullptr;
     const InterruptGuard interrupts;
-    auto plan = engine::planSend(db, clock, draft, *policy, overrides, lookup, {});
+    // A cached "not in the directory" is asked again: the recipient may have enrolled since.
+    const directory::LookupOptions lookupOptions{.refresh = false, .offline = false, .refreshNotFound = true};
+    auto plan = engine::planSend(db, clock, draft, *policy, overrides, lookup, lookupOptions);
     if (!plan) {
         return plan.error();
     }

@@ -145,8 +145,13 @@ base::Result<std::vector<AddressLookup>> DirectoryLookup::lookup(std::span<const
             if (!answered) {
                 return answered.error();
             }
-            if (*answered) {
+            if (*answered && !(options.refreshNotFound && networkAllowed && r.outcome == LookupOutcome::NotFound)) {
                 continue;
+            }
+            if (*answered) {
+                AddressLookup fresh; // asked again below
+                fresh.address = std::move(r.address);
+                r = std::move(fresh);
             }
         }
         if (!networkAllowed) {

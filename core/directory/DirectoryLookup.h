@@ -61,6 +61,9 @@ struct AddressLookup {
 struct LookupOptions {
     bool refresh = false; // ask the directory even when the cache has a fresh answer
     bool offline = false; // never ask the directory: cache only, stale entries included
+    // Ask again for addresses whose cached answer is "nothing there" (when sending: the
+    // correspondent may have enrolled since); a positive answer from the cache still holds.
+    bool refreshNotFound = false;
 };
 
 // The options for a DirectoryClient from the profile's settings; InvalidArgument when no URL is set.

@@ -137,6 +137,23 @@ TEST_F(DirectoryLookupTest, NegativeAnswerHoldsAnHour) {
     EXPECT_EQ(m_stub.requests().size(), 2U);
 }
 
+// Sending asks again where the cache says "nothing there": the correspondent may have enrolled.
+TEST_F(DirectoryLookupTest, RefreshNotFoundAsksAgainOnlyForNegativeAnswers) {
+    answer("nobody@example.org", {});
+    EXPECT_EQ(run({"nobody@example.org"})[0].outcome, LookupOutcome::NotFound);
+    answer("alice@example.org", {certEntry(m_alice, {m_intermediate})});
+    ASSERT_EQ(run({"alice@example.org"})[0].outcome, LookupOutcome::Found);
+    ASSERT_EQ(m_stub.requests().size(), 2U);
+    m_clock.m_now += 10min;
+    const LookupOptions sending{.refresh = false, .offline = false, .refreshNotFound = true};
+    answer("nobody@example.org", {certEntry(m_alice, {m_intermediate})}); // (the stub answers whatever it is told)
+    const auto again = run({"alice@example.org", "nobody@example.org"}, sending);
+    EXPECT_EQ(again[0].source, LookupSource::Cache); // a positive answer still holds
+    EXPECT_EQ(again[1].source, LookupSource::Network);
+    EXPECT_EQ(m_stub.requests().size(), 3U);
+    EXPECT_EQ(run({"alice@example.org"})[0].source, LookupSource::Cache);
+}
+
 TEST_F(DirectoryLookupTest, UnreachableAnswersFromStaleCacheAndSaysSo) {
     answer("alice@example.org", {certEntry(m_alice, {m_intermediate})});
     ASSERT_EQ(run({"alice@example.org"})[0].outcome, LookupOutcome::Found);
