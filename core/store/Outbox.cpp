@@ -204,7 +204,7 @@ base::Result<QueueOutcome> Outbox::queue(std::int64_t accountId, const QueueRequ
     }
     if (!request.copy.empty() && (!request.copy.starts_with("bcc:") || request.copy.size() == 4)) {
         return base::makeError(ErrorCode::InvalidArgument,
-                               "an outbox copy is \"\" or \"bcc:ADDRESS\", not \"" + std::string(request.copy) + "\"");
+                               R"(an outbox copy is "" or "bcc:ADDRESS", not ")" + std::string(request.copy) + "\"");
     }
     std::string to;
     for (const auto& r : request.envelopeTo) {
