@@ -346,6 +346,8 @@ base::Result<ComposedMessage> completeRaw(const Draft& draft, const ComposeOptio
     if (!block) {
         return block.error();
     }
+    // `block` views into prepared->raw: ask it everything before that text is moved or replaced.
+    const bool hasDate = hasField(*block, "Date");
     ComposedMessage m;
     m.messageId = prepared->envelope.messageId;
     m.envelopeFrom = prepared->envelope.from;
@@ -357,7 +359,7 @@ base::Result<ComposedMessage> completeRaw(const Draft& draft, const ComposeOptio
         }
         m.withBcc = std::move(*kept);
     }
-    if (!hasField(*block, "Date")) {
+    if (!hasDate) {
         const auto firstEol = m.withBcc.find('\n');
         const bool crlf = firstEol != std::string::npos && firstEol > 0 && m.withBcc[firstEol - 1] == '\r';
         m.withBcc.insert(0, "Date: " + rfc5322Date(options.now) + (crlf ? "\r\n" : "\n"));

@@ -4,7 +4,9 @@
 #include "mime/HeaderField.h"
 
 #include <cstddef>
+#include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace sealpost::mime {
@@ -30,5 +32,10 @@ struct HeaderBlockLimits {
 // Never reads further than the byte limit into a header, so an oversized header fails in time
 // proportional to the limit, not to the input.
 [[nodiscard]] base::Result<HeaderBlock> scanHeaderBlock(std::string_view entity, const HeaderBlockLimits& limits);
+// The result views into `entity`: a temporary string would die first.
+template <typename S>
+requires std::is_same_v<S, std::string> base::Result<HeaderBlock> scanHeaderBlock(S&& entity,
+                                                                                  const HeaderBlockLimits& limits)
+= delete;
 
 } // namespace sealpost::mime

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace sealpost::mime {
@@ -44,5 +45,9 @@ struct ParseLimits {
 // LF line endings. Errors: MalformedInput (multipart without boundary parameter), LimitExceeded
 // (detail names the limit: "maxHeaderBytes", "maxHeaderFields", "maxDepth", "maxParts").
 [[nodiscard]] base::Result<MimeEntity> parseEntity(std::string_view buffer, const ParseLimits& limits = {});
+// A temporary string would die before the views into it: keep the text in a named variable.
+template <typename S>
+requires std::is_same_v<S, std::string> base::Result<MimeEntity> parseEntity(S&& buffer, const ParseLimits& limits = {})
+= delete;
 
 } // namespace sealpost::mime

@@ -208,7 +208,8 @@ TEST(HeaderProtectionTest, SignedAndEncryptedPlainTextRoundTrip) {
         auto opened = ctx.open(out);
         ASSERT_TRUE(opened);
         expectOpenedHeader(*opened, true);
-        auto top = mime::parseEntity(opened->text());
+        const std::string topText = opened->text();
+        auto top = mime::parseEntity(topText);
         ASSERT_TRUE(top);
         EXPECT_EQ(top->contentType.param("hp"), "cipher");
         EXPECT_EQ(top->contentType.param("charset"), "utf-8");
@@ -261,7 +262,8 @@ TEST(HeaderProtectionTest, KeepBccKeepsItInsideOnly) {
 TEST(HeaderProtectionTest, EncryptOnlyMixedWithAttachment) {
     const std::string out = protect(kMixed, request(false, ContentCipher::Aes256Gcm));
     expectOuterHeader(out);
-    auto payload = mime::parseEntity(decryptedPayload(out));
+    const std::string payloadText = decryptedPayload(out);
+    auto payload = mime::parseEntity(payloadText);
     ASSERT_TRUE(payload);
     expectPayloadHeader(*payload);
     ASSERT_EQ(payload->children.size(), 2U);
@@ -275,7 +277,8 @@ TEST(HeaderProtectionTest, EncryptOnlyMixedWithAttachment) {
     auto opened = ctx.open(out);
     ASSERT_TRUE(opened);
     expectOpenedHeader(*opened, false);
-    auto top = mime::parseEntity(opened->text());
+    const std::string topText = opened->text();
+    auto top = mime::parseEntity(topText);
     ASSERT_TRUE(top);
     ASSERT_EQ(top->children.size(), 2U);
     EXPECT_EQ(decoded(top->children[0]), "Gr\xc3\xbc\xc3\x9f"
@@ -286,7 +289,8 @@ TEST(HeaderProtectionTest, EncryptOnlyMixedWithAttachment) {
 
 TEST(HeaderProtectionTest, AlternativeGetsElementInBase64PlainPartOnly) {
     const std::string out = protect(kAlternative, request(true, ContentCipher::Aes256Cbc));
-    auto signedPart = mime::parseEntity(decryptedPayload(out));
+    const std::string signedPartText = decryptedPayload(out);
+    auto signedPart = mime::parseEntity(signedPartText);
     ASSERT_TRUE(signedPart);
     ASSERT_EQ(signedPart->children.size(), 2U);
     const mime::MimeEntity& payload = signedPart->children[0];
@@ -300,7 +304,8 @@ TEST(HeaderProtectionTest, AlternativeGetsElementInBase64PlainPartOnly) {
     auto opened = ctx.open(out);
     ASSERT_TRUE(opened);
     expectOpenedHeader(*opened, true);
-    auto top = mime::parseEntity(opened->text());
+    const std::string topText = opened->text();
+    auto top = mime::parseEntity(topText);
     ASSERT_TRUE(top);
     ASSERT_EQ(top->children.size(), 2U);
     EXPECT_EQ(decoded(top->children[0]), "Hello Bob.\r\n");
@@ -323,7 +328,8 @@ TEST(HeaderProtectionTest, WithoutLegacyDisplayTheBodyIsUnchanged) {
     req.legacyDisplay = false;
     const std::string out = protect(kPlain, req);
     expectOuterHeader(out);
-    auto payload = mime::parseEntity(decryptedPayload(out));
+    const std::string payloadText = decryptedPayload(out);
+    auto payload = mime::parseEntity(payloadText);
     ASSERT_TRUE(payload);
     expectPayloadHeader(*payload);
     EXPECT_EQ(payload->contentType.param("hp-legacy-display"), "");
@@ -340,7 +346,8 @@ TEST(HeaderProtectionTest, OnlyTheMarkedElementIsRemoved) {
         req.legacyDisplay = legacyDisplay;
         auto opened = ctx.open(protect(message, req));
         ASSERT_TRUE(opened);
-        auto top = mime::parseEntity(opened->text());
+        const std::string topText = opened->text();
+        auto top = mime::parseEntity(topText);
         ASSERT_TRUE(top);
         EXPECT_EQ(decoded(*top), "Note: keep me\r\n\r\nBody.\r\n") << legacyDisplay;
     }
@@ -442,7 +449,8 @@ TEST_F(HeaderProtectionInteropTest, OpensOpensslEncryptedPayload) {
     EXPECT_EQ(opened->report.encryption, EncryptionState::Decrypted);
     EXPECT_EQ(opened->report.headerProtection, "cipher");
     EXPECT_FALSE(hasWarning(opened->report, OpenWarning::ProtectedSubjectDiffers)) << warningList(opened->report);
-    auto top = mime::parseEntity(opened->text());
+    const std::string topText = opened->text();
+    auto top = mime::parseEntity(topText);
     ASSERT_TRUE(top);
     EXPECT_EQ(top->headerValue("Subject"), "Secret plans");
     EXPECT_EQ(top->header("HP-Outer"), nullptr);

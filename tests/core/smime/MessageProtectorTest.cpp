@@ -176,8 +176,9 @@ TEST_P(ProtectorCipherTest, EncryptRoundTrip) {
     EXPECT_EQ(r.signature, SignatureState::None);
     EXPECT_TRUE(r.coversWholeMessage);
     EXPECT_EQ(hasWarning(r, OpenWarning::UnauthenticatedEncryption), !crypto::isAuthenticated(c.cipher));
-    EXPECT_EQ(openedBody(opened->text()), kExpectedBody);
-    EXPECT_EQ(mime::parseEntity(opened->text())->headerValue("Subject"), "Round trip");
+    const std::string openedText = opened->text();
+    EXPECT_EQ(openedBody(openedText), kExpectedBody);
+    EXPECT_EQ(mime::parseEntity(openedText)->headerValue("Subject"), "Round trip");
 
     OpenContext wrong({"alice", "carol"});
     auto failed = wrong.open(out);
