@@ -223,12 +223,22 @@ base::Result<MessageHarvest> Harvester::record(Assessment&& assessment) {
     }
     if (out.learned.empty()) {
         out.verdict = HarvestVerdict::NothingToLearn;
+        if (out.detail.empty() && !out.ignored.empty()) {
+            out.detail = out.ignored.front().reason;
+        }
     }
     return out;
 }
 
 void Harvester::keep(const crypto::Certificate& cert, CertificateSource source, const crypto::SignerResult& signer,
                      Assessment& out) const {
+    // The user's own mail (a Sent copy, a note to self) teaches nothing about a correspondent.
+    const bool own = std::any_of(m_options.identities.begin(), m_options.identities.end(),
+                                 [&](const crypto::Identity& identity) { return identity.certificate == cert; });
+    if (own) {
+        out.harvest.ignored.push_back({cert.sha256Fingerprint(), source, "one of this profile's own certificates"});
+        return;
+    }
     const base::TimePoint now = m_clock.now();
     store::CorrespondentCert entry{
         .address = out.harvest.from,

@@ -93,7 +93,9 @@ struct HarvestOptions {
 // the certificate named by SMIMEEncryptionKeyPreference when it validates (chain, e-mail use,
 // encryption key usage, names the From address), otherwise the signer's; plus validated
 // certificates from certs-only parts that name the From address. Everything else in the bag of
-// certificates is ignored. Provenance: "harvested", detail = the Message-ID.
+// certificates is ignored, and so are the profile's own certificates (its identities, retired ones
+// too): a Sent copy or a note to self teaches nothing about a correspondent. Provenance:
+// "harvested", detail = the Message-ID.
 //
 // "now" (the clock) is the time of every validity check. A message's certificates count as seen
 // at its signingTime (never later than now), so harvesting the same mail again changes nothing.

@@ -132,6 +132,20 @@ TEST_F(HarvesterTest, SignatureInsideEncryptionCountsOnceDecrypted) {
     EXPECT_EQ(stored("alice@example.org").size(), 1u);
 }
 
+TEST_F(HarvesterTest, OwnCertificateIsNotLearnedFromOwnMail) {
+    m_keys.push_back(loadIdentity("alice")); // alice reads her own Sent copy
+    const MessageHarvest h = harvest(readData("signed-detached.eml"));
+    EXPECT_EQ(h.verdict, HarvestVerdict::NothingToLearn);
+    EXPECT_EQ(h.detail, "one of this profile's own certificates");
+    ASSERT_EQ(h.ignored.size(), 1u);
+    EXPECT_EQ(h.ignored[0].fingerprint, loadCertificate("alice.cert.pem").sha256Fingerprint());
+    EXPECT_EQ(certRowCount(m_db), 0);
+    EXPECT_EQ(store::DirectoryUploadQueue(m_db).counts()->queued, 0) << "nothing to publish either";
+
+    m_keys = {loadIdentity("bob")}; // anyone else's profile learns it
+    EXPECT_EQ(harvest(readData("signed-detached.eml")).verdict, HarvestVerdict::Harvested);
+}
+
 TEST_F(HarvesterTest, NoTrustAnchorsNoHarvest) {
     m_anchors.clear();
     EXPECT_EQ(harvest(readData("signed-detached.eml")).verdict, HarvestVerdict::SignatureNotGood);
