@@ -33,12 +33,10 @@ domain=bench.example
 MAIL_FIXTURE_DISCARD_DOMAIN=$domain bash "$here/tests/mail/mailserver.sh" start "$work/mail" >"$work/mail.log" 2>&1
 # shellcheck source=/dev/null
 . "$work/mail/env"
+# shellcheck source=../tests/app/ca-fixture.sh
+. "$here/tests/app/ca-fixture.sh"
 
-"$keydir" --listen 127.0.0.1:0 --database "sqlite:$work/keydir.sqlite" --trust-anchors "$data/root-ca.cert.pem" \
-    --rate-client 100000/100000 --rate-address 100000/100000 >"$work/keydir.log" 2>&1 &
-keydir_pid=$!
-for _ in $(seq 200); do grep -q "listening on" "$work/keydir.log" && break; sleep 0.05; done
-keydir_address=$(sed -n 's/.*listening on \([0-9.]*:[0-9]*\).*/\1/p' "$work/keydir.log" | head -n1)
+start_keydir "$work" "$data/root-ca.cert.pem" --rate-client 100000/100000 --rate-address 100000/100000
 
 # 500 recipients with a certificate (e0001..), 500 without (p0001..); message i goes to
 # recipient i mod 500 of its half, so each recipient gets MESSAGES/1000 messages.

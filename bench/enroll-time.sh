@@ -30,9 +30,7 @@ bash "$here/tests/mail/mailserver.sh" start "$work/mail" >"$work/mail.log" 2>&1
 port=$(free_port)
 write_ca_config "$work" "$port" "orders_per_address_per_hour = 1000"
 "$ca" init --config "$work/ca.conf" >/dev/null
-"$ca" serve --config "$work/ca.conf" >"$work/ca.log" 2>&1 &
-ca_pid=$!
-wait_listening "$work/ca.log" >/dev/null
+start_ca "$work"
 users=(alice bob carol dave)
 printf 'bench profile\n' >"$work/profile-pw"
 echo "run ms" >"$work/runs.txt"

@@ -35,13 +35,11 @@ rc=$?
 [ $rc -eq 0 ] || { cat "$work/mail.log"; echo "FAIL: the mail servers did not start"; exit 1; }
 # shellcheck source=/dev/null
 . "$work/mail/env"
+# shellcheck source=ca-fixture.sh
+. "$(dirname "$0")/ca-fixture.sh"
 maildir=$MAIL_MAILDIR_dave
 
-"$keydir" --listen 127.0.0.1:0 --database "sqlite:$work/keydir.sqlite" --trust-anchors "$data/root-ca.cert.pem" \
-    --rate-client 100000/100000 --rate-address 1000/1000 >"$work/keydir.log" 2>&1 &
-keydir_pid=$!
-for _ in $(seq 200); do grep -q "listening on" "$work/keydir.log" 2>/dev/null && break; sleep 0.05; done
-keydir_address=$(sed -n 's/.*listening on \([0-9.]*:[0-9]*\).*/\1/p' "$work/keydir.log" | head -n1)
+start_keydir "$work" "$data/root-ca.cert.pem" --rate-client 100000/100000 --rate-address 1000/1000
 check "sealpost-keydir starts" '[ -n "$keydir_address" ]' "$(cat "$work/keydir.log")"
 [ -n "$keydir_address" ] || { finish; exit 1; }
 

@@ -1,12 +1,33 @@
 # shellcheck shell=bash
 # sealpost-ca and sealpost-keydir on loopback next to the mail fixture (tests/mail/mailserver.sh),
-# for the end-to-end tests and benchmarks (sourced after the fixture's env file).
+# for the end-to-end tests and benchmarks (sourced after the fixture's env file). start_keydir and
+# start_ca run the binaries named by $keydir and $ca.
 
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 wait_listening() { # LOG: prints HOST:PORT once the server said it listens
     for _ in $(seq 200); do grep -q "listening on" "$1" 2>/dev/null && break; sleep 0.05; done
     sed -n 's/^listening on //p' "$1" | head -n1
+}
+
+# WORK ANCHORS [ARG...]: sealpost-keydir ($keydir) on a free loopback port, its database and its log
+# (keydir.log) in WORK; extra ARGs go to it. Sets keydir_pid, and keydir_address (HOST:PORT, empty
+# if it did not start).
+start_keydir() {
+    local work=$1 anchors=$2
+    shift 2
+    "$keydir" --listen 127.0.0.1:0 --database "sqlite:$work/keydir.sqlite" --trust-anchors "$anchors" "$@" \
+        >"$work/keydir.log" 2>&1 &
+    keydir_pid=$!
+    keydir_address=$(wait_listening "$work/keydir.log")
+}
+
+# WORK: `sealpost-ca serve` ($ca) with WORK/ca.conf, logging to WORK/ca.log. Sets ca_pid, and
+# ca_address (HOST:PORT, empty if it did not start).
+start_ca() {
+    "$ca" serve --config "$1/ca.conf" >"$1/ca.log" 2>&1 &
+    ca_pid=$!
+    ca_address=$(wait_listening "$1/ca.log")
 }
 
 # WORK PORT [LINE...]: WORK/ca.conf for a CA on 127.0.0.1:PORT whose challenge mailbox is the

@@ -49,16 +49,11 @@ check "a second init refuses to overwrite the CA" '[ $rc -ne 0 ] && grep -q "ref
     "$(cat "$work/ca-init2.out")"
 root="$work/ca/root-cert.pem"
 
-"$keydir" --listen 127.0.0.1:0 --database "sqlite:$work/keydir.sqlite" --trust-anchors "$root" \
-    --publisher-token-file "$work/keydir-token" >"$work/keydir.log" 2>&1 &
-keydir_pid=$!
-keydir_address=$(wait_listening "$work/keydir.log")
+start_keydir "$work" "$root" --publisher-token-file "$work/keydir-token"
 check "sealpost-keydir starts" '[ -n "$keydir_address" ]' "$(cat "$work/keydir.log")"
 printf 'keydir_url = http://%s\nkeydir_token_file = keydir-token\n' "$keydir_address" >>"$work/ca.conf"
 
-"$ca" serve --config "$work/ca.conf" >"$work/ca.log" 2>&1 &
-ca_pid=$!
-ca_address=$(wait_listening "$work/ca.log")
+start_ca "$work"
 check "sealpost-ca serves ACME" '[ "$ca_address" = "127.0.0.1:$ca_port" ]' "$(cat "$work/ca.log")"
 [ -n "$ca_address" ] && [ -n "$keydir_address" ] || { finish; exit 1; }
 directory_url="http://$ca_address/directory"

@@ -45,15 +45,10 @@ start_services() {
     root="$work/ca/root-cert.pem"
     check "sealpost-ca init" '[ -s "$root" ]' "$(cat "$work/ca-init.out")"
     cat "$root" >>"$work/anchors.pem"
-    "$keydir" --listen 127.0.0.1:0 --database "sqlite:$work/keydir.sqlite" --trust-anchors "$work/anchors.pem" \
-        --publisher-token-file "$work/keydir-token" >"$work/keydir.log" 2>&1 &
-    keydir_pid=$!
-    keydir_address=$(wait_listening "$work/keydir.log")
+    start_keydir "$work" "$work/anchors.pem" --publisher-token-file "$work/keydir-token"
     check "sealpost-keydir starts" '[ -n "$keydir_address" ]' "$(cat "$work/keydir.log")"
     printf 'keydir_url = http://%s\nkeydir_token_file = keydir-token\n' "$keydir_address" >>"$work/ca.conf"
-    "$ca" serve --config "$work/ca.conf" >"$work/ca.log" 2>&1 &
-    ca_pid=$!
-    ca_address=$(wait_listening "$work/ca.log")
+    start_ca "$work"
     check "sealpost-ca serves ACME" '[ -n "$ca_address" ]' "$(cat "$work/ca.log")"
     # A profile that only looks things up, so that the others learn certificates only as tested.
     (
