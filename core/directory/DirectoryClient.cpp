@@ -1,5 +1,6 @@
 #include "directory/DirectoryClient.h"
 
+#include "base/PercentEncode.h"
 #include "directory/Address.h"
 #include "directory/DirectoryJson.h"
 #include "directory/HttpTransport.h"
@@ -17,24 +18,6 @@ std::string trimSlashes(std::string url) {
         url.pop_back();
     }
     return url;
-}
-
-std::string percentEncode(std::string_view text) {
-    static constexpr std::string_view kHex = "0123456789ABCDEF";
-    std::string out;
-    for (const char c : text) {
-        const auto u = static_cast<unsigned char>(c);
-        const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-                           c == '.' || c == '_' || c == '~' || c == '@';
-        if (plain) {
-            out.push_back(c);
-        } else {
-            out.push_back('%');
-            out.push_back(kHex[u >> 4U]);
-            out.push_back(kHex[u & 0x0fU]);
-        }
-    }
-    return out;
 }
 
 bool isJson(const detail::HttpResponse& r) {
@@ -126,11 +109,12 @@ base::Result<SubmissionResult> DirectoryClient::submit(std::span<const crypto::C
     if (!m_options.bearerToken.empty()) {
         headers.push_back("Authorization: Bearer " + m_options.bearerToken);
     }
-    auto response = detail::perform({.method = "POST",
-                                     .url = m_options.baseUrl + "/v1/certs?provenance=" + percentEncode(provenance),
-                                     .headers = std::move(headers),
-                                     .body = std::move(pem)},
-                                    m_options);
+    auto response =
+        detail::perform({.method = "POST",
+                         .url = m_options.baseUrl + "/v1/certs?provenance=" + base::percentEncode(provenance, "-._~@"),
+                         .headers = std::move(headers),
+                         .body = std::move(pem)},
+                        m_options);
     if (!response) {
         return response.error();
     }
@@ -166,11 +150,12 @@ base::Result<CanEncrypt> DirectoryClient::canEncrypt(std::string_view address) {
         return normalised.error();
     }
     const std::string what = "GET /v1/can-encrypt";
-    auto response = detail::perform({.method = "GET",
-                                     .url = m_options.baseUrl + "/v1/can-encrypt/" + percentEncode(*normalised),
-                                     .headers = {"Accept: application/json"},
-                                     .body = {}},
-                                    m_options);
+    auto response =
+        detail::perform({.method = "GET",
+                         .url = m_options.baseUrl + "/v1/can-encrypt/" + base::percentEncode(*normalised, "-._~@"),
+                         .headers = {"Accept: application/json"},
+                         .body = {}},
+                        m_options);
     if (!response) {
         return response.error();
     }

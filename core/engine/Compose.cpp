@@ -1,5 +1,6 @@
 #include "engine/Compose.h"
 
+#include "base/PercentEncode.h"
 #include "mail/Envelope.h"
 #include "mime/Address.h"
 #include "mime/ContentType.h"
@@ -196,19 +197,8 @@ std::string fileNameParam(std::string_view name) {
     if (simple) {
         return "filename=\"" + std::string(name) + "\"";
     }
-    static constexpr std::string_view kHex = "0123456789ABCDEF";
-    std::string out = "filename*=utf-8''";
-    for (const char ch : name) {
-        const auto c = static_cast<unsigned char>(ch);
-        if (std::isalnum(c) != 0 || std::string_view("!#$&+-.^_`|~").find(ch) != std::string_view::npos) {
-            out.push_back(ch);
-        } else {
-            out.push_back('%');
-            out.push_back(kHex[c >> 4U]);
-            out.push_back(kHex[c & 0xFU]);
-        }
-    }
-    return out;
+    // RFC 2231 attribute-chars stay (a subset: no braces); everything else is %XX.
+    return "filename*=utf-8''" + base::percentEncode(name, "!#$&+-.^_`|~");
 }
 
 std::string attachmentPart(const Attachment& a) {

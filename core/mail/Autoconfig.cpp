@@ -1,5 +1,6 @@
 #include "mail/Autoconfig.h"
 
+#include "base/PercentEncode.h"
 #include "mail/AutoconfigXml.h"
 #include "mail/DiscoveryTransport.h"
 #include "mail/SrvResolver.h"
@@ -7,7 +8,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <future>
 
 namespace sealpost::mail {
@@ -36,23 +36,6 @@ std::string_view stepOutcomeName(StepOutcome o) noexcept {
 
 namespace {
 
-// Percent-encodes everything but unreserved characters (RFC 3986), for the query string.
-std::string urlEncode(std::string_view s) {
-    static constexpr std::string_view kHex = "0123456789ABCDEF";
-    std::string out;
-    for (const char ch : s) {
-        const auto u = static_cast<unsigned char>(ch);
-        if (std::isalnum(u) != 0 || ch == '-' || ch == '.' || ch == '_' || ch == '~') {
-            out.push_back(ch);
-        } else {
-            out.push_back('%');
-            out.push_back(kHex[u >> 4U]);
-            out.push_back(kHex[u & 0x0FU]);
-        }
-    }
-    return out;
-}
-
 class Discovery {
 public:
     Discovery(std::string address, std::string domain, const DiscoveryOptions& options)
@@ -60,8 +43,8 @@ public:
 
     base::Result<DiscoveryResult> run() {
         const std::array<std::pair<DiscoveryMethod, std::string>, 3> documents{{
-            {DiscoveryMethod::AutoconfigHost,
-             "https://autoconfig." + m_domain + "/mail/config-v1.1.xml?emailaddress=" + urlEncode(m_address)},
+            {DiscoveryMethod::AutoconfigHost, "https://autoconfig." + m_domain + "/mail/config-v1.1.xml?emailaddress=" +
+                                                  base::percentEncode(m_address, "-._~")},
             {DiscoveryMethod::WellKnown, "https://" + m_domain + "/.well-known/autoconfig/mail/config-v1.1.xml"},
             {DiscoveryMethod::IspDatabase,
              m_options.ispDatabaseUrl.empty() ? std::string{} : m_options.ispDatabaseUrl + m_domain},
