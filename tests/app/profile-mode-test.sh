@@ -16,15 +16,14 @@ run identity import "$data/alice.p12" --p12-password-file "$data/p12.password.tx
 run trust add "$data/root-ca.cert.pem"
 check "setup" '[ $rc -eq 0 ]' "$(cat "$work/stderr")"
 
-# Harvest: a good message teaches Alice's profile nothing new (it is her own certificate, harvested
-# for alice@), a bad one is refused with its verdict, JSON carries the details.
+# Harvest: a good message signed by Alice herself teaches Alice's profile nothing (her own
+# certificate is not a correspondent's), a bad one is refused with its verdict, JSON carries the
+# details.
 run harvest -i "$data/signed-detached.eml" "${at[@]}" --no-system-trust --json -
-check "harvest-good" '[ $rc -eq 0 ] && [ "$(jq -r ".results[0].verdict" "$work/stdout")" = harvested ] &&
-    [ "$(jq -r ".certificates.inserted" "$work/stdout")" = 1 ] &&
+check "harvest-own-mail" '[ $rc -eq 0 ] && [ "$(jq -r ".results[0].verdict" "$work/stdout")" = nothing-to-learn ] &&
+    [ "$(jq -r ".certificates.inserted" "$work/stdout")" = 0 ] &&
+    [ "$(jq -r ".results[0].ignored[0].reason" "$work/stdout")" = "one of this profile'"'"'s own certificates" ] &&
     [ "$(jq -r ".results[0].message_id" "$work/stdout")" = "<signed-detached@sealpost.test>" ]' "$(cat "$work/stdout" "$work/stderr")"
-run harvest -i "$data/signed-detached.eml" "${at[@]}" --no-system-trust --json -
-check "harvest-again-is-a-no-op" '[ $rc -eq 0 ] && [ "$(jq -r ".certificates.inserted + .certificates.updated" "$work/stdout")" = 0 ] &&
-    [ "$(jq -r ".certificates.unchanged" "$work/stdout")" = 1 ]'
 for case in signed-tampered:signature-not-good signed-from-mismatch:signer-not-from signed-untrusted:signature-not-good \
             signed-expired:signature-not-good signed-partial:signature-not-covering plain:not-signed; do
     file=${case%%:*}
@@ -34,8 +33,8 @@ for case in signed-tampered:signature-not-good signed-from-mismatch:signer-not-f
         [ "$(jq -r ".results[0].learned | length" "$work/stdout")" = 0 ]' "$(cat "$work/stdout")"
 done
 run harvest -i "$data/signed-detached.eml" "${at[@]}" --no-system-trust
-check "harvest-text-output" '[ $rc -eq 0 ] && grep -q "unchanged alice@example.org" "$work/stdout" &&
-    grep -q "^1 messages, 1 with certificates: 0 new, 0 updated, 1 unchanged$" "$work/stdout"' "$(cat "$work/stdout")"
+check "harvest-own-mail-text-output" '[ $rc -eq 0 ] &&
+    grep -q "not harvested: nothing-to-learn (one of this profile.s own certificates)" "$work/stdout"' "$(cat "$work/stdout")"
 run harvest -i "$work/missing.eml"
 check "harvest-missing-file" '[ $rc -eq 2 ] && grep -q "missing.eml" "$work/stderr"'
 run harvest --mbox "$data/plain.eml"
@@ -58,7 +57,8 @@ SEALPOST_PROFILE= run sign --key "$data/bob.key.pem" --cert "$data/bob.cert.pem"
 } >"$work/box.mbox"
 run harvest --mbox "$work/box.mbox" --no-system-trust --json "$work/mbox.json"
 check "harvest-mbox" '[ $rc -eq 0 ] && [ "$(jq -r ".messages" "$work/mbox.json")" = 4 ] &&
-    [ "$(jq -r ".verdicts.harvested" "$work/mbox.json")" = 2 ] && [ "$(jq -r ".certificates.inserted" "$work/mbox.json")" = 1 ] &&
+    [ "$(jq -r ".verdicts.harvested" "$work/mbox.json")" = 1 ] && [ "$(jq -r ".verdicts[\"nothing-to-learn\"]" "$work/mbox.json")" = 1 ] &&
+    [ "$(jq -r ".certificates.inserted" "$work/mbox.json")" = 1 ] &&
     [ "$(jq -r ".results[0].learned[0].address" "$work/mbox.json")" = bob@example.org ]' "$(cat "$work/mbox.json" "$work/stderr")"
 mkdir -p "$work/md/cur" "$work/md/new" "$work/md/tmp"
 cp "$work/bob.signed.eml" "$work/md/new/1.host"
@@ -66,6 +66,12 @@ cp "$data/signed-detached.eml" "$work/md/cur/2.host:2,S"
 run harvest --maildir "$work/md" --no-system-trust --json -
 check "harvest-maildir" '[ $rc -eq 0 ] && [ "$(jq -r ".messages" "$work/stdout")" = 2 ] &&
     [ "$(jq -r ".certificates.inserted + .certificates.updated" "$work/stdout")" = 0 ]' "$(cat "$work/stdout")"
+run harvest -i "$work/bob.signed.eml" --no-system-trust --json -
+check "harvest-again-is-a-no-op" '[ $rc -eq 0 ] && [ "$(jq -r ".certificates.inserted + .certificates.updated" "$work/stdout")" = 0 ] &&
+    [ "$(jq -r ".certificates.unchanged" "$work/stdout")" = 1 ]' "$(cat "$work/stdout")"
+run harvest -i "$work/bob.signed.eml" --no-system-trust
+check "harvest-text-output" '[ $rc -eq 0 ] && grep -q "unchanged bob@example.org" "$work/stdout" &&
+    grep -q "^1 messages, 1 with certificates: 0 new, 0 updated, 1 unchanged$" "$work/stdout"' "$(cat "$work/stdout")"
 
 # Profile mode: Alice writes to Bob without naming a single file.
 printf 'From: Alice <alice@example.org>\r\nTo: bob@example.org\r\nSubject: secret\r\n\r\nThe secret\r\n' >"$work/secret.eml"
