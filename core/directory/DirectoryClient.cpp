@@ -20,6 +20,10 @@ std::string trimSlashes(std::string url) {
     return url;
 }
 
+// What stays unencoded in a path segment or query value: RFC 3986's unreserved characters and
+// '@', which both may hold as it is (pchar).
+constexpr std::string_view kUrlSafe = "-._~@";
+
 bool isJson(const detail::HttpResponse& r) {
     return r.contentType.rfind("application/json", 0) == 0;
 }
@@ -111,7 +115,7 @@ base::Result<SubmissionResult> DirectoryClient::submit(std::span<const crypto::C
     }
     auto response =
         detail::perform({.method = "POST",
-                         .url = m_options.baseUrl + "/v1/certs?provenance=" + base::percentEncode(provenance, "-._~@"),
+                         .url = m_options.baseUrl + "/v1/certs?provenance=" + base::percentEncode(provenance, kUrlSafe),
                          .headers = std::move(headers),
                          .body = std::move(pem)},
                         m_options);
@@ -152,7 +156,7 @@ base::Result<CanEncrypt> DirectoryClient::canEncrypt(std::string_view address) {
     const std::string what = "GET /v1/can-encrypt";
     auto response =
         detail::perform({.method = "GET",
-                         .url = m_options.baseUrl + "/v1/can-encrypt/" + base::percentEncode(*normalised, "-._~@"),
+                         .url = m_options.baseUrl + "/v1/can-encrypt/" + base::percentEncode(*normalised, kUrlSafe),
                          .headers = {"Accept: application/json"},
                          .body = {}},
                         m_options);
