@@ -224,6 +224,10 @@ int serve(const ca::app::Config& config) {
     httpConfig.tlsCertificateFile = config.tlsCert;
     httpConfig.tlsKeyFile = config.tlsKey;
     httpConfig.serverName = "sealpost-ca";
+    httpConfig.onHandlerError = [&log](const http::Request& request, std::string_view what) {
+        log("internal error: " + std::string(request.method) + " " + std::string(request.target.substr(0, 200)) + ": " +
+            std::string(what));
+    };
     http::HttpServer server(handler, httpConfig);
     if (auto listening = server.listen(); !listening) {
         return fail(exitFailure, listening.error().detail);

@@ -119,6 +119,13 @@ int run(int argc, char** argv) {
     httpConfig.tlsCertificateFile = options->tlsCert;
     httpConfig.tlsKeyFile = options->tlsKey;
     httpConfig.serverName = "sealpost-keydir";
+    httpConfig.onHandlerError = [&log, logAddresses = options->logAddresses](const http::Request& request,
+                                                                             std::string_view what) {
+        // The target may name an address: logged only where addresses are.
+        log.write("internal error: " + std::string(request.method) + " " +
+                  (logAddresses ? std::string(request.target.substr(0, 200)) : std::string("-")) + ": " +
+                  std::string(what));
+    };
     http::HttpServer server(handler, httpConfig);
     if (auto listening = server.listen(); !listening) {
         return fail(exitFailure, listening.error().detail);

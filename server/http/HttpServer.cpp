@@ -14,6 +14,7 @@
 #include <charconv>
 #include <csignal>
 #include <ctime>
+#include <exception>
 #include <list>
 #include <mutex>
 #include <optional>
@@ -128,7 +129,9 @@ public:
     void cancelIdle() override {
         net::post(lowest().get_executor(), [self = this->shared_from_this()] {
             if (self->m_idle) {
-                self->lowest().socket().cancel();
+                // The idle timeout may have closed the socket already, its read not yet told.
+                beast::error_code ec;
+                self->lowest().socket().cancel(ec);
             }
         });
     }
@@ -226,9 +229,28 @@ private:
         if (!bodyTooLarge && m_parser->is_done()) {
             request.body = req.body();
         }
-        Response response = m_server.handler.handle(request);
+        Response response = handle(request);
         const bool keepAlive = req.keep_alive() && !response.closeConnection && !m_server.stopping;
         write(std::move(response), keepAlive, req.version());
+    }
+
+    // A handler that throws must not take the server (every connection on it) down.
+    Response handle(const Request& request) {
+        std::string what;
+        try {
+            return m_server.handler.handle(request);
+        } catch (const std::exception& e) {
+            what = e.what();
+        } catch (...) {
+            what = "an exception that is not a std::exception";
+        }
+        if (m_server.config.onHandlerError) {
+            m_server.config.onHandlerError(request, what);
+        }
+        Response r;
+        r.status = 500;
+        r.closeConnection = true; // the handler's state for this connection is unknown
+        return r;
     }
 
     static bool sendable(std::string_view text) noexcept {

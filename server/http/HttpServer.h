@@ -5,8 +5,10 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace sealpost::http {
 
@@ -16,11 +18,14 @@ struct HttpServerConfig {
     int threads = 1;
     std::size_t maxHeaderBytes = std::size_t{8} * 1024; // over it: the connection is closed
     std::size_t maxBodyBytes = std::size_t{256} * 1024; // over it: the handler sees bodyTooLarge, body unread
-    std::chrono::seconds idleTimeout{30};
+    std::chrono::milliseconds idleTimeout{std::chrono::seconds(30)};
     // HTTPS when set: a PEM chain (the server's certificate first) and its PEM key.
     std::string tlsCertificateFile;
     std::string tlsKeyFile;
     std::string serverName = "sealpost"; // the Server header
+    // Told (from any I/O thread) when the handler throws, with what it threw; that request gets a
+    // 500, its connection is closed, and the server goes on serving.
+    std::function<void(const Request&, std::string_view what)> onHandlerError;
 };
 
 // HTTP/1.1 (or HTTPS: TLS 1.2 and later) with keep-alive in front of a Handler. `threads` threads

@@ -11,6 +11,7 @@
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <stdexcept>
 #include <sys/socket.h>
 #include <thread>
 #include <unistd.h>
@@ -95,6 +96,12 @@ public:
             r.headers.push_back({"X-Bad\r\nName", "v"});
             r.headers.push_back({"X-Good", "fine"});
             return r;
+        }
+        if (request.target == "/throw") {
+            throw std::runtime_error("the handler failed");
+        }
+        if (request.target == "/throw-int") {
+            throw 7;
         }
         if (request.target == "/slow") {
             std::this_thread::sleep_for(std::chrono::milliseconds(500));
@@ -367,6 +374,58 @@ TEST_F(HttpServerTest, IdleConnectionsTimeOut) {
     ::close(fd);
     EXPECT_GE(waited, std::chrono::milliseconds(900));
     EXPECT_LT(waited, std::chrono::seconds(4)); // the client's own timeout is 5 s
+}
+
+TEST_F(HttpServerTest, AHandlerThatThrowsGets500AndTheServerGoesOn) {
+    HttpServerConfig config;
+    config.threads = 2;
+    std::mutex mutex;
+    std::vector<std::string> errors;
+    config.onHandlerError = [&](const Request& request, std::string_view what) {
+        const std::lock_guard lock(mutex);
+        errors.push_back(std::string(request.target) + ": " + std::string(what));
+    };
+    restart(config);
+    for (const std::string target : {"/throw", "/throw-int"}) {
+        // Keep-alive asked for, and a second request already sent: the connection still closes
+        // after the 500, so the second request is not answered on it.
+        const std::string out =
+            exchange("GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n" + "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        EXPECT_TRUE(out.starts_with("HTTP/1.1 500 Internal Server Error\r\n")) << out;
+        EXPECT_NE(out.find("Connection: close\r\n"), std::string::npos) << out;
+        EXPECT_EQ(count(out, "HTTP/1.1 "), 1U) << out;
+    }
+    const std::string next = exchange("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    EXPECT_TRUE(next.ends_with("hello world\n")) << next;
+    const std::lock_guard lock(mutex);
+    ASSERT_EQ(errors.size(), 2U);
+    EXPECT_EQ(errors[0], "/throw: the handler failed");
+    EXPECT_EQ(errors[1], "/throw-int: an exception that is not a std::exception");
+}
+
+// A stop that comes just as idle connections time out: the timeout has closed the socket, but
+// the read it ended has not been told yet. The stop must not touch the closed socket (that once
+// threw out of the server's thread and ended the process).
+TEST_F(HttpServerTest, StopAsIdleConnectionsTimeOut) {
+    HttpServerConfig config;
+    config.threads = 2;
+    config.idleTimeout = std::chrono::milliseconds(5);
+    server->stop();
+    runner.join();
+    for (int round = 0; round < 60; ++round) {
+        start(config);
+        std::vector<int> fds;
+        for (int i = 0; i < 8; ++i) {
+            fds.push_back(connectToServer());
+        }
+        std::this_thread::sleep_for(std::chrono::microseconds(4000 + 50 * round));
+        server->stop();
+        runner.join();
+        for (const int fd : fds) {
+            EXPECT_EQ(readAll(fd), "");
+            ::close(fd);
+        }
+    }
 }
 
 TEST_F(HttpServerTest, StopEndsIdleConnections) {
