@@ -619,7 +619,7 @@ int runSealpost(const Options& o, const std::vector<Account>& accounts) {
     const base::SystemClock clock;
     ca::acme::AcmeServer acme(acmeConfig, **store, issuer, mailer, clock);
     handler.setServer(&acme);
-    std::thread serving([&server] { server.run(false); });
+    std::thread serving([&server] { server.run(); });
 
     SealpostSide side;
     side.mailer = &mailer;

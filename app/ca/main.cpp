@@ -228,6 +228,7 @@ int serve(const ca::app::Config& config) {
         log("internal error: " + std::string(request.method) + " " + std::string(request.target.substr(0, 200)) + ": " +
             std::string(what));
     };
+    httpConfig.handleSignals = true;
     http::HttpServer server(handler, httpConfig);
     if (auto listening = server.listen(); !listening) {
         return fail(exitFailure, listening.error().detail);
@@ -235,7 +236,7 @@ int serve(const ca::app::Config& config) {
     std::thread mailbox([&poller, &config] { poller.run(config.mailPollInterval); });
     std::cout << "listening on " << server.boundAddress() << std::endl;
     log("ACME directory: " + config.externalUrl + "/directory");
-    server.run(true);
+    server.run();
     poller.stop();
     mailbox.join();
     std::cerr << "sealpost-ca: stopped\n";

@@ -126,12 +126,13 @@ int run(int argc, char** argv) {
                   (logAddresses ? std::string(request.target.substr(0, 200)) : std::string("-")) + ": " +
                   std::string(what));
     };
+    httpConfig.handleSignals = true;
     http::HttpServer server(handler, httpConfig);
     if (auto listening = server.listen(); !listening) {
         return fail(exitFailure, listening.error().detail);
     }
     std::cout << "listening on " << server.boundAddress() << std::endl;
-    server.run(true);
+    server.run();
     log.flush();
     std::cerr << "sealpost-keydir: stopped\n";
     return exitOk;

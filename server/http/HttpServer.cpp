@@ -54,8 +54,9 @@ std::string_view httpDate() {
 class HttpServer::Impl {
 public:
     Impl(Handler& handler_, HttpServerConfig config_)
-        : handler(handler_), config(std::move(config_)), ioc(std::max(1, config.threads)), acceptor(ioc),
-          stopTimer(ioc), signals(ioc), acceptRetry(ioc) {}
+        : handler(handler_), config(std::move(config_)), ioc(std::max(1, config.threads)),
+          control(net::make_strand(ioc)), acceptor(control), stopTimer(control), signals(control),
+          acceptRetry(control) {}
     // Sessions still queued in the I/O context (a stop after the grace period) are destroyed with
     // it, after this body: they must find the members they touch alive and not post anything.
     ~Impl() { destroying = true; }
@@ -79,6 +80,9 @@ public:
     std::list<std::weak_ptr<SessionBase>> sessions;
 
     net::io_context ioc;
+    // Accepting, stopping and the signals run on one strand: with several threads they would
+    // otherwise touch the acceptor and the timers at the same time.
+    net::strand<net::io_context::executor_type> control;
     tcp::acceptor acceptor;
     net::steady_timer stopTimer;
     net::signal_set signals;
@@ -106,7 +110,12 @@ public:
         const auto remote = lowest().socket().remote_endpoint(ec);
         m_peer = ec ? std::string("-") : remote.address().to_string();
     }
-    ~Session() override { m_server.sessionEnded(); }
+    ~Session() override {
+        try {
+            m_server.sessionEnded();
+        } catch (...) { // out of memory: the stop's grace timer still ends the wait
+        }
+    }
     Session(const Session&) = delete;
     Session& operator=(const Session&) = delete;
 
@@ -434,7 +443,7 @@ void HttpServer::Impl::sessionEnded() {
     const std::lock_guard lock(sessionsMutex);
     const bool anyLeft = std::any_of(sessions.begin(), sessions.end(), [](const auto& w) { return !w.expired(); });
     if (!anyLeft) {
-        net::post(ioc, [this] { stopTimer.cancel(); });
+        net::post(control, [this] { stopTimer.cancel(); });
     }
 }
 
@@ -483,6 +492,23 @@ base::Result<void> HttpServer::listen() {
         return base::makeError(base::ErrorCode::Io, "cannot listen on " + m_impl->config.host + ":" +
                                                         std::to_string(m_impl->config.port) + ": " + ec.message());
     }
+    if (m_impl->config.handleSignals) {
+        // Caught from here on, though run() has not started: a signal that comes in between is
+        // handled as soon as it does.
+        Impl& impl = *m_impl;
+        impl.signals.add(SIGINT, ec);
+        if (!ec) {
+            impl.signals.add(SIGTERM, ec);
+        }
+        if (ec) {
+            return base::makeError(base::ErrorCode::Io, "cannot handle SIGINT and SIGTERM: " + ec.message());
+        }
+        impl.signals.async_wait([&impl](beast::error_code e, int) {
+            if (!e) {
+                impl.beginStop();
+            }
+        });
+    }
     return base::Ok{};
 }
 
@@ -496,17 +522,8 @@ std::string HttpServer::boundAddress() const {
     return (endpoint.address().is_v6() ? "[" + host + "]" : host) + ":" + std::to_string(endpoint.port());
 }
 
-void HttpServer::run(bool handleSignals) {
+void HttpServer::run() {
     Impl& impl = *m_impl;
-    if (handleSignals) {
-        impl.signals.add(SIGINT);
-        impl.signals.add(SIGTERM);
-        impl.signals.async_wait([&impl](beast::error_code ec, int) {
-            if (!ec) {
-                impl.beginStop();
-            }
-        });
-    }
     impl.accept();
     std::vector<std::thread> threads;
     for (int i = 1; i < impl.config.threads; ++i) {
@@ -519,7 +536,7 @@ void HttpServer::run(bool handleSignals) {
 }
 
 void HttpServer::stop() {
-    net::post(m_impl->ioc, [impl = m_impl.get()] { impl->beginStop(); });
+    net::post(m_impl->control, [impl = m_impl.get()] { impl->beginStop(); });
 }
 
 } // namespace sealpost::http

@@ -23,6 +23,8 @@ struct HttpServerConfig {
     std::string tlsCertificateFile;
     std::string tlsKeyFile;
     std::string serverName = "sealpost"; // the Server header
+    // Stop gracefully on SIGTERM and SIGINT, from listen() on.
+    bool handleSignals = false;
     // Told (from any I/O thread) when the handler throws, with what it threw; that request gets a
     // 500, its connection is closed, and the server goes on serving.
     std::function<void(const Request&, std::string_view what)> onHandlerError;
@@ -47,10 +49,10 @@ public:
     // "HOST:PORT" actually bound (IPv6 hosts in brackets).
     [[nodiscard]] std::string boundAddress() const;
 
-    // Serves until stop() (or SIGTERM/SIGINT when `handleSignals`), then returns once every
+    // Serves until stop() (or SIGTERM/SIGINT with `handleSignals`), then returns once every
     // thread has finished: idle connections are closed at once, requests in progress get 10
     // seconds to finish.
-    void run(bool handleSignals);
+    void run();
     // Thread-safe; stops accepting and closes the connections.
     void stop();
 

@@ -103,7 +103,7 @@ protected:
         const std::string bound = server->boundAddress();
         ASSERT_TRUE(bound.starts_with("127.0.0.1:")) << bound;
         port = static_cast<unsigned short>(std::stoi(bound.substr(10)));
-        runner = std::thread([this] { server->run(false); });
+        runner = std::thread([this] { server->run(); });
     }
     void TearDown() override {
         server->stop();
