@@ -10,27 +10,11 @@
 #include <fstream>
 #include <gtest/gtest.h>
 #include <map>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 namespace sealpost::mail {
 namespace {
 
 using base::ErrorCode;
-
-// A loopback port nothing listens on (bound, never listened, then closed).
-int closedPort() {
-    const int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    static_cast<void>(bind(fd, reinterpret_cast<sockaddr*>(&addr), len));         // NOLINT(*-reinterpret-cast)
-    static_cast<void>(getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len)); // NOLINT(*-reinterpret-cast)
-    close(fd);
-    return ntohs(addr.sin_port);
-}
 
 class AccountCheckIntegrationTest : public ::testing::Test {
 protected:
@@ -79,7 +63,7 @@ TEST_F(AccountCheckIntegrationTest, WrongPasswordIsAuthFailed) {
 
 TEST_F(AccountCheckIntegrationTest, ClosedPortIsUnreachable) {
     auto s = server("MAIL_IMAPS_PORT", Security::ImplicitTls);
-    s.port = closedPort();
+    s.port = 1; // nothing listens there
     const auto check = checkLogin(s, Protocol::Imap);
     ASSERT_FALSE(check.ok());
     EXPECT_EQ(check.error->code, ErrorCode::Unreachable) << check.error->detail;
@@ -119,7 +103,7 @@ TEST_F(AccountCheckIntegrationTest, GuessesAreVerifiedByConnecting) {
     DiscoveryOptions options;
     options.srvResolver = &noSrv;
     options.caFile = m_env.at("MAIL_CERT");
-    const std::string closed = std::to_string(closedPort());
+    const std::string closed = "1"; // nothing listens on port 1
     options.connectTo = {"localhost:993:127.0.0.1:" + m_env.at("MAIL_IMAPS_PORT"),
                          "localhost:143:127.0.0.1:" + m_env.at("MAIL_IMAP_PORT"),
                          "localhost:587:127.0.0.1:" + m_env.at("MAIL_SUBMISSION_PORT"), "::127.0.0.1:" + closed};

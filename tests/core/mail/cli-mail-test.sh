@@ -41,7 +41,7 @@ curl "${imap[@]}" "$imap_url/INBOX" -T "$data/signed-detached.eml"
 curl -s "smtp://127.0.0.1:$MAIL_SMTP_PORT" --mail-from bob@example.org --mail-rcpt alice@example.org \
     -T - <<<$'From: bob@example.org\r\nTo: alice@example.org\r\nSubject: via smtp\r\n\r\nDelivered.\r' >/dev/null
 "$fixture" flush "$mail" >/dev/null 2>&1 || true
-for _ in $(seq 50); do
+for _ in $(seq 150); do
     [ "$(find "$MAIL_MAILDIR_alice" -path '*new/*' -o -path '*cur/*' -type f 2>/dev/null | wc -l)" -ge 3 ] && break
     sleep 0.2
 done
@@ -66,7 +66,7 @@ if [ -n "$keydir" ]; then
     "$keydir" --listen 127.0.0.1:0 --database "sqlite:$work/keydir.sqlite" --trust-anchors "$data/root-ca.cert.pem" \
         >"$work/keydir.out" 2>&1 &
     keydir_pid=$!
-    for _ in $(seq 100); do grep -q "listening on" "$work/keydir.out" && break; sleep 0.1; done
+    for _ in $(seq 300); do grep -q "listening on" "$work/keydir.out" && break; sleep 0.1; done
     run directory set-url "http://$(sed -n 's/^listening on //p' "$work/keydir.out" | head -n1)"
 fi
 run sync
