@@ -108,8 +108,8 @@ make_batch() { # FILE TAG: one message per recipient, about 1 KB of text each
 delivered_ids() { # MESSAGE-ID-PREFIX
     grep -h -i -o -m1 "^Message-ID: <$1[^>]*>" "$maildir"/new/* "$maildir"/cur/* 2>/dev/null | sed 's/^[^<]*//'
 }
-wait_delivered() { # PREFIX COUNT: until the mailbox holds COUNT messages of the batch (60 s at most)
-    for _ in $(seq 600); do
+wait_delivered() { # PREFIX COUNT: until the mailbox holds COUNT messages of the batch (180 s at most)
+    for _ in $(seq 1800); do
         [ "$(delivered_ids "$1" | wc -l)" -ge "$2" ] && break
         sleep 0.1
     done

@@ -6,7 +6,7 @@
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 wait_listening() { # LOG: prints HOST:PORT once the server said it listens
-    for _ in $(seq 200); do grep -q "listening on" "$1" 2>/dev/null && break; sleep 0.05; done
+    for _ in $(seq 600); do grep -q "listening on" "$1" 2>/dev/null && break; sleep 0.05; done
     sed -n 's/^listening on //p' "$1" | head -n1
 }
 
@@ -23,11 +23,21 @@ start_keydir() {
 }
 
 # WORK: `sealpost-ca serve` ($ca) with WORK/ca.conf, logging to WORK/ca.log. Sets ca_pid, and
-# ca_address (HOST:PORT, empty if it did not start).
+# ca_address (HOST:PORT, empty if it did not start). The port was picked before the CA could bind
+# it: if something else took it meanwhile, another is picked (ca.conf and ca_port are updated).
 start_ca() {
-    "$ca" serve --config "$1/ca.conf" >"$1/ca.log" 2>&1 &
-    ca_pid=$!
-    ca_address=$(wait_listening "$1/ca.log")
+    local attempt
+    for attempt in 1 2 3 4 5; do
+        "$ca" serve --config "$1/ca.conf" >"$1/ca.log" 2>&1 &
+        ca_pid=$!
+        ca_address=$(wait_listening "$1/ca.log")
+        [ -z "$ca_address" ] && grep -q "cannot listen on" "$1/ca.log" || return 0
+        wait "$ca_pid" 2>/dev/null
+        ca_port=$(free_port)
+        sed -i "s|^external_url = http://127.0.0.1:[0-9]*\$|external_url = http://127.0.0.1:$ca_port|; \
+                s|^listen = 127.0.0.1:[0-9]*\$|listen = 127.0.0.1:$ca_port|" "$1/ca.conf"
+        echo "start_ca: port taken, attempt $((attempt + 1)) on $ca_port" >&2
+    done
 }
 
 # WORK PORT [LINE...]: WORK/ca.conf for a CA on 127.0.0.1:PORT whose challenge mailbox is the

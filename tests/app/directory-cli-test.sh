@@ -20,7 +20,7 @@ export SEALPOST_PROFILE=$work/profile SEALPOST_PASSPHRASE=directory-test
 mkdir -p "$work/stub"
 python3 "$stub" "$work/stub" >"$work/stub.out" &
 stub_pid=$!
-for _ in $(seq 50); do grep -q listening "$work/stub.out" 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 300); do grep -q listening "$work/stub.out" 2>/dev/null && break; sleep 0.1; done
 url="http://$(sed -n 's/^listening on //p' "$work/stub.out")"
 
 # answer STATUS JSON-BODY: what the stub says to every request from now on.

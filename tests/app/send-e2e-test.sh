@@ -116,6 +116,11 @@ use alice
 run receive --json
 ruid=$(jq -r '[.accounts[0].new[] | select(.folder == "INBOX" and .subject == "Re: Quarterly numbers")][0].uid // empty' "$work/stdout")
 check "1: alice receives the reply" '[ -n "$ruid" ]' "$(cat "$work/stdout" "$work/stderr")"
+cp "$work/stdout" "$work/alice-receive.json"
+run cert list alice@example.org --json
+check "1: alice's receive opened her own signed copy in Sent and learned nothing from it" \
+    'jqe "[.accounts[0].new[] | select(.folder == \"Sent\" and .subject == \"Quarterly numbers\")] | length == 1" "$work/alice-receive.json" &&
+     [ $rc -eq 0 ] && jqe "length == 0" "$work/stdout"' "$(cat "$work/alice-receive.json" "$work/stdout")"
 run read "${ruid:-0}" --json
 check "1: alice reads it decrypted and signed by bob, with the quote" \
     'jqe ".security.encryption == \"decrypted\" and .security.signature == \"valid\" and .security.signer_matches_from == true and (.body_text | contains(\"Thanks, looks good\")) and (.body_text | contains(\"> The numbers are in the attachment\"))" "$work/stdout"' \

@@ -86,9 +86,9 @@ smtp_send() { # url rcpt [curl options]
     shift 2
     c "$@" --mail-from alice@example.org --mail-rcpt "$rcpt" --upload-file "$msg" "$url"
 }
-wait_files() { # dir count: waits up to 10 s for count files in dir/new
+wait_files() { # dir count: waits up to 30 s for count files in dir/new
     local i
-    for i in $(seq 1 100); do
+    for i in $(seq 1 300); do
         [ "$(find "$1/new" -type f | wc -l)" -ge "$2" ] && return 0
         sleep 0.1
     done

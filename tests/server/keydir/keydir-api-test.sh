@@ -349,13 +349,13 @@ else
 fi
 
 # ---- rate limits -----------------------------------------------------------------------------
-start --rate-client 1/3
+start --rate-client 0.01/3 # 100 s per token: no refill while the test runs
 for _ in 1 2 3; do req GET /v1/health; done
 req GET /v1/health
 check client-rate-limit-429 "429 rate-limited $(hdr Retry-After)" "$STATUS $(jq -r .error <<<"$BODY") $(jq -r .retry_after <<<"$BODY")"
 if [[ $(hdr Retry-After) =~ ^[1-9][0-9]*$ ]]; then pass retry-after-header; else fail retry-after-header "'$(hdr Retry-After)'"; fi
 stop >/dev/null
-start --rate-client 1000/1000 --rate-address 1/2
+start --rate-client 1000/1000 --rate-address 0.01/2
 req GET /v1/certs/alice@example.org
 req GET "/v1/can-encrypt/sha256/$ALICE"
 req GET /v1/certs/alice@example.org
