@@ -14,6 +14,7 @@
 #include <fstream>
 #include <gtest/gtest.h>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
 namespace sealpost::smime {
@@ -365,9 +366,8 @@ protected:
         if (std::system("openssl version > /dev/null 2>&1") != 0) {
             GTEST_SKIP() << "openssl command line not available";
         }
-        m_dir = fs::temp_directory_path() /
-                ("sealpost-hp-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "-" +
-                 ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        m_dir = fs::temp_directory_path() / ("sealpost-hp-" + std::to_string(::getpid()) + "-" +
+                                             ::testing::UnitTest::GetInstance()->current_test_info()->name());
         fs::create_directories(m_dir);
     }
     void TearDown() override {

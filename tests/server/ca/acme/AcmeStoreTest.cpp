@@ -18,6 +18,7 @@
 #include <sqlcipher/sqlite3.h>
 #include <string>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 namespace sealpost::ca::acme {
@@ -76,9 +77,7 @@ protected:
         if (GetParam() == "sqlite") {
             std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
             std::replace(name.begin(), name.end(), '/', '-');
-            m_dir = fs::temp_directory_path() /
-                    ("sealpost-acme-store-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "-" +
-                     name);
+            m_dir = fs::temp_directory_path() / ("sealpost-acme-store-" + std::to_string(::getpid()) + "-" + name);
             fs::remove_all(m_dir);
             fs::create_directories(m_dir);
         } else {
@@ -453,8 +452,7 @@ INSTANTIATE_TEST_SUITE_P(Backends, AcmeStoreTest, ::testing::Values("sqlite", "p
 
 TEST(SqliteAcmeStoreTest, RefusesInMemoryAndForeignFiles) {
     EXPECT_EQ(SqliteAcmeStore::open(":memory:").error().code, ErrorCode::InvalidArgument);
-    const fs::path dir = fs::temp_directory_path() /
-                         ("sealpost-acme-junk-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()));
+    const fs::path dir = fs::temp_directory_path() / ("sealpost-acme-junk-" + std::to_string(::getpid()));
     fs::create_directories(dir);
     const fs::path junk = dir / "junk.sqlite";
     std::ofstream(junk) << "this is not a database, not at all, and long enough to have a header ........";

@@ -19,6 +19,7 @@
 #include <gtest/gtest.h>
 #include <mutex>
 #include <thread>
+#include <unistd.h>
 
 namespace sealpost::ca::mail {
 namespace {
@@ -67,8 +68,7 @@ protected:
         if (m_env.empty()) {
             GTEST_SKIP() << "SEALPOST_MAIL_ENV not set (run through with-mailserver.sh)";
         }
-        m_dir = fs::temp_directory_path() /
-                ("sealpost-ca-mail-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()));
+        m_dir = fs::temp_directory_path() / ("sealpost-ca-mail-" + std::to_string(::getpid()));
         fs::create_directories(m_dir);
     }
     void TearDown() override {

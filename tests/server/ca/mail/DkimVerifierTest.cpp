@@ -3,6 +3,7 @@
 #include "DkimTestSigner.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 namespace sealpost::ca::mail {
 namespace {
@@ -28,9 +29,8 @@ std::string replaceFirst(std::string s, const std::string& from, const std::stri
 class DkimVerifierTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        m_dir = fs::temp_directory_path() /
-                ("sealpost-dkim-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "-" +
-                 ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        m_dir = fs::temp_directory_path() / ("sealpost-dkim-" + std::to_string(::getpid()) + "-" +
+                                             ::testing::UnitTest::GetInstance()->current_test_info()->name());
         fs::create_directories(m_dir);
         std::ofstream(m_dir / "keys") << example.keyFileLine() << other.keyFileLine();
         auto created = DkimVerifier::create(DkimOptions{(m_dir / "keys").string()});
