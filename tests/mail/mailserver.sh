@@ -595,7 +595,15 @@ EOF
         load_env
         pf_master_pid >/dev/null && exit 0
         MAIL_CERT_SHA256=$(openssl x509 -in "$dir/tls/cert.pem" -outform DER | openssl dgst -sha256 -r | cut -d' ' -f1)
-        start_postfix || { show_logs; die "postfix failed to start"; }
+        # The ports are fixed now (the tests know them). While Postfix was down, a client's
+        # ephemeral port may have landed on one of them: wait for it to be released.
+        for attempt in $(seq 20); do
+            rc=0
+            start_postfix || rc=$?
+            [ "$rc" -eq 2 ] && [ "$attempt" -lt 20 ] && { sleep 0.5; continue; }
+            [ "$rc" -eq 0 ] || { show_logs; die "postfix failed to start"; }
+            break
+        done
         wait_ports "smtp:$port_smtp" "smtp:$port_submission" "tls:$port_submissions"
         ;;
     flush)
