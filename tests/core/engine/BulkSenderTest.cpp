@@ -1,21 +1,16 @@
-// BulkSender::run against a small SMTP server in the test (plain, loopback): outcomes, the
+// BulkSender::run against an SMTP peer in the test (plain, loopback): outcomes, the
 // journal across runs, a server that goes silent after the data, and a stopped run. The same
 // flows through Postfix are in tests/app/bulk-e2e-test.sh.
 #include "EngineTestSupport.h"
+#include "SmtpTestPeer.h"
 #include "engine/BulkSend.h"
 #include "store/IdentityStore.h"
 
-#include <arpa/inet.h>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
-#include <mutex>
-#include <netinet/in.h>
 #include <string>
-#include <sys/socket.h>
-#include <thread>
-#include <unistd.h>
 #include <vector>
 
 namespace sealpost::engine {
@@ -23,177 +18,19 @@ namespace {
 
 using namespace test;
 
-// What the server accepted: the envelope and the data (dot-unstuffed, CRLF line ends).
-struct Received {
-    std::string from;
-    std::vector<std::string> to;
-    std::string data;
-};
-
-// SMTP without TLS or AUTH on 127.0.0.1, one thread per connection. A recipient whose local part
-// is "refused" gets 550. With silentAfterData set, a message is read to its end and the connection
-// then closed without an answer: the client cannot know whether it was taken.
-class FakeSmtpServer {
-public:
-    FakeSmtpServer() {
-        m_listener = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in address{};
-        address.sin_family = AF_INET;
-        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        socklen_t length = sizeof address;
-        auto* raw = reinterpret_cast<sockaddr*>(&address); // NOLINT(*-reinterpret-cast)
-        if (::bind(m_listener, raw, length) != 0 || ::listen(m_listener, 16) != 0 ||
-            ::getsockname(m_listener, raw, &length) != 0) {
-            ADD_FAILURE() << "the fake SMTP server cannot listen";
-        }
-        m_port = ntohs(address.sin_port);
-        m_acceptor = std::thread([this] { acceptLoop(); });
-    }
-    ~FakeSmtpServer() {
-        ::shutdown(m_listener, SHUT_RDWR); // wakes accept()
-        m_acceptor.join();
-        ::close(m_listener);
-        {
-            const std::lock_guard lock(m_mutex);
-            for (const int fd : m_open) {
-                ::shutdown(fd, SHUT_RDWR);
-            }
-        }
-        for (auto& t : m_sessions) {
-            t.join();
-        }
-    }
-    FakeSmtpServer(const FakeSmtpServer&) = delete;
-    FakeSmtpServer& operator=(const FakeSmtpServer&) = delete;
-
-    [[nodiscard]] int port() const { return m_port; }
-    std::atomic<bool> silentAfterData{false};
-
-    std::vector<Received> received() {
-        const std::lock_guard lock(m_mutex);
-        return m_received;
-    }
-
-private:
-    void acceptLoop() {
-        for (;;) {
-            const int fd = ::accept(m_listener, nullptr, nullptr);
-            if (fd < 0) {
-                return;
-            }
-            const std::lock_guard lock(m_mutex);
-            m_open.push_back(fd);
-            m_sessions.emplace_back([this, fd] { session(fd); });
-        }
-    }
-
-    static bool sendLine(int fd, const std::string& line) {
-        const std::string out = line + "\r\n";
-        return ::send(fd, out.data(), out.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(out.size());
-    }
-
-    // Reads one line (without its CRLF) from fd through buffer; false at the end of the stream.
-    static bool readLine(int fd, std::string& buffer, std::string& line) {
-        for (;;) {
-            if (const auto end = buffer.find("\r\n"); end != std::string::npos) {
-                line = buffer.substr(0, end);
-                buffer.erase(0, end + 2);
-                return true;
-            }
-            std::array<char, 4096> chunk{};
-            const ssize_t n = ::recv(fd, chunk.data(), chunk.size(), 0);
-            if (n <= 0) {
-                return false;
-            }
-            buffer.append(chunk.data(), static_cast<std::size_t>(n));
-        }
-    }
-
-    static std::string pathOf(const std::string& command) {
-        const auto open = command.find('<');
-        const auto close = command.find('>', open);
-        return open == std::string::npos || close == std::string::npos ? ""
-                                                                       : command.substr(open + 1, close - open - 1);
-    }
-
-    void session(int fd) {
-        std::string buffer;
-        std::string line;
-        Received current;
-        bool open = sendLine(fd, "220 fake.test ESMTP");
-        while (open && readLine(fd, buffer, line)) {
-            const std::string verb = line.substr(0, 4);
-            if (verb == "EHLO" || verb == "HELO") {
-                open = sendLine(fd, "250 fake.test");
-            } else if (verb == "MAIL") {
-                current = Received{pathOf(line), {}, ""};
-                open = sendLine(fd, "250 2.1.0 ok");
-            } else if (verb == "RCPT") {
-                const std::string to = pathOf(line);
-                if (to.starts_with("refused@")) {
-                    open = sendLine(fd, "550 5.1.1 <" + to + ">: no such user");
-                } else {
-                    current.to.push_back(to);
-                    open = sendLine(fd, "250 2.1.5 ok");
-                }
-            } else if (verb == "DATA") {
-                open = sendLine(fd, "354 go ahead");
-                while (open && (open = readLine(fd, buffer, line)) && line != ".") {
-                    current.data += (line.starts_with("..") ? line.substr(1) : line) + "\r\n";
-                }
-                if (open && silentAfterData) {
-                    break; // the whole message is here; the client never hears so
-                }
-                if (open) {
-                    const std::lock_guard lock(m_mutex);
-                    m_received.push_back(current);
-                }
-                open = open && sendLine(fd, "250 2.0.0 queued");
-            } else if (verb == "RSET" || verb == "NOOP") {
-                open = sendLine(fd, "250 2.0.0 ok");
-            } else if (verb == "QUIT") {
-                sendLine(fd, "221 2.0.0 bye");
-                break;
-            } else {
-                open = sendLine(fd, "502 5.5.2 not implemented");
-            }
-        }
-        const std::lock_guard lock(m_mutex);
-        std::erase(m_open, fd);
-        ::close(fd);
-    }
-
-    int m_listener = -1;
-    int m_port = 0;
-    std::thread m_acceptor;
-    std::mutex m_mutex;
-    std::vector<std::thread> m_sessions;
-    std::vector<int> m_open;
-    std::vector<Received> m_received;
-};
-
 class BulkSenderTest : public ::testing::Test {
 protected:
     store::test::TempDir m_dir;
     store::Database m_db = store::test::openOrFail(m_dir.path() / "profile.db", "pw");
     base::FixedClock m_clock{checkTime()};
-    FakeSmtpServer m_server;
+    SmtpTestPeer m_server;
     std::filesystem::path m_batch = m_dir.path() / "batch.jsonl";
 
     void SetUp() override {
         auto added = store::IdentityStore(m_db, m_clock).add(loadIdentity("alice"), store::IdentityRole::Both);
         ASSERT_TRUE(added.ok()) << added.error().detail;
-        for (const std::string who : {"bob", "carol"}) {
-            auto done = store::CorrespondentStore(m_db, m_clock)
-                            .remember({.address = who + "@example.org",
-                                       .cert = loadCertificate(who + ".cert.pem"),
-                                       .provenance = {store::ProvenanceKind::Harvested, "<" + who + "@test>"},
-                                       .seenAt = signTime(),
-                                       .signingTime = signTime(),
-                                       .capabilities = std::nullopt,
-                                       .encryptionKeyPreference = false});
-            ASSERT_TRUE(done.ok()) << done.error().detail;
-        }
+        rememberCorrespondent(m_db, m_clock, "bob");
+        rememberCorrespondent(m_db, m_clock, "carol");
     }
 
     [[nodiscard]] store::Account account(int port) const {
@@ -302,14 +139,15 @@ TEST_F(BulkSenderTest, ARefusedRecipientFailsItsOwnItemOnly) {
 // The kill -9 case at the server's end: the message was transmitted, the answer never came.
 TEST_F(BulkSenderTest, NoAnswerAfterTheDataIsUnconfirmedAndNotSentAgainUnlessAsked) {
     writeBatch({"dave@example.org"});
-    m_server.silentAfterData = true;
+    m_server.setAfterData(SmtpTestPeer::AfterData::Drop);
     const BulkSummary first = run(options(1));
     EXPECT_EQ(first.unconfirmed, 1U);
     ASSERT_EQ(first.problems.size(), 1U);
     EXPECT_EQ(first.problems[0].reason, "no-reply-after-data");
     EXPECT_TRUE(m_server.received().empty());
+    EXPECT_EQ(m_server.endsOfData(), 1);
 
-    m_server.silentAfterData = false;
+    m_server.setAfterData(SmtpTestPeer::AfterData::Accept);
     const BulkSummary resumed = run(options(1));
     EXPECT_EQ(resumed.unconfirmed, 1U);
     EXPECT_EQ(resumed.plain, 0U);

@@ -8,10 +8,13 @@
 #include "base/ByteSink.h"
 #include "base/Clock.h"
 #include "smime/MessageProtector.h"
+#include "store/CorrespondentStore.h"
 #include "store/Statement.h"
 
 #include <gtest/gtest.h>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace sealpost::engine::test {
 
@@ -27,6 +30,21 @@ inline std::int64_t certRowCount(store::Database& db) {
     auto row = st->step();
     EXPECT_TRUE(row.ok() && *row);
     return st->columnInt64(0);
+}
+
+// Stores WHO@example.org's fixture certificate (WHO.cert.pem) as learned from a signed message of
+// theirs, with the capabilities that message announced (none: nullopt).
+inline void rememberCorrespondent(store::Database& db, const base::Clock& clock, const std::string& who,
+                                  std::optional<std::vector<crypto::ContentCipher>> capabilities = std::nullopt) {
+    auto done = store::CorrespondentStore(db, clock).remember(
+        {.address = who + "@example.org",
+         .cert = loadCertificate(who + ".cert.pem"),
+         .provenance = {store::ProvenanceKind::Harvested, "<" + who + "@test>"},
+         .seenAt = signTime(),
+         .signingTime = signTime(),
+         .capabilities = std::move(capabilities),
+         .encryptionKeyPreference = false});
+    ASSERT_TRUE(done.ok()) << done.error().detail;
 }
 
 // A key and certificate for `address` issued by the fixture intermediate CA (so it chains to the root).

@@ -1,17 +1,12 @@
 #include "engine/OutboxRunner.h"
 
+#include "SmtpTestPeer.h"
 #include "store/AccountStore.h"
 #include "store/Outbox.h"
 
-#include <arpa/inet.h>
-#include <array>
 #include <atomic>
 #include <filesystem>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <thread>
 #include <unistd.h>
 
 using namespace sealpost;
@@ -60,104 +55,6 @@ std::int64_t addUnreachableAccount(store::Database& db) {
     EXPECT_TRUE(id.ok());
     return id.ok() ? *id : 0;
 }
-
-// A plain-text SMTP peer on 127.0.0.1 that answers the commands of one submission and then does
-// `afterData` with the end of data: a 250, a 451, or dropping the connection without a reply (the
-// RFC 1047 case). Counts the messages whose end of data it received.
-class ScriptedSmtpPeer {
-public:
-    enum class AfterData { Accept, Refuse, Drop };
-
-    ScriptedSmtpPeer() {
-        m_listen = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in addr{};
-        addr.sin_family = AF_INET;
-        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        socklen_t len = sizeof addr;
-        auto* sa = reinterpret_cast<sockaddr*>(&addr); // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast)
-        EXPECT_EQ(::bind(m_listen, sa, len), 0);
-        EXPECT_EQ(::listen(m_listen, 4), 0);
-        EXPECT_EQ(::getsockname(m_listen, sa, &len), 0);
-        m_port = ntohs(addr.sin_port);
-        m_thread = std::thread([this] { serve(); });
-    }
-    ScriptedSmtpPeer(const ScriptedSmtpPeer&) = delete;
-    ScriptedSmtpPeer& operator=(const ScriptedSmtpPeer&) = delete;
-    ScriptedSmtpPeer(ScriptedSmtpPeer&&) = delete;
-    ScriptedSmtpPeer& operator=(ScriptedSmtpPeer&&) = delete;
-    ~ScriptedSmtpPeer() {
-        m_stop = true;
-        m_thread.join();
-        ::close(m_listen);
-    }
-
-    [[nodiscard]] int port() const { return m_port; }
-    void setAfterData(AfterData a) { m_afterData = a; }
-    [[nodiscard]] int messagesReceived() const { return m_messages; }
-
-private:
-    void serve() {
-        while (!m_stop) {
-            pollfd p{m_listen, POLLIN, 0};
-            if (::poll(&p, 1, 50) <= 0) {
-                continue;
-            }
-            const int fd = ::accept(m_listen, nullptr, nullptr);
-            if (fd >= 0) {
-                converse(fd);
-                ::close(fd);
-            }
-        }
-    }
-
-    // One connection: true answers until the end of data, then m_afterData.
-    void converse(int fd) {
-        const auto say = [fd](std::string_view reply) { return ::send(fd, reply.data(), reply.size(), MSG_NOSIGNAL); };
-        say("220 peer ESMTP\r\n");
-        std::string buffer;
-        bool inData = false;
-        for (;;) {
-            const auto end = buffer.find(inData ? "\r\n.\r\n" : "\r\n");
-            if (end == std::string::npos) {
-                pollfd p{fd, POLLIN, 0};
-                std::array<char, 4096> chunk{};
-                const auto n = ::poll(&p, 1, 10'000) > 0 ? ::recv(fd, chunk.data(), chunk.size(), 0) : 0;
-                if (n <= 0) {
-                    return;
-                }
-                buffer.append(chunk.data(), static_cast<std::size_t>(n));
-                continue;
-            }
-            const std::string line = buffer.substr(0, end);
-            buffer.erase(0, end + (inData ? 5 : 2));
-            if (inData) {
-                inData = false;
-                ++m_messages;
-                if (m_afterData == AfterData::Drop) {
-                    return;
-                }
-                say(m_afterData == AfterData::Accept ? "250 2.0.0 queued\r\n" : "451 4.3.0 try again later\r\n");
-            } else if (line.starts_with("EHLO")) {
-                say("250-peer\r\n250 8BITMIME\r\n");
-            } else if (line.starts_with("DATA")) {
-                inData = true;
-                say("354 go ahead\r\n");
-            } else if (line.starts_with("QUIT")) {
-                say("221 bye\r\n");
-                return;
-            } else {
-                say("250 ok\r\n"); // MAIL, RCPT, RSET, NOOP
-            }
-        }
-    }
-
-    int m_listen = -1;
-    int m_port = 0;
-    std::atomic<bool> m_stop{false};
-    std::atomic<AfterData> m_afterData{AfterData::Accept};
-    std::atomic<int> m_messages{0};
-    std::thread m_thread;
-};
 
 std::int64_t addPeerAccount(store::Database& db, int port) {
     store::Account a;
@@ -285,8 +182,8 @@ TEST(OutboxRunnerTest, ConnectionLostAfterEndOfDataHoldsTheMessageForTheUser) {
     TempProfile p;
     const base::SystemClock clock;
     store::Outbox outbox(p.db(), clock);
-    ScriptedSmtpPeer peer;
-    peer.setAfterData(ScriptedSmtpPeer::AfterData::Drop);
+    test::SmtpTestPeer peer;
+    peer.setAfterData(test::SmtpTestPeer::AfterData::Drop);
     const auto id = queue(outbox, addPeerAccount(p.db(), peer.port()), "<held@x>");
     int filings = 0;
     OutboxRunner runner(p.db(), clock, [&](const store::OutboxMessage&) -> base::Result<void> {
@@ -299,7 +196,7 @@ TEST(OutboxRunnerTest, ConnectionLostAfterEndOfDataHoldsTheMessageForTheUser) {
     ASSERT_EQ(first->results.size(), 1U);
     EXPECT_EQ(first->results[0].outcome, DeliveryOutcome::Unconfirmed);
     ASSERT_TRUE(first->results[0].error.has_value());
-    EXPECT_EQ(peer.messagesReceived(), 1);
+    EXPECT_EQ(peer.endsOfData(), 1);
     auto held = outbox.get(id);
     EXPECT_EQ(held->state, OutboxState::Unconfirmed);
     EXPECT_EQ(held->unknownOutcomes, 1);
@@ -316,7 +213,7 @@ TEST(OutboxRunnerTest, ConnectionLostAfterEndOfDataHoldsTheMessageForTheUser) {
     EXPECT_TRUE(second->results.empty());
     EXPECT_TRUE(second->filedLater.empty());
     ASSERT_EQ(second->unconfirmed.size(), 1U);
-    EXPECT_EQ(peer.messagesReceived(), 1);
+    EXPECT_EQ(peer.endsOfData(), 1);
     EXPECT_EQ(filings, 0);
 
     // The user knows it arrived: it is filed in Sent, never sent again.
@@ -328,28 +225,28 @@ TEST(OutboxRunnerTest, ConnectionLostAfterEndOfDataHoldsTheMessageForTheUser) {
     EXPECT_TRUE(third->unconfirmed.empty());
     EXPECT_EQ(outbox.get(id)->state, OutboxState::Done);
     EXPECT_EQ(filings, 1);
-    EXPECT_EQ(peer.messagesReceived(), 1);
+    EXPECT_EQ(peer.endsOfData(), 1);
 }
 
 TEST(OutboxRunnerTest, RequeuedUnconfirmedMessageIsSentAgain) {
     TempProfile p;
     const base::SystemClock clock;
     store::Outbox outbox(p.db(), clock);
-    ScriptedSmtpPeer peer;
-    peer.setAfterData(ScriptedSmtpPeer::AfterData::Drop);
+    test::SmtpTestPeer peer;
+    peer.setAfterData(test::SmtpTestPeer::AfterData::Drop);
     const auto id = queue(outbox, addPeerAccount(p.db(), peer.port()), "<again@x>");
     OutboxRunner runner(p.db(), clock, [](const store::OutboxMessage&) -> base::Result<void> { return base::Ok{}; });
     ASSERT_TRUE(runner.flush({}).ok());
     ASSERT_EQ(outbox.get(id)->state, OutboxState::Unconfirmed);
 
-    peer.setAfterData(ScriptedSmtpPeer::AfterData::Accept);
+    peer.setAfterData(test::SmtpTestPeer::AfterData::Accept);
     ASSERT_TRUE(outbox.requeue(id).ok()); // the user accepts a possible duplicate
     auto report = runner.flush({});
     ASSERT_TRUE(report.ok()) << report.error().detail;
     ASSERT_EQ(report->results.size(), 1U);
     EXPECT_EQ(report->results[0].outcome, DeliveryOutcome::Sent);
     EXPECT_TRUE(report->results[0].filed);
-    EXPECT_EQ(peer.messagesReceived(), 2);
+    EXPECT_EQ(peer.endsOfData(), 2);
     const auto m = outbox.get(id);
     EXPECT_EQ(m->state, OutboxState::Done);
     EXPECT_EQ(m->attempts, 2);
@@ -360,8 +257,8 @@ TEST(OutboxRunnerTest, RefusalOfTheEndOfDataIsDefiniteAndRetried) {
     TempProfile p;
     const base::SystemClock clock;
     store::Outbox outbox(p.db(), clock);
-    ScriptedSmtpPeer peer;
-    peer.setAfterData(ScriptedSmtpPeer::AfterData::Refuse);
+    test::SmtpTestPeer peer;
+    peer.setAfterData(test::SmtpTestPeer::AfterData::Refuse);
     const auto id = queue(outbox, addPeerAccount(p.db(), peer.port()), "<refused@x>");
     OutboxRunner runner(p.db(), clock);
     auto report = runner.flush({});
@@ -408,7 +305,7 @@ TEST(OutboxRunnerTest, OnlyTheCopyCarryingTheSentCopyIsFiledAndWithThatCopy) {
     TempProfile p;
     const base::SystemClock clock;
     store::Outbox outbox(p.db(), clock);
-    ScriptedSmtpPeer peer;
+    test::SmtpTestPeer peer;
     const auto account = addPeerAccount(p.db(), peer.port());
     const std::vector<std::string> bob{"bob@example.org"};
     const std::vector<std::string> carol{"carol@example.org"};
@@ -440,7 +337,7 @@ TEST(OutboxRunnerTest, OnlyTheCopyCarryingTheSentCopyIsFiledAndWithThatCopy) {
                                 .onlyMessages = {main->id, bcc->id}});
     ASSERT_TRUE(report.ok()) << report.error().detail;
     ASSERT_EQ(report->results.size(), 2U);
-    EXPECT_EQ(peer.messagesReceived(), 2) << "one SMTP transaction per copy";
+    EXPECT_EQ(peer.endsOfData(), 2) << "one SMTP transaction per copy";
     EXPECT_TRUE(report->results[0].filed);
     EXPECT_FALSE(report->results[1].filed) << "a Bcc copy is not filed";
     EXPECT_EQ(filed, std::vector<std::string>{sent}) << "the Sent copy (with Bcc), once";

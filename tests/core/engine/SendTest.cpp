@@ -56,15 +56,7 @@ protected:
     }
 
     void remember(const std::string& who, std::optional<std::vector<crypto::ContentCipher>> capabilities) {
-        auto done = store::CorrespondentStore(m_db, m_clock)
-                        .remember({.address = who + "@example.org",
-                                   .cert = loadCertificate(who + ".cert.pem"),
-                                   .provenance = {store::ProvenanceKind::Harvested, "<" + who + "@test>"},
-                                   .seenAt = signTime(),
-                                   .signingTime = signTime(),
-                                   .capabilities = std::move(capabilities),
-                                   .encryptionKeyPreference = false});
-        ASSERT_TRUE(done.ok()) << done.error().detail;
+        rememberCorrespondent(m_db, m_clock, who, std::move(capabilities));
     }
 
     static Draft draft(std::vector<std::string> to, std::vector<std::string> cc = {},
