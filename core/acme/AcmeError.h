@@ -1,14 +1,13 @@
 #pragma once
 
 #include "base/Error.h"
+#include "base/Result.h"
 
-#include <cassert>
 #include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
-#include <variant>
 #include <vector>
 
 namespace sealpost::acme {
@@ -57,60 +56,15 @@ struct AcmeError {
     [[nodiscard]] bool isProblem(std::string_view acmeErrorType) const noexcept {
         return problem && problem->is(acmeErrorType);
     }
+
+    AcmeError() = default;
+    explicit AcmeError(base::Error e, std::optional<AcmeProblem> p = std::nullopt, int status = 0,
+                       std::optional<std::chrono::seconds> after = std::nullopt)
+        : error(std::move(e)), problem(std::move(p)), httpStatus(status), retryAfter(after) {}
 };
 
 // Like base::Result, with an AcmeError (the problem document, HTTP status, Retry-After) as its
-// error: either a value or the error. Named apart from base::Result so both can be in scope.
-template <typename T> class [[nodiscard]] AcmeResult {
-public:
-    AcmeResult(T value) : m_data(std::in_place_index<0>, std::move(value)) {}
-    AcmeResult(AcmeError error) : m_data(std::in_place_index<1>, std::move(error)) {}
-    AcmeResult(base::Error error) : m_data(std::in_place_index<1>, AcmeError{std::move(error), {}, 0, {}}) {}
-
-    [[nodiscard]] bool ok() const noexcept { return m_data.index() == 0; }
-    explicit operator bool() const noexcept { return ok(); }
-
-    [[nodiscard]] T& value() & {
-        assert(ok());
-        return std::get<0>(m_data);
-    }
-    [[nodiscard]] const T& value() const& {
-        assert(ok());
-        return std::get<0>(m_data);
-    }
-    [[nodiscard]] T&& value() && {
-        assert(ok());
-        return std::get<0>(std::move(m_data));
-    }
-    [[nodiscard]] const AcmeError& error() const {
-        assert(!ok());
-        return std::get<1>(m_data);
-    }
-
-    T* operator->() { return &value(); }
-    const T* operator->() const { return &value(); }
-    T& operator*() & { return value(); }
-    const T& operator*() const& { return value(); }
-
-private:
-    std::variant<T, AcmeError> m_data;
-};
-
-template <> class [[nodiscard]] AcmeResult<void> {
-public:
-    AcmeResult() = default;
-    AcmeResult(AcmeError error) : m_error(std::move(error)) {}
-    AcmeResult(base::Error error) : m_error(AcmeError{std::move(error), {}, 0, {}}) {}
-
-    [[nodiscard]] bool ok() const noexcept { return !m_error.has_value(); }
-    explicit operator bool() const noexcept { return ok(); }
-    [[nodiscard]] const AcmeError& error() const {
-        assert(m_error);
-        return *m_error;
-    }
-
-private:
-    std::optional<AcmeError> m_error;
-};
+// error; a plain base::Error converts. Named apart from base::Result so both can be in scope.
+template <typename T> using AcmeResult = base::BasicResult<T, AcmeError>;
 
 } // namespace sealpost::acme

@@ -3,18 +3,23 @@
 #include "base/Error.h"
 
 #include <cassert>
+#include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <variant>
 
 namespace sealpost::base {
 
-// Minimal std::expected-style result (C++20; std::expected is C++23). Holds either a value
-// or an Error. Accessing the wrong alternative is a programming error (asserts).
-template <typename T> class [[nodiscard]] Result {
+// Minimal std::expected-style result (C++20; std::expected is C++23). Holds either a value or an
+// error of type E. Accessing the wrong alternative is a programming error (asserts). An E that
+// can be built from a plain Error (acme::AcmeError) also takes one.
+template <typename T, typename E> class [[nodiscard]] BasicResult {
 public:
-    Result(T value) : m_data(std::in_place_index<0>, std::move(value)) {}
-    Result(Error error) : m_data(std::in_place_index<1>, std::move(error)) {}
+    BasicResult(T value) : m_data(std::in_place_index<0>, std::move(value)) {}
+    BasicResult(E error) : m_data(std::in_place_index<1>, std::move(error)) {}
+    BasicResult(Error error) requires(!std::is_same_v<E, Error>)
+        : m_data(std::in_place_index<1>, E(std::move(error))) {}
 
     [[nodiscard]] bool ok() const noexcept { return m_data.index() == 0; }
     explicit operator bool() const noexcept { return ok(); }
@@ -31,7 +36,7 @@ public:
         assert(ok());
         return std::get<0>(std::move(m_data));
     }
-    [[nodiscard]] const Error& error() const {
+    [[nodiscard]] const E& error() const {
         assert(!ok());
         return std::get<1>(m_data);
     }
@@ -42,29 +47,31 @@ public:
     const T& operator*() const& { return value(); }
 
 private:
-    std::variant<T, Error> m_data;
+    std::variant<T, E> m_data;
 };
 
-// Result<void>: success carries nothing.
+// Success that carries nothing.
 struct Ok {};
 
-template <> class [[nodiscard]] Result<void> {
+template <typename E> class [[nodiscard]] BasicResult<void, E> {
 public:
-    Result() = default;
-    Result(Ok) {}
-    Result(Error error) : m_error(std::move(error)), m_failed(true) {}
+    BasicResult() = default;
+    BasicResult(Ok) {}
+    BasicResult(E error) : m_error(std::move(error)) {}
+    BasicResult(Error error) requires(!std::is_same_v<E, Error>) : m_error(E(std::move(error))) {}
 
-    [[nodiscard]] bool ok() const noexcept { return !m_failed; }
+    [[nodiscard]] bool ok() const noexcept { return !m_error.has_value(); }
     explicit operator bool() const noexcept { return ok(); }
-    [[nodiscard]] const Error& error() const {
-        assert(m_failed);
-        return m_error;
+    [[nodiscard]] const E& error() const {
+        assert(m_error);
+        return *m_error;
     }
 
 private:
-    Error m_error{ErrorCode::InvalidArgument, {}};
-    bool m_failed = false;
+    std::optional<E> m_error;
 };
+
+template <typename T> using Result = BasicResult<T, Error>;
 
 [[nodiscard]] inline Error makeError(ErrorCode code, std::string detail) {
     return Error{code, std::move(detail)};
