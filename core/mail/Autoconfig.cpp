@@ -88,7 +88,7 @@ private:
         m_result.steps.push_back(std::move(step));
     }
 
-    base::Result<std::string> fetch(const std::string& url) const {
+    [[nodiscard]] base::Result<std::string> fetch(const std::string& url) const {
         if (m_options.fetch) {
             return m_options.fetch(url);
         }

@@ -33,7 +33,7 @@ public:
 private:
     // Index of the '\n' ending the line that contains `from`; npos if the line is unterminated.
     // Fails when the line would cross the header byte limit.
-    base::Result<std::size_t> findLineEnd(std::size_t from) const;
+    [[nodiscard]] base::Result<std::size_t> findLineEnd(std::size_t from) const;
     [[nodiscard]] std::size_t contentEnd(std::size_t lineEnd) const noexcept {
         return (lineEnd > 0 && m_text[lineEnd - 1] == '\r') ? lineEnd - 1 : lineEnd;
     }
