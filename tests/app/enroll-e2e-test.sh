@@ -97,12 +97,8 @@ check "the certificate key is RSA-3072 (the default)" \
 check "the challenge mail is gone from alice's INBOX" \
     '! grep -rl "^Subject: ACME:" "$MAIL_MAILDIR_alice/new" "$MAIL_MAILDIR_alice/cur" 2>/dev/null | grep -q .'
 # The CA accepts the reply, then expunges it: enroll may return before the expunge.
-for _ in $(seq 50); do
-    [ -z "$(find "$MAIL_MAILDIR_acme/new" "$MAIL_MAILDIR_acme/cur" -type f 2>/dev/null)" ] && break
-    sleep 0.2
-done
-check "the CA's mailbox is empty again" \
-    '[ -z "$(find "$MAIL_MAILDIR_acme/new" "$MAIL_MAILDIR_acme/cur" -type f 2>/dev/null)" ]'
+acme_empty='[ -z "$(find "$MAIL_MAILDIR_acme/new" "$MAIL_MAILDIR_acme/cur" -type f 2>/dev/null)" ]'
+check "the CA's mailbox is empty again" 'eventually 10 "$acme_empty"'
 run status --json
 check "status shows the next renewal" '[ $rc -eq 0 ] && grep -q "renew" "$work/stdout"' "$(cat "$work/stdout")"
 

@@ -10,6 +10,17 @@ check() { # name, condition (command string evaluated), detail
     fi
 }
 
+# SECONDS CONDITION (command string evaluated): true as soon as the condition holds, retried every
+# 0.2 s; for what another process finishes a moment after the command under test returned.
+eventually() {
+    local i
+    for ((i = 1; i < $1 * 5; i++)); do
+        eval "$2" && return 0
+        sleep 0.2
+    done
+    eval "$2"
+}
+
 # FILTER [FILE]: like `jq -e`, but also false when there is no input at all (jq 1.6's -e exits 0
 # on empty input, so a check on a command that printed nothing would pass).
 jqe() {
